@@ -1,0 +1,28 @@
+// Cron expression validation for the `<job>_cron_schedule` keys (5 fields, or 6 with leading seconds),
+// using cron-parser so that ranges, steps and names are checked too.
+import { CronExpressionParser } from "cron-parser";
+
+/**
+ * Returns why `expr` is not a valid cron expression, or undefined if it is valid.
+ * Accepts standard 5-field crons (`m h dom mon dow`) and 6-field crons with leading seconds;
+ * rejects `@daily`-style aliases and any other field count.
+ */
+export function cronProblem(expr: string): string | undefined {
+  const fields = expr.trim().split(/\s+/).filter((f) => f !== "");
+  if (fields.length !== 5 && fields.length !== 6) {
+    return `invalid cron expression "${expr}": expected 5 fields (minute hour day-of-month month day-of-week) or 6 with leading seconds, got ${fields.length}`;
+  }
+  try {
+    CronExpressionParser.parse(fields.join(" "));
+    return undefined;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return `invalid cron expression "${expr}": ${reason}`;
+  }
+}
+
+/** Converts a valid 5- or 6-field cron to the 6-field form with seconds (`0 <5 fields>`), as Windmill expects. */
+export function toSixFieldCron(expr: string): string {
+  const fields = expr.trim().split(/\s+/).filter((f) => f !== "");
+  return fields.length === 5 ? ["0", ...fields].join(" ") : fields.join(" ");
+}

@@ -1,0 +1,194 @@
+// Loads metric-batch configs: defaults.yaml <- batch YAML (deep merge) <- global env <- typed
+// per-batch env overrides, then validates each batch against the one schema (synchronous).
+import fs from "node:fs";
+import path from "node:path";
+import { closest } from "fastest-levenshtein";
+import { ConfigError, type ConfigIssue } from "./errors.ts";
+import { batchOverrides, ignoreExamples, resolveMetricsDir, type Env } from "./env.ts";
+import { listBatchFiles, readYamlMapping, type YamlMap } from "./files.ts";
+import { isOptionalAt } from "./introspect.ts";
+import { describeValue, toConfigIssues, type KeyOrigin } from "./issues.ts";
+import { BatchConfigSchema, DERIVED_KEYS, type BatchConfig } from "./schema.ts";
+
+export { resolveDuckdbPath, resolveMetricsDir } from "./env.ts";
+
+/** Where and how to load configs. */
+export interface LoadOptions {
+  /** Metrics folder; default env ANOMSTACK_METRICS_DIR or "./metrics" (resolved against the cwd). */
+  metricsDir?: string;
+  /** Environment for overrides; default process.env. */
+  env?: Record<string, string | undefined>;
+}
+
+/** Every enabled batch of a metrics folder. */
+export interface LoadedConfig {
+  /** Absolute metrics folder. */
+  metricsDir: string;
+  /** Enabled batches by metric_batch, sorted by name. */
+  batches: Map<string, BatchConfig>;
+  /** Names of batches switched off with disable_batch (after env overrides), sorted. */
+  disabled: string[];
+}
+
+interface Source {
+  file: string;
+  raw: YamlMap;
+  name: string;
+}
+
+interface Scan {
+  metricsDir: string;
+  env: Env;
+  defaults: { file: string; raw: YamlMap };
+  sources: Source[];
+  issues: ConfigIssue[];
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge: nested mappings merge key by key, everything else (lists, scalars, null) is replaced. */
+function deepMerge(base: Record<string, unknown>, overlay: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(overlay)) {
+    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k] as Record<string, unknown>, v) : v;
+  }
+  return out;
+}
+
+function scan(opts: LoadOptions): Scan {
+  const env = opts.env ?? process.env;
+  const metricsDir = opts.metricsDir ? path.resolve(opts.metricsDir) : resolveMetricsDir(env);
+  if (!fs.existsSync(metricsDir) || !fs.statSync(metricsDir).isDirectory()) {
+    throw new ConfigError({ file: metricsDir, message: "metrics folder not found (set ANOMSTACK_METRICS_DIR or pass metricsDir)" });
+  }
+  const defaultsFile = path.join(metricsDir, "defaults", "defaults.yaml");
+  if (!fs.existsSync(defaultsFile)) {
+    throw new ConfigError({ file: defaultsFile, message: "defaults file not found; every metrics folder needs defaults/defaults.yaml" });
+  }
+  const defaultsRaw = readYamlMapping(defaultsFile);
+  for (const key of ["metric_batch", ...DERIVED_KEYS]) {
+    if (key in defaultsRaw) throw new ConfigError({ file: defaultsFile, key, message: "may not be set in defaults.yaml" });
+  }
+  const sources: Source[] = [];
+  const issues: ConfigIssue[] = [];
+  const firstFile = new Map<string, string>();
+  for (const file of listBatchFiles(metricsDir, ignoreExamples(env))) {
+    let raw: YamlMap;
+    try {
+      raw = readYamlMapping(file);
+    } catch (err) {
+      if (err instanceof ConfigError) issues.push(...err.issues);
+      else throw err;
+      continue;
+    }
+    const name = raw.metric_batch;
+    if (name === undefined || name === null) {
+      issues.push({ file, key: "metric_batch", message: "required key is missing; every batch YAML must set metric_batch" });
+    } else if (typeof name !== "string" || name.trim() === "") {
+      issues.push({ file, key: "metric_batch", message: `expected a non-empty string, got ${describeValue(name)}` });
+    } else if (firstFile.has(name)) {
+      issues.push({ file, batch: name, message: `duplicate metric_batch "${name}": also defined in ${firstFile.get(name)}` });
+    } else {
+      firstFile.set(name, file);
+      sources.push({ file, raw, name });
+    }
+  }
+  return { metricsDir, env, defaults: { file: defaultsFile, raw: defaultsRaw }, sources, issues };
+}
+
+/** Merges, overrides and validates one batch; `disabled` batches are not schema-validated. */
+function resolve(src: Source, s: Scan): { config?: BatchConfig; disabled: boolean; issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  const origins = new Map<string, KeyOrigin>();
+  for (const k of Object.keys(s.defaults.raw)) origins.set(k, { kind: "defaults", file: s.defaults.file });
+  for (const k of Object.keys(src.raw)) origins.set(k, { kind: "batch" });
+  for (const key of DERIVED_KEYS) {
+    if (key in src.raw) issues.push({ file: src.file, batch: src.name, key, message: "is set by the loader and cannot be configured" });
+  }
+  let merged = deepMerge(structuredClone(s.defaults.raw), src.raw);
+
+  const modelPath = s.env.ANOMSTACK_MODEL_PATH;
+  if (modelPath) {
+    merged.model_path = modelPath;
+    origins.set("model_path", { kind: "env", name: "ANOMSTACK_MODEL_PATH" });
+  }
+  const tableKey = s.env.ANOMSTACK_TABLE_KEY;
+  if (tableKey && !("table_key" in src.raw)) {
+    merged.table_key = tableKey;
+    origins.set("table_key", { kind: "env", name: "ANOMSTACK_TABLE_KEY" });
+  }
+  const env = batchOverrides(src.name, s.env, src.file);
+  issues.push(...env.issues);
+  for (const o of env.overrides) {
+    const current = merged[o.key];
+    merged = { ...merged, [o.key]: isPlainObject(o.value) && isPlainObject(current) ? deepMerge(current, o.value) : o.value };
+    origins.set(o.key, { kind: "env", name: o.name });
+  }
+  for (const [k, v] of Object.entries(merged)) if (v === null && isOptionalAt([k])) delete merged[k];
+
+  // Evaluated after env overrides, so ANOMSTACK__<BATCH>__DISABLE_BATCH can toggle it; a non-boolean
+  // value is reported by the schema below.
+  if (merged.disable_batch === true) return { disabled: true, issues };
+
+  merged.metrics_dir = s.metricsDir;
+  merged.source_file = src.file;
+  merged.source_dir = path.dirname(src.file);
+  const result = BatchConfigSchema.safeParse(merged, { reportInput: true });
+  if (!result.success) issues.push(...toConfigIssues(result.error.issues, { file: src.file, batch: src.name, origins }));
+
+  const fn = merged.ingest_fn;
+  if (typeof fn === "string" && fn !== "") {
+    const target = path.resolve(path.dirname(src.file), fn);
+    const problem = !fn.endsWith(".ts") ? `must name a .ts module, got "${fn}"` : !fs.existsSync(target) ? `file not found: ${target}` : undefined;
+    if (problem) issues.push({ file: src.file, batch: src.name, key: "ingest_fn", message: problem });
+  }
+  return issues.length > 0 || !result.success ? { disabled: false, issues } : { config: result.data, disabled: false, issues };
+}
+
+/** Loads every batch of the metrics folder; throws one ConfigError listing every problem found. */
+export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
+  const s = scan(opts);
+  const issues = [...s.issues];
+  const batches = new Map<string, BatchConfig>();
+  const disabled: string[] = [];
+  for (const src of [...s.sources].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const r = resolve(src, s);
+    issues.push(...r.issues);
+    if (r.disabled) disabled.push(src.name);
+    else if (r.config) batches.set(src.name, r.config);
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  return { metricsDir: s.metricsDir, batches, disabled };
+}
+
+/**
+ * Loads one batch by metric_batch. Problems in other batch files are ignored unless they could
+ * hide this batch (unknown name). Throws ConfigError for unknown or disabled batches.
+ */
+export function loadBatch(name: string, opts: LoadOptions = {}): BatchConfig {
+  const s = scan(opts);
+  const src = s.sources.find((x) => x.name === name);
+  const duplicate = s.issues.find((i) => i.batch === name);
+  if (duplicate) throw new ConfigError(duplicate);
+  if (!src) {
+    const known = s.sources.map((x) => x.name).sort();
+    let message = `unknown metric batch "${name}"`;
+    if (known.length === 0) message += `; no batch YAML found under ${s.metricsDir}`;
+    else {
+      const near = closest(name, known);
+      message += `; did you mean "${near}"? Known batches: ${known.join(", ")}`;
+    }
+    throw new ConfigError([{ message }, ...s.issues]);
+  }
+  const r = resolve(src, s);
+  if (r.issues.length > 0) throw new ConfigError(r.issues);
+  if (r.disabled) throw new ConfigError({ file: src.file, batch: name, message: "batch is disabled (disable_batch is true)" });
+  return r.config as BatchConfig;
+}
+
+/** Absolute path of the batch's `ingest_fn` module (resolved against its YAML folder), or undefined for SQL ingest. */
+export function ingestFnPath(cfg: BatchConfig): string | undefined {
+  return cfg.ingest_fn ? path.resolve(cfg.source_dir, cfg.ingest_fn) : undefined;
+}

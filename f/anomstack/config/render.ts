@@ -1,0 +1,119 @@
+// Jinja-style templating of batch configs with nunjucks: includes resolve from the metrics folder,
+// the context is the whole config plus extras (Dates become 'YYYY-MM-DD HH:MM:SS' UTC), SQL filters.
+import fs from "node:fs";
+import path from "node:path";
+import nunjucks from "nunjucks";
+import { TemplateError } from "./errors.ts";
+import type { BatchConfig } from "./schema.ts";
+import { sqlIdent, sqlList, sqlStr } from "./sql-filters.ts";
+
+export { TemplateError } from "./errors.ts";
+
+/**
+ * Loader rooted at the metrics folder, resolving every name from that root like Jinja does:
+ * `./defaults/sql/train.sql`, `defaults/sql/train.sql` and includes inside included files all
+ * resolve from the root; paths may not leave it. Sources are re-read on every render.
+ */
+class MetricsDirLoader implements nunjucks.ILoader {
+  /** Set once the environment exists; used to compile-check sources (see getSource). */
+  env?: nunjucks.Environment;
+
+  constructor(private readonly root: string) {}
+
+  getSource(name: string): nunjucks.LoaderSource {
+    const full = path.resolve(this.root, name.replace(/^\/+/, ""));
+    const rel = path.relative(this.root, full);
+    if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel)) {
+      throw new Error(`template "${name}" is outside the metrics folder ${this.root}`);
+    }
+    if (!fs.existsSync(full) || !fs.statSync(full).isFile()) {
+      throw new Error(`template not found: "${name}" (looked for ${full})`);
+    }
+    const src = fs.readFileSync(full, "utf8");
+    // nunjucks reports syntax errors of included templates asynchronously (an uncatchable throw
+    // after the synchronous render returned), so compile here and fail synchronously instead.
+    if (this.env) new nunjucks.Template(src, this.env, full, true);
+    return { src, path: full, noCache: true };
+  }
+}
+
+function makeEnvironment(metricsDir: string): nunjucks.Environment {
+  const loader = new MetricsDirLoader(metricsDir);
+  const env = new nunjucks.Environment(loader, {
+    autoescape: false,
+    throwOnUndefined: false,
+    trimBlocks: false,
+    lstripBlocks: false,
+  });
+  env.addFilter("sql_str", sqlStr);
+  env.addFilter("sql_list", sqlList);
+  env.addFilter("sql_ident", sqlIdent);
+  loader.env = env;
+  return env;
+}
+
+/** Formats a Date as 'YYYY-MM-DD HH:MM:SS' in UTC (the form templates see for `now`). */
+export function formatTimestamp(d: Date): string {
+  return d.toISOString().slice(0, 19).replace("T", " ");
+}
+
+function buildContext(cfg: BatchConfig, extra: Record<string, unknown>): Record<string, unknown> {
+  const ctx: Record<string, unknown> = { ...cfg };
+  for (const [k, v] of Object.entries(extra)) ctx[k] = v instanceof Date ? formatTimestamp(v) : v;
+  return ctx;
+}
+
+/**
+ * Turns nunjucks' nested "(path) [Line x, Column y]\n  Template render error: ..." text into one line:
+ * the innermost message plus where it happened (file relative to the metrics folder, line, column).
+ */
+function describeNunjucksError(err: unknown, metricsDir: string): { message: string; lineno?: number; colno?: number } {
+  const raw = err instanceof Error ? err.message : String(err);
+  let where: string | undefined;
+  let lineno: number | undefined;
+  let colno: number | undefined;
+  const text: string[] = [];
+  for (let line of raw.split("\n")) {
+    line = line.trim().replace(/^(Template render error: )+/, "");
+    const loc = /^\(([^()]*)\)(?: \[Line (\d+), Column (\d+)\])?$/.exec(line);
+    if (loc) {
+      if (loc[1] !== "unknown path") where = path.relative(metricsDir, loc[1]);
+      else where = undefined;
+      if (loc[2]) [lineno, colno] = [Number(loc[2]), Number(loc[3])];
+      else [lineno, colno] = [undefined, undefined];
+    } else if (line !== "") {
+      text.push(line.replace(/^Error: /, ""));
+    }
+  }
+  const pos = [where ? `in ${where}` : "", lineno !== undefined ? `line ${lineno}, column ${colno}` : ""].filter((p) => p !== "");
+  const message = (text.join(" ") || raw) + (pos.length > 0 ? ` (${pos.join(", ")})` : "");
+  return { message, lineno, colno };
+}
+
+/**
+ * Renders `template` with the whole config plus `extra` as context (extra wins; Date values such as
+ * `now` are passed as 'YYYY-MM-DD HH:MM:SS' UTC strings). `label` names the template in errors.
+ * @throws TemplateError naming batch, label and the nunjucks message (with line/column when known).
+ */
+export function renderString(cfg: BatchConfig, template: string, extra: Record<string, unknown> = {}, label = "template"): string {
+  const env = makeEnvironment(cfg.metrics_dir);
+  try {
+    return env.renderString(template, buildContext(cfg, extra));
+  } catch (err) {
+    const { message, lineno, colno } = describeNunjucksError(err, cfg.metrics_dir);
+    throw new TemplateError(cfg.metric_batch, label, message, lineno, colno);
+  }
+}
+
+/**
+ * Renders the template stored under config key `key` (e.g. "train_sql", "ingest_sql").
+ * @throws TemplateError if the key is not a string in the config or rendering fails.
+ */
+export function renderTemplate(cfg: BatchConfig, key: string, extra: Record<string, unknown> = {}): string {
+  const source = (cfg as Record<string, unknown>)[key];
+  if (typeof source !== "string") {
+    const what = source === undefined ? "is not set" : `is not a template string (got ${typeof source})`;
+    throw new TemplateError(cfg.metric_batch, key, `config key ${what}`);
+  }
+  return renderString(cfg, source, extra, key);
+}

@@ -1,0 +1,205 @@
+// The one zod schema of a merged (defaults <- batch YAML <- env) metric-batch config, plus
+// stage names and helpers that read per-stage switches and schedules from a config.
+import { z } from "zod";
+import { cronProblem } from "./cron.ts";
+
+/** Databases a batch can read from and write to. */
+export const DB_TYPES = ["duckdb", "postgres", "sqlite", "clickhouse", "bigquery", "snowflake", "motherduck"] as const;
+/** Jobs ("stages") run per batch; each has `disable_<stage>`, `<stage>_cron_schedule` and `<stage>_default_schedule_status`. */
+export const STAGE_NAMES = ["ingest", "train", "score", "alert", "change", "tholdalert", "llmalert", "plot", "summary", "delete"] as const;
+/** One of STAGE_NAMES. */
+export type StageName = (typeof STAGE_NAMES)[number];
+/** Initial state of a stage's schedule. */
+export const SCHEDULE_STATUSES = ["RUNNING", "STOPPED"] as const;
+/** Keys set by the loader; a YAML file or env override may not set them. */
+export const DERIVED_KEYS = ["metrics_dir", "source_file", "source_dir"] as const;
+
+const count = z.number().int().min(0);
+const maxN = z.number().int().min(1);
+const days = z.number().int().min(0);
+const rounding = z.number().int();
+const flag = z.boolean();
+const status = z.enum(SCHEDULE_STATUSES);
+const template = z.string();
+const metricList = z.array(z.string().min(1)).optional();
+const cron = z.string().superRefine((value, ctx) => {
+  const problem = cronProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+const modelConfig = z.strictObject({
+  model_name: z.string().min(1),
+  model_tag: z.string().min(1),
+  model_params: z.record(z.string(), z.unknown()).default({}),
+});
+
+const threshold = z
+  .strictObject({ upper: z.number().optional(), lower: z.number().optional() })
+  .superRefine((t, ctx) => {
+    if (t.upper === undefined && t.lower === undefined) {
+      ctx.addIssue({ code: "custom", message: "set at least one of upper or lower" });
+    } else if (t.upper !== undefined && t.lower !== undefined && t.lower > t.upper) {
+      ctx.addIssue({ code: "custom", message: `lower (${t.lower}) is greater than upper (${t.upper})` });
+    }
+  });
+
+const shape = {
+  // batch identity and ingest (batch YAML only)
+  metric_batch: z.string().min(1),
+  ingest_sql: template.optional(),
+  ingest_fn: z.string().min(1).optional(),
+  // storage
+  db: z.enum(DB_TYPES),
+  table_key: z.string().min(1),
+  disable_batch: flag,
+  disable_dashboard: flag,
+  dashboard_stale_metric_max_days_ago: days,
+  // per-stage switches
+  disable_ingest: flag,
+  disable_train: flag,
+  disable_score: flag,
+  disable_alert: flag,
+  disable_change: flag,
+  disable_tholdalert: flag,
+  disable_llmalert: flag,
+  disable_plot: flag,
+  disable_summary: flag,
+  disable_delete: flag,
+  // models
+  model_path: z.string().min(1),
+  model_configs: z.array(modelConfig).min(1).superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((m, i) => {
+      if (seen.has(m.model_tag)) ctx.addIssue({ code: "custom", path: [i, "model_tag"], message: `duplicate model_tag "${m.model_tag}"` });
+      seen.add(m.model_tag);
+    });
+  }),
+  model_combination_method: z.enum(["mean", "max", "min"]),
+  // ingest / train / score
+  ingest_metric_rounding: rounding,
+  train_max_n: maxN,
+  train_min_n: count,
+  train_metric_timestamp_max_days_ago: days,
+  train_exclude_metrics: metricList,
+  score_max_n: maxN,
+  score_metric_timestamp_max_days_ago: days,
+  score_metric_rounding: rounding,
+  score_exclude_metrics: metricList,
+  preprocess_params: z.strictObject({
+    diff_n: count,
+    smooth_n: count,
+    lags_n: count,
+    freq: z.string().min(1).nullable(),
+    freq_agg: z.enum(["mean", "sum"]),
+  }),
+  // ML alerts
+  alert_methods: z.string(),
+  alert_always: flag,
+  alert_threshold: z.number(),
+  alert_recent_n: count,
+  alert_smooth_n: count,
+  alert_snooze_n: count,
+  alert_max_n: maxN,
+  alert_metric_timestamp_max_days_ago: days,
+  alert_exclude_metrics: metricList,
+  // threshold alerts
+  tholdalert_methods: z.string(),
+  tholdalert_recent_n: count,
+  tholdalert_snooze_n: count,
+  tholdalert_thresholds: z.record(z.string(), threshold).optional(),
+  tholdalert_exclude_metrics: metricList,
+  // change detection
+  change_threshold: z.number(),
+  change_detect_last_n: maxN,
+  change_max_n: maxN,
+  change_smooth_n: count,
+  change_snooze_n: count,
+  change_metric_timestamp_max_days_ago: days,
+  change_include_metrics: metricList,
+  change_exclude_metrics: metricList,
+  // LLM alerts
+  llmalert_model: z.string().min(1),
+  llmalert_recent_n: count,
+  llmalert_smooth_n: count,
+  llmalert_metric_rounding: rounding,
+  llmalert_prompt_max_n: maxN,
+  llmalert_include_plot: flag,
+  llmalert_metric_timestamp_max_days_ago: days,
+  llmalert_anomaly_agent_detection_prompt: z.string().optional(),
+  llmalert_anomaly_agent_verification_prompt: z.string().optional(),
+  // summary / delete / tags
+  summary_metric_timestamp_max_days_ago: days,
+  delete_after_n_days: days,
+  metric_tags: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))).optional(),
+  // schedules
+  ingest_cron_schedule: cron,
+  ingest_default_schedule_status: status,
+  train_cron_schedule: cron,
+  train_default_schedule_status: status,
+  score_cron_schedule: cron,
+  score_default_schedule_status: status,
+  alert_cron_schedule: cron,
+  alert_default_schedule_status: status,
+  change_cron_schedule: cron,
+  change_default_schedule_status: status,
+  tholdalert_cron_schedule: cron,
+  tholdalert_default_schedule_status: status,
+  llmalert_cron_schedule: cron,
+  llmalert_default_schedule_status: status,
+  plot_cron_schedule: cron,
+  plot_default_schedule_status: status,
+  summary_cron_schedule: cron,
+  summary_default_schedule_status: status,
+  delete_cron_schedule: cron,
+  delete_default_schedule_status: status,
+  // SQL templates
+  train_sql: template,
+  score_sql: template,
+  alert_sql: template,
+  change_sql: template,
+  tholdalert_sql: template,
+  plot_sql: template,
+  llmalert_sql: template,
+  dashboard_sql: template,
+  delete_sql: template,
+  summary_sql: template,
+  // derived by the loader
+  metrics_dir: z.string(),
+  source_file: z.string(),
+  source_dir: z.string(),
+};
+
+/**
+ * Schema of one merged batch config (strict: unknown keys are rejected). Also checks that exactly
+ * one of `ingest_sql` / `ingest_fn` is set; that check runs even when other keys are invalid.
+ */
+export const BatchConfigSchema = z.strictObject(shape).superRefine(
+  (cfg, ctx) => {
+    if (typeof cfg !== "object" || cfg === null) return;
+    const raw = cfg as Record<string, unknown>;
+    const hasSql = raw.ingest_sql !== undefined;
+    const hasFn = raw.ingest_fn !== undefined;
+    if (hasSql && hasFn) {
+      ctx.addIssue({ code: "custom", path: [], message: "both ingest_sql and ingest_fn are set; set exactly one of them" });
+    } else if (!hasSql && !hasFn) {
+      ctx.addIssue({ code: "custom", path: [], message: "neither ingest_sql nor ingest_fn is set; set exactly one of them" });
+    }
+  },
+  { when: () => true },
+);
+
+/** A validated, fully resolved batch config: every default key is present; keys are the YAML keys. */
+export type BatchConfig = z.output<typeof BatchConfigSchema>;
+
+/** Every key a batch config may have (including derived ones). */
+export const CONFIG_KEYS: readonly string[] = Object.keys(shape);
+
+/** True unless `disable_<stage>` is set for the batch (`disable_alert` controls the alert stage). */
+export function isStageEnabled(cfg: BatchConfig, stage: StageName): boolean {
+  return !cfg[`disable_${stage}`];
+}
+
+/** Cron expression and initial schedule status of a stage, as configured. */
+export function stageSchedule(cfg: BatchConfig, stage: StageName): { cron: string; status: (typeof SCHEDULE_STATUSES)[number] } {
+  return { cron: cfg[`${stage}_cron_schedule`], status: cfg[`${stage}_default_schedule_status`] };
+}

@@ -1,0 +1,58 @@
+// Alert job (anomstack-behaviour §3.5, intended behaviour §10.2): smooth the scores over the trailing
+// window, alert the newest points at or above the threshold unless snoozed, save and deliver.
+import { decideAnomalyAlerts, type ScoredPoint } from "../rules/anomaly-alert.ts";
+import { groupByMetric, queryJobSql, toMillis, type JobContext } from "../runtime/context.ts";
+import type { Alert } from "../alerts/channel.ts";
+import type { MetricRow } from "../store/metric-row.ts";
+import { buildAlert, flagRow, saveAndDeliver } from "./emit.ts";
+import type { BatchConfig } from "../config/index.ts";
+
+interface AlertRow {
+  metric_timestamp: Date;
+  metric_name: string;
+  metric_value: number;
+  metric_score: number;
+  metric_alert: number;
+}
+
+export interface AlertResult {
+  job: "alert";
+  batch: string;
+  alerts: { metric: string; timestamp: string; score_smooth: number }[];
+  saved: number;
+  delivery_failures: number;
+}
+
+export function anomalyAlertParams(cfg: BatchConfig, recent_n = cfg.alert_recent_n) {
+  return {
+    smooth_n: cfg.alert_smooth_n,
+    snooze_n: cfg.alert_snooze_n,
+    threshold: cfg.alert_threshold,
+    recent_n,
+    always: cfg.alert_always,
+  };
+}
+
+export async function alertJob(ctx: JobContext): Promise<AlertResult> {
+  const { cfg, log } = ctx;
+  const rows = await queryJobSql<AlertRow>(ctx, "alert", "alert_sql");
+  const flagRows: MetricRow[] = [];
+  const alerts: Alert[] = [];
+  const found: AlertResult["alerts"] = [];
+  for (const [metric, series] of groupByMetric(rows)) {
+    const points: ScoredPoint[] = series.map((r) => ({
+      timestamp: toMillis(r.metric_timestamp),
+      value: Number(r.metric_value),
+      score: Number(r.metric_score),
+      alerted: Number(r.metric_alert) > 0,
+    }));
+    for (const d of decideAnomalyAlerts(points, anomalyAlertParams(cfg))) {
+      flagRows.push(flagRow(ctx, metric, "alert", d.timestamp, { metric_score: d.score, metric_score_smooth: d.score_smooth, alert_threshold: cfg.alert_threshold }));
+      alerts.push(buildAlert(ctx, "anomaly", metric, { timestamp: d.timestamp, value: d.value, score: d.score_smooth, threshold: cfg.alert_threshold }));
+      found.push({ metric, timestamp: new Date(d.timestamp).toISOString(), score_smooth: d.score_smooth });
+    }
+  }
+  if (alerts.length === 0) log.info("no anomaly alerts");
+  const { saved, delivery } = await saveAndDeliver(ctx, flagRows, alerts);
+  return { job: "alert", batch: cfg.metric_batch, alerts: found, saved, delivery_failures: delivery.failed.length };
+}

@@ -1,0 +1,54 @@
+// Change job (anomstack-behaviour §3.6, intended behaviour: it fires, §10.1): MAD on each metric's older
+// values, the newest `change_detect_last_n` tested, snoozed after a change; save and deliver.
+import { decideChanges, type ChangePoint } from "../rules/change.ts";
+import { groupByMetric, queryJobSql, toMillis, type JobContext } from "../runtime/context.ts";
+import type { Alert } from "../alerts/channel.ts";
+import type { MetricRow } from "../store/metric-row.ts";
+import { buildAlert, flagRow, saveAndDeliver } from "./emit.ts";
+
+interface ChangeRow {
+  metric_timestamp: Date;
+  metric_name: string;
+  metric_value: number;
+  metric_change: number;
+}
+
+export interface ChangeResult {
+  job: "change";
+  batch: string;
+  changes: { metric: string; timestamp: string; score: number }[];
+  snoozed: string[];
+  saved: number;
+  delivery_failures: number;
+}
+
+export async function changeJob(ctx: JobContext): Promise<ChangeResult> {
+  const { cfg, log } = ctx;
+  const rows = await queryJobSql<ChangeRow>(ctx, "change", "change_sql");
+  const flagRows: MetricRow[] = [];
+  const alerts: Alert[] = [];
+  const result: ChangeResult = { job: "change", batch: cfg.metric_batch, changes: [], snoozed: [], saved: 0, delivery_failures: 0 };
+  for (const [metric, series] of groupByMetric(rows)) {
+    const points: ChangePoint[] = series.map((r) => ({
+      timestamp: toMillis(r.metric_timestamp),
+      value: Number(r.metric_value),
+      changed: Number(r.metric_change) > 0,
+    }));
+    const decided = decideChanges(points, {
+      threshold: cfg.change_threshold,
+      detect_last_n: cfg.change_detect_last_n,
+      snooze_n: cfg.change_snooze_n,
+    });
+    if (decided.skipped === "snoozed") result.snoozed.push(metric);
+    for (const c of decided.changes) {
+      flagRows.push(flagRow(ctx, metric, "change", c.timestamp, { change_score: c.score, change_threshold: cfg.change_threshold }));
+      alerts.push(buildAlert(ctx, "change", metric, { timestamp: c.timestamp, value: c.value, score: c.score, threshold: cfg.change_threshold }));
+      result.changes.push({ metric, timestamp: new Date(c.timestamp).toISOString(), score: c.score });
+    }
+  }
+  if (alerts.length === 0) log.info("no change alerts");
+  const { saved, delivery } = await saveAndDeliver(ctx, flagRows, alerts);
+  result.saved = saved;
+  result.delivery_failures = delivery.failed.length;
+  return result;
+}

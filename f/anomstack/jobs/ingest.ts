@@ -1,0 +1,82 @@
+// Ingest job (anomstack-behaviour §3.1): run the batch's `ingest_sql` or call its TypeScript `ingest_fn`,
+// validate what came back and append it to the metrics table in one transaction.
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { JobError, SqlError, errorMessage } from "../runtime/errors.ts";
+import { renderJobSql, type JobContext } from "../runtime/context.ts";
+import { IngestDataError, wrangleIngested } from "./wrangle.ts";
+
+/** What a TypeScript ingest module exports: `ingest({ now })` returning rows (or a promise of them). */
+export type IngestFunction = (args: { now: Date }) => unknown;
+
+export interface IngestResult {
+  job: "ingest";
+  batch: string;
+  rows: number;
+  inserted: number;
+  metrics: number;
+  warnings: string[];
+}
+
+/** Fetch the raw rows of one ingest at `ctx.now`, without validating them. */
+export async function fetchIngestRows(ctx: JobContext): Promise<unknown> {
+  const { cfg } = ctx;
+  if (cfg.ingest_sql) {
+    const sql = renderJobSql(ctx, "ingest", "ingest_sql");
+    if (cfg.db !== "duckdb") {
+      throw new JobError(cfg.metric_batch, "ingest", `db "${cfg.db}" is not supported yet for ingest_sql (supported: duckdb)`);
+    }
+    try {
+      return await ctx.store.query(sql);
+    } catch (e) {
+      throw new SqlError(cfg.metric_batch, "ingest", sql, e);
+    }
+  }
+  if (cfg.ingest_fn) {
+    const fn = await loadIngestFunction(cfg.source_dir, cfg.ingest_fn, cfg.metric_batch);
+    try {
+      return await fn({ now: new Date(ctx.now.getTime()) });
+    } catch (e) {
+      throw new JobError(cfg.metric_batch, "ingest", `ingest_fn ${cfg.ingest_fn} threw: ${errorMessage(e)}`, { cause: e });
+    }
+  }
+  throw new JobError(cfg.metric_batch, "ingest", "neither ingest_sql nor ingest_fn is set");
+}
+
+/** Import a batch's ingest module (path relative to the batch YAML) and return its `ingest` export. */
+export async function loadIngestFunction(sourceDir: string, ingestFn: string, batch: string): Promise<IngestFunction> {
+  const file = path.resolve(sourceDir, ingestFn);
+  let mod: Record<string, unknown>;
+  try {
+    mod = await import(pathToFileURL(file).href);
+  } catch (e) {
+    throw new JobError(batch, "ingest", `cannot load ingest_fn ${file}: ${errorMessage(e)}`, { cause: e });
+  }
+  const fn = mod.ingest ?? (mod.default as Record<string, unknown> | undefined)?.ingest;
+  if (typeof fn !== "function") {
+    throw new JobError(batch, "ingest", `ingest_fn ${file} must export a function named "ingest"`);
+  }
+  return fn as IngestFunction;
+}
+
+/** Run one ingest at `ctx.now` and store the validated rows. */
+export async function ingestJob(ctx: JobContext): Promise<IngestResult> {
+  const { cfg, log } = ctx;
+  const raw = await fetchIngestRows(ctx);
+  let wrangled;
+  try {
+    wrangled = wrangleIngested(raw, {
+      batch: cfg.metric_batch,
+      rounding: cfg.ingest_metric_rounding,
+      thresholds: cfg.tholdalert_thresholds ?? undefined,
+    });
+  } catch (e) {
+    if (e instanceof IngestDataError) throw new JobError(cfg.metric_batch, "ingest", e.message, { cause: e });
+    throw e;
+  }
+  for (const w of wrangled.warnings) log.warn(w);
+  const inserted = await ctx.store.append(wrangled.rows);
+  const metrics = new Set(wrangled.rows.map((r) => r.metric_name)).size;
+  log.info(`ingested ${wrangled.rows.length} row(s) for ${metrics} metric(s), ${inserted} new`);
+  return { job: "ingest", batch: cfg.metric_batch, rows: wrangled.rows.length, inserted, metrics, warnings: wrangled.warnings };
+}

@@ -1,0 +1,87 @@
+// What every job receives: the batch's resolved config, its metrics store, its model store, the alert
+// channels, a logger and `now`. Jobs read time only from `now`, never from the clock.
+import type { BatchConfig } from "../config/index.ts";
+import { renderTemplate } from "../config/index.ts";
+import type { AlertChannel } from "../alerts/channel.ts";
+import type { MetricsStore, QueryRow } from "../store/metrics-store.ts";
+import { openDuckdbStore } from "../store/duckdb-store.ts";
+import { openModelStore, type ModelStore } from "../store/model-store.ts";
+import type { Logger } from "./log.ts";
+import { JobError, SqlError } from "./errors.ts";
+
+export interface JobContext {
+  cfg: BatchConfig;
+  store: MetricsStore;
+  models: ModelStore;
+  channels: readonly AlertChannel[];
+  log: Logger;
+  now: Date;
+}
+
+export interface OpenContextOptions {
+  duckdbPath: string;
+  now: Date;
+  log: Logger;
+  channels: readonly AlertChannel[];
+}
+
+/** Open the stores a batch's jobs need. Close with {@link closeJobContext}. */
+export async function openJobContext(cfg: BatchConfig, opts: OpenContextOptions): Promise<JobContext> {
+  const store = await openDuckdbStore({ path: opts.duckdbPath, tableKey: cfg.table_key });
+  return {
+    cfg,
+    store,
+    models: openModelStore(cfg.model_path, `${cfg.metric_batch}.model_path`),
+    channels: opts.channels,
+    log: opts.log,
+    // Templates see `now` to the second, so the points a job stamps with `now` must not be finer.
+    now: new Date(Math.floor(opts.now.getTime() / 1000) * 1000),
+  };
+}
+
+export async function closeJobContext(ctx: JobContext): Promise<void> {
+  await ctx.store.close();
+}
+
+/** Render one of the batch's SQL templates with `now` and `extra`, naming batch, job and key on failure. */
+export function renderJobSql(ctx: JobContext, job: string, key: string, extra: Record<string, unknown> = {}): string {
+  try {
+    return renderTemplate(ctx.cfg, key, { now: ctx.now, ...extra });
+  } catch (e) {
+    throw new JobError(ctx.cfg.metric_batch, job, (e as Error).message, { cause: e });
+  }
+}
+
+/** Render and run a read template; a failing query reports batch, job and the rendered SQL. */
+export async function queryJobSql<T = QueryRow>(
+  ctx: JobContext,
+  job: string,
+  key: string,
+  extra: Record<string, unknown> = {},
+): Promise<T[]> {
+  const sql = renderJobSql(ctx, job, key, extra);
+  try {
+    return await ctx.store.query<T>(sql);
+  } catch (e) {
+    throw new SqlError(ctx.cfg.metric_batch, job, sql, e);
+  }
+}
+
+/** Group rows by `metric_name`, keeping their order. */
+export function groupByMetric<T extends { metric_name: string }>(rows: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) {
+    let list = out.get(r.metric_name);
+    if (!list) out.set(r.metric_name, (list = []));
+    list.push(r);
+  }
+  return out;
+}
+
+/** A stored timestamp as epoch ms (DuckDB gives Date; other drivers may give strings). */
+export function toMillis(v: unknown): number {
+  if (v instanceof Date) return v.getTime();
+  if (typeof v === "string") return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v.replace(" ", "T")}Z`);
+  if (typeof v === "number") return v;
+  return Number.NaN;
+}

@@ -1,0 +1,29 @@
+// Errors that jobs raise with the batch, job and (for SQL) the rendered statement, at one choke point.
+
+/** A job failed: the message names the batch and the job, and the cause is kept. */
+export class JobError extends Error {
+  override name = "JobError";
+  constructor(
+    readonly batch: string,
+    readonly job: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${batch} ${job}: ${message}`, options);
+  }
+}
+
+/** SQL failed: the message shows the database's error and the rendered SQL. */
+export class SqlError extends JobError {
+  override name = "SqlError";
+  constructor(batch: string, job: string, readonly sql: string, cause: unknown) {
+    super(batch, job, `SQL failed: ${(cause as Error)?.message ?? String(cause)}\n--- rendered SQL ---\n${sql.trim()}\n---`, {
+      cause,
+    });
+  }
+}
+
+/** The message of anything thrown. */
+export function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,68 @@
+// How a stage script runs one job of one batch: load the batch's config, open its stores, run, close.
+// Shared by the Windmill stage scripts (f/anomstack/<stage>.ts) and the local CLI, so both run the same code.
+import { isStageEnabled, loadBatch, resolveDuckdbPath, type BatchConfig } from "../config/index.ts";
+import { consoleChannel } from "../alerts/console.ts";
+import type { AlertChannel } from "../alerts/channel.ts";
+import { JOBS, type PipelineJob } from "../jobs/index.ts";
+import { closeJobContext, openJobContext, type JobContext } from "./context.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { JobError } from "./errors.ts";
+
+export interface StageOptions {
+  /** ISO timestamp the job treats as now; "" or undefined = the current time. */
+  now?: string | Date;
+  env?: Record<string, string | undefined>;
+  log?: Logger;
+  channels?: readonly AlertChannel[];
+  /** Use this config instead of loading the batch by name. */
+  cfg?: BatchConfig;
+}
+
+export type StageResult = { job: string; batch: string; status: "ok" } & Record<string, unknown>
+  | { job: string; batch: string; status: "disabled"; reason: string };
+
+/** Parse the `now` parameter of a stage: empty means the current time (the only clock read). */
+export function parseNow(now: string | Date | undefined): Date {
+  if (now instanceof Date) return now;
+  if (!now) return new Date();
+  const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(now) ? now : `${now.replace(" ", "T")}Z`);
+  if (!Number.isFinite(d.getTime())) throw new Error(`now: "${now}" is not an ISO timestamp`);
+  return d;
+}
+
+/** Run the batch's context through `fn`, always closing it. */
+export async function withJobContext<T>(batch: string, opts: StageOptions, fn: (ctx: JobContext) => Promise<T>): Promise<T> {
+  const env = opts.env ?? process.env;
+  const cfg = opts.cfg ?? loadBatch(batch, { env });
+  const log = (opts.log ?? createLogger()).child(`${cfg.metric_batch}`);
+  const ctx = await openJobContext(cfg, {
+    duckdbPath: resolveDuckdbPath(env),
+    now: parseNow(opts.now),
+    log,
+    channels: opts.channels ?? [consoleChannel()],
+  });
+  try {
+    return await fn(ctx);
+  } finally {
+    await closeJobContext(ctx);
+  }
+}
+
+/** Run one pipeline job for one batch, unless its `disable_<job>` flag is set. */
+export async function runStage(job: PipelineJob, batch: string, opts: StageOptions = {}): Promise<StageResult> {
+  const env = opts.env ?? process.env;
+  const cfg = opts.cfg ?? loadBatch(batch, { env });
+  if (!isStageEnabled(cfg, job)) {
+    return { job, batch: cfg.metric_batch, status: "disabled", reason: `disable_${job} is set` };
+  }
+  return withJobContext(batch, { ...opts, cfg }, async (ctx) => {
+    const log = ctx.log.child(job);
+    try {
+      const out = await JOBS[job]({ ...ctx, log });
+      return { ...out, status: "ok" as const };
+    } catch (e) {
+      if (e instanceof JobError) throw e;
+      throw new JobError(cfg.metric_batch, job, (e as Error).message ?? String(e), { cause: e });
+    }
+  });
+}

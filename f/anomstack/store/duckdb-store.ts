@@ -1,0 +1,252 @@
+// The metrics table in an embedded DuckDB file: created when missing, idempotent appends, transactions.
+// The only module that talks to DuckDB for the store; jobs see the MetricsStore interface.
+import fs from "node:fs";
+import path from "node:path";
+import { BIGINT, DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, type DuckDBConnection } from "@duckdb/node-api";
+import type { MetricRow } from "./metric-row.ts";
+import { StoreError, type MetricsStore, type QueryRow } from "./metrics-store.ts";
+
+// One DuckDB instance per file per process: DuckDB refuses a second writer instance on the same file.
+const instances = new Map<string, Promise<DuckDBInstance>>();
+
+const CHUNK_ROWS = 2048;
+
+/** Options of {@link openDuckdbStore}. */
+export interface DuckdbStoreOptions {
+  /** DuckDB file path, created (with its folder) when missing; ":memory:" for a throw-away store. */
+  path: string;
+  /** Table name, optionally `schema.table` (the schema is created too). Default "metrics". */
+  tableKey?: string;
+}
+
+/** Quote a possibly dotted identifier for DuckDB: `tmp.metrics` → `"tmp"."metrics"`. */
+export function quoteTableKey(tableKey: string): string {
+  const parts = tableKey.split(".");
+  if (parts.length > 2 || parts.some((p) => p.length === 0)) {
+    throw new StoreError(`table_key "${tableKey}" must be "table" or "schema.table"`);
+  }
+  return parts.map((p) => `"${p.replaceAll('"', '""')}"`).join(".");
+}
+
+async function getInstance(file: string): Promise<DuckDBInstance> {
+  const key = file === ":memory:" ? `:memory:${instances.size}` : path.resolve(file);
+  let inst = instances.get(key);
+  if (!inst) {
+    inst = createInstance(file);
+    instances.set(key, inst);
+    inst.catch(() => instances.delete(key));
+  }
+  return inst;
+}
+
+async function createInstance(file: string): Promise<DuckDBInstance> {
+  if (file !== ":memory:") {
+    try {
+      fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    } catch (e) {
+      throw new StoreError(`cannot create the folder of DuckDB file ${file}: ${(e as Error).message}`);
+    }
+  }
+  try {
+    return await DuckDBInstance.create(file);
+  } catch (e) {
+    throw explainOpenError(file, e as Error);
+  }
+}
+
+/** Turn DuckDB's open errors into messages that say what to do. */
+function explainOpenError(file: string, e: Error): StoreError {
+  const msg = e.message;
+  if (/Could not set lock|Conflicting lock/i.test(msg)) {
+    const pid = /PID (\d+)/.exec(msg)?.[1];
+    return new StoreError(
+      `DuckDB file ${file} is locked by another process${pid ? ` (PID ${pid})` : ""}; ` +
+        `stop that process or set ANOMSTACK_DUCKDB_PATH to another file. DuckDB said: ${msg}`,
+    );
+  }
+  if (/Permission denied|Read-only file system|Cannot open file/i.test(msg)) {
+    return new StoreError(`DuckDB file ${file} cannot be opened for writing: ${msg}`);
+  }
+  return new StoreError(`DuckDB file ${file} cannot be opened: ${msg}`);
+}
+
+/** Drop DuckDB instances that are no longer used (tests, CLI exit), releasing file locks. */
+export async function closeAllDuckdbInstances(): Promise<void> {
+  const all = [...instances.values()];
+  instances.clear();
+  for (const p of all) {
+    try {
+      (await p).closeSync();
+    } catch {
+      // already failed to open: nothing to close
+    }
+  }
+}
+
+/** Open (and create if missing) the metrics table in a DuckDB file. */
+export async function openDuckdbStore(opts: DuckdbStoreOptions): Promise<MetricsStore> {
+  const tableKey = opts.tableKey ?? "metrics";
+  const table = quoteTableKey(tableKey);
+  const instance = await getInstance(opts.path);
+  const con = await instance.connect();
+  const store = new DuckdbStore(con, opts.path, tableKey, table);
+  await store.ensureTable();
+  return store;
+}
+
+class DuckdbStore implements MetricsStore {
+  private txDepth = 0;
+  private closed = false;
+
+  constructor(
+    private readonly con: DuckDBConnection,
+    readonly location: string,
+    readonly tableKey: string,
+    readonly table: string,
+  ) {}
+
+  readonly dialect = "duckdb" as const;
+
+  async ensureTable(): Promise<void> {
+    const schema = this.tableKey.includes(".") ? this.table.split(".")[0] : undefined;
+    try {
+      if (schema) await this.con.run(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      await this.con.run(
+        `CREATE TABLE IF NOT EXISTS ${this.table} (
+           metric_timestamp TIMESTAMP NOT NULL,
+           metric_batch VARCHAR NOT NULL,
+           metric_name VARCHAR NOT NULL,
+           metric_type VARCHAR NOT NULL,
+           metric_value DOUBLE NOT NULL,
+           metadata VARCHAR NOT NULL DEFAULT ''
+         )`,
+      );
+    } catch (e) {
+      throw new StoreError(`cannot create table ${this.tableKey} in ${this.location}: ${(e as Error).message}`);
+    }
+  }
+
+  async query<T = QueryRow>(sql: string, params?: unknown[]): Promise<T[]> {
+    this.assertOpen();
+    const reader = await this.con.runAndReadAll(sql, params as never);
+    return reader.getRowObjectsJS().map((r) => normalizeRow(r)) as T[];
+  }
+
+  async exec(sql: string, params?: unknown[]): Promise<number> {
+    this.assertOpen();
+    const result = await this.con.run(sql, params as never);
+    return Number(result.rowsChanged);
+  }
+
+  async transaction<T>(fn: () => Promise<T>): Promise<T> {
+    this.assertOpen();
+    if (this.txDepth > 0) {
+      // Already inside a transaction: the outer one commits or rolls back everything.
+      this.txDepth++;
+      try {
+        return await fn();
+      } finally {
+        this.txDepth--;
+      }
+    }
+    await this.con.run("BEGIN TRANSACTION");
+    this.txDepth = 1;
+    try {
+      const out = await fn();
+      await this.con.run("COMMIT");
+      return out;
+    } catch (e) {
+      await this.con.run("ROLLBACK").catch(() => undefined);
+      throw e;
+    } finally {
+      this.txDepth = 0;
+    }
+  }
+
+  /**
+   * Rows are staged in numeric columns (fast DataChunk appends, no per-value string calls), joined to a
+   * small table of their distinct (batch, name, type, metadata) keys, and inserted with an anti-join on
+   * (batch, name, type, timestamp): existing rows and duplicates within `rows` are skipped.
+   */
+  async append(rows: readonly MetricRow[]): Promise<number> {
+    this.assertOpen();
+    if (rows.length === 0) return 0;
+    const keyIds = new Map<string, number>();
+    const keys: [string, string, string, string][] = [];
+    const micros = new Array<bigint>(rows.length);
+    const ids = new Array<number>(rows.length);
+    const values = new Array<number>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i];
+      const t = r.metric_timestamp.getTime();
+      if (!Number.isFinite(t)) throw new StoreError(`row ${i} (${r.metric_name}) has an invalid timestamp`);
+      if (!Number.isFinite(r.metric_value)) {
+        throw new StoreError(`row ${i} (${r.metric_name} at ${r.metric_timestamp.toISOString()}) has a non-finite value`);
+      }
+      const k = `${r.metric_batch}\u0001${r.metric_name}\u0001${r.metric_type}\u0001${r.metadata}`;
+      let id = keyIds.get(k);
+      if (id === undefined) {
+        id = keys.length;
+        keyIds.set(k, id);
+        keys.push([r.metric_batch, r.metric_name, r.metric_type, r.metadata]);
+      }
+      micros[i] = BigInt(t) * 1000n;
+      ids[i] = id;
+      values[i] = r.metric_value;
+    }
+    return this.transaction(async () => {
+      await this.con.run(
+        "CREATE OR REPLACE TEMP TABLE anomstack_stage_keys (id INTEGER, b VARCHAR, n VARCHAR, t VARCHAR, md VARCHAR)",
+      );
+      await this.con.run("CREATE OR REPLACE TEMP TABLE anomstack_stage_points (ts BIGINT, id INTEGER, v DOUBLE)");
+      const ka = await this.con.createAppender("anomstack_stage_keys", "main", "temp");
+      keys.forEach(([b, n, t, md], i) => {
+        ka.appendInteger(i);
+        ka.appendVarchar(b);
+        ka.appendVarchar(n);
+        ka.appendVarchar(t);
+        ka.appendVarchar(md);
+        ka.endRow();
+      });
+      ka.closeSync();
+      const pa = await this.con.createAppender("anomstack_stage_points", "main", "temp");
+      for (let s = 0; s < rows.length; s += CHUNK_ROWS) {
+        const e = Math.min(rows.length, s + CHUNK_ROWS);
+        const chunk = DuckDBDataChunk.create([BIGINT, INTEGER, DOUBLE], e - s);
+        chunk.setColumns([micros.slice(s, e), ids.slice(s, e), values.slice(s, e)]);
+        pa.appendDataChunk(chunk);
+      }
+      pa.closeSync();
+      const inserted = await this.exec(
+        `INSERT INTO ${this.table}
+         SELECT s.* FROM (
+           SELECT make_timestamp(p.ts) AS metric_timestamp, k.b AS metric_batch, k.n AS metric_name,
+                  k.t AS metric_type, p.v AS metric_value, k.md AS metadata
+           FROM anomstack_stage_points p JOIN anomstack_stage_keys k USING (id)
+           QUALIFY row_number() OVER (PARTITION BY k.b, k.n, k.t, p.ts ORDER BY p.ts) = 1
+         ) s
+         ANTI JOIN ${this.table} m USING (metric_batch, metric_name, metric_type, metric_timestamp)`,
+      );
+      await this.con.run("DROP TABLE anomstack_stage_points");
+      await this.con.run("DROP TABLE anomstack_stage_keys");
+      return inserted;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.con.closeSync();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError(`store ${this.location} is closed`);
+  }
+}
+
+/** DuckDB BIGINT/HUGEINT come back as bigint; jobs work with numbers. */
+function normalizeRow(r: Record<string, unknown>): QueryRow {
+  const out: QueryRow = {};
+  for (const [k, v] of Object.entries(r)) out[k] = typeof v === "bigint" ? Number(v) : v;
+  return out;
+}

@@ -1,0 +1,46 @@
+// The long-format row every job reads and writes (anomstack-behaviour §2.1), and its types.
+// Pure: no I/O.
+
+/** Every `metric_type` the table holds (§2.2). */
+export const METRIC_TYPES = [
+  "metric",
+  "score",
+  "alert",
+  "change",
+  "llmalert",
+  "tholdalert",
+  "thumbsup",
+  "thumbsdown",
+] as const;
+export type MetricType = (typeof METRIC_TYPES)[number];
+
+/** One row of the metrics table. Timestamps are UTC instants. */
+export interface MetricRow {
+  metric_timestamp: Date;
+  metric_batch: string;
+  metric_name: string;
+  metric_type: MetricType;
+  metric_value: number;
+  /** JSON text or "". */
+  metadata: string;
+}
+
+/** The identity of a row: writing a second row with the same key is a no-op (idempotent writes). */
+export function rowKey(r: Pick<MetricRow, "metric_timestamp" | "metric_batch" | "metric_name" | "metric_type">): string {
+  return `${r.metric_batch}\u0001${r.metric_name}\u0001${r.metric_type}\u0001${r.metric_timestamp.getTime()}`;
+}
+
+/**
+ * Round to `decimals` places exactly as numpy/pandas `round` does (scale, round half to even, unscale),
+ * so stored values match the original's. A negative `decimals` means no rounding.
+ * @example roundTo(0.12345, 4) // => 0.1234 (0.12345 is stored as 0.123449999...)
+ * @example roundTo(2.5, 0) // => 2
+ */
+export function roundTo(value: number, decimals: number): number {
+  if (decimals < 0 || !Number.isFinite(value)) return value;
+  const f = 10 ** decimals;
+  const y = value * f;
+  let r = Math.round(y);
+  if (Math.abs(y % 1) === 0.5 && r % 2 !== 0) r -= 1; // Math.round sends .5 up; numpy sends it to even
+  return r / f;
+}

@@ -1,0 +1,36 @@
+// The contract every metrics store implements (DuckDB today; the other dialects plug in behind it).
+import type { MetricRow } from "./metric-row.ts";
+
+export type QueryRow = Record<string, unknown>;
+
+/** Raised for store problems: open, lock, permissions, bad rows. The message names the file or table. */
+export class StoreError extends Error {
+  override name = "StoreError";
+}
+
+/** The long-format metrics table of one (database, table_key). */
+export interface MetricsStore {
+  /** SQL dialect of the queries this store runs. */
+  readonly dialect: "duckdb";
+  /** Where the data lives (a file path), for messages. */
+  readonly location: string;
+  /** The table key as configured, e.g. `metrics` or `tmp.metrics`. */
+  readonly tableKey: string;
+  /**
+   * Run a read query. Timestamps come back as `Date` (UTC), integers as `number`.
+   * @param params positional `?` parameters.
+   */
+  query<T = QueryRow>(sql: string, params?: unknown[]): Promise<T[]>;
+  /** Run a statement and return the number of rows it changed. */
+  exec(sql: string, params?: unknown[]): Promise<number>;
+  /**
+   * Append rows atomically. A row whose (timestamp, batch, name, type) is already stored, or repeated
+   * within `rows`, is skipped, so running a job twice never duplicates anything.
+   * @returns the number of rows actually inserted.
+   */
+  append(rows: readonly MetricRow[]): Promise<number>;
+  /** Run `fn` in one transaction: all its writes are committed together, or none if it throws. */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /** Release the connection (the file stays open for other stores of this process). */
+  close(): Promise<void>;
+}

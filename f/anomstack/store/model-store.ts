@@ -1,0 +1,81 @@
+// Trained models as JSON files under `model_path` (`local://DIR` → DIR/<batch>/<metric>_<tag>.json).
+// Remote schemes (gs://, s3://) are recognised and refused with a clear message until they are built.
+import fs from "node:fs";
+import path from "node:path";
+import { StoreError } from "./metrics-store.ts";
+
+/** Reads and writes one JSON document per (batch, metric, model tag). */
+export interface ModelStore {
+  readonly location: string;
+  save(batch: string, metric: string, tag: string, model: unknown): Promise<void>;
+  /** The parsed JSON, or `undefined` when no model was saved for this key. */
+  load(batch: string, metric: string, tag: string): Promise<unknown | undefined>;
+}
+
+/**
+ * A batch, metric or tag name becomes a path segment: letters, digits, `.`, `-` and `_` stay, every
+ * other byte is percent-encoded (as is a leading dot), so `cpu/user` and `cpu_user` never share a file.
+ * @example safePathSegment("cpu/user") // => "cpu%2Fuser"
+ */
+export function safePathSegment(name: string): string {
+  const encoded = name.replace(/[^A-Za-z0-9._-]/g, (c) =>
+    [...new TextEncoder().encode(c)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, "0")}`).join(""),
+  );
+  return encoded.replace(/^\./, "%2E");
+}
+
+/** Where a model lives inside the store: `<batch>/<metric>_<tag>.json`. */
+export function modelRelativePath(batch: string, metric: string, tag: string): string {
+  return `${safePathSegment(batch)}/${safePathSegment(metric)}_${safePathSegment(tag)}.json`;
+}
+
+/** Open the model store a `model_path` setting names. */
+export function openModelStore(modelPath: string, where = "model_path"): ModelStore {
+  const m = /^([a-z0-9]+):\/\/(.*)$/i.exec(modelPath);
+  if (!m) throw new StoreError(`${where}: "${modelPath}" must look like local://DIR`);
+  const [, scheme, rest] = m;
+  if (scheme.toLowerCase() === "local") {
+    if (!rest) throw new StoreError(`${where}: "${modelPath}" names no folder`);
+    return new LocalModelStore(path.resolve(rest));
+  }
+  throw new StoreError(
+    `${where}: scheme "${scheme}://" is not supported yet (supported: local://DIR); got "${modelPath}"`,
+  );
+}
+
+class LocalModelStore implements ModelStore {
+  constructor(readonly location: string) {}
+
+  private file(batch: string, metric: string, tag: string): string {
+    return path.join(this.location, modelRelativePath(batch, metric, tag));
+  }
+
+  async save(batch: string, metric: string, tag: string, model: unknown): Promise<void> {
+    const file = this.file(batch, metric, tag);
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      // Write then rename, so a crash never leaves a half-written model behind.
+      const tmp = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify(model));
+      fs.renameSync(tmp, file);
+    } catch (e) {
+      throw new StoreError(`cannot save model ${file}: ${(e as Error).message}`);
+    }
+  }
+
+  async load(batch: string, metric: string, tag: string): Promise<unknown | undefined> {
+    const file = this.file(batch, metric, tag);
+    let text: string;
+    try {
+      text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw new StoreError(`cannot read model ${file}: ${(e as Error).message}`);
+    }
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new StoreError(`model ${file} is not valid JSON: ${(e as Error).message}`);
+    }
+  }
+}

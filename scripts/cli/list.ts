@@ -1,0 +1,42 @@
+// `anomstack list`: every batch with its database, table, ingest source, enabled jobs and schedules.
+import type { Command } from "commander";
+import { loadConfig, isStageEnabled, resolveDuckdbPath, stageSchedule } from "../../f/anomstack/config/index.ts";
+import { PIPELINE_JOBS } from "../../f/anomstack/jobs/index.ts";
+import { table } from "./output.ts";
+
+export function listCommand(program: Command): void {
+  program
+    .command("list")
+    .description("list the metric batches, their database, enabled jobs and schedules")
+    .option("--json", "print JSON instead of a table")
+    .action((opts: { json?: boolean }) => {
+      const { metricsDir, batches, disabled } = loadConfig();
+      const rows = [...batches.values()].map((cfg) => ({
+        batch: cfg.metric_batch,
+        db: cfg.db === "duckdb" ? `duckdb (${resolveDuckdbPath()})` : cfg.db,
+        table: cfg.table_key,
+        ingest: cfg.ingest_sql ? "ingest_sql" : `ingest_fn ${cfg.ingest_fn}`,
+        jobs: PIPELINE_JOBS.filter((j) => isStageEnabled(cfg, j)),
+        schedules: Object.fromEntries(PIPELINE_JOBS.map((j) => [j, stageSchedule(cfg, j)])),
+      }));
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ metrics_dir: metricsDir, batches: rows, disabled }, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(`metrics folder: ${metricsDir}\n`);
+      process.stdout.write(
+        `${table(
+          ["batch", "db", "table", "ingest", "jobs enabled", "schedules (cron, status)"],
+          rows.map((r) => [
+            r.batch,
+            r.db,
+            r.table,
+            r.ingest,
+            r.jobs.join(", "),
+            r.jobs.map((j) => `${j}: ${r.schedules[j].cron} ${r.schedules[j].status}`).join("\n"),
+          ]),
+        )}\n`,
+      );
+      if (disabled.length) process.stdout.write(`disabled batches (disable_batch): ${disabled.join(", ")}\n`);
+    });
+}

@@ -1,0 +1,36 @@
+// The `anomstack` CLI: list, config, run, backfill, replay and demo, over the same jobs the Windmill
+// stage scripts run. The only place that reads the clock (`--now` overrides it).
+import { Command } from "commander";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { listCommand } from "./list.ts";
+import { configCommand } from "./config.ts";
+import { runCommand } from "./run.ts";
+import { backfillCommand } from "./backfill.ts";
+import { replayCommand } from "./replay.ts";
+import { demoCommand } from "./demo.ts";
+
+const program = new Command("anomstack")
+  .description("Anomaly detection for metric batches described in YAML (metrics/**.yaml)")
+  .option("--metrics-dir <dir>", "folder of metric batch YAML (default: $ANOMSTACK_METRICS_DIR or ./metrics)")
+  .option("--duckdb-path <file>", "DuckDB file of the metrics table (default: $ANOMSTACK_DUCKDB_PATH or ./data/anomstack.duckdb)")
+  .hook("preAction", (cmd) => {
+    const o = cmd.opts<{ metricsDir?: string; duckdbPath?: string }>();
+    if (o.metricsDir) process.env.ANOMSTACK_METRICS_DIR = o.metricsDir;
+    if (o.duckdbPath) process.env.ANOMSTACK_DUCKDB_PATH = o.duckdbPath;
+  });
+
+listCommand(program);
+configCommand(program);
+runCommand(program);
+backfillCommand(program);
+replayCommand(program);
+demoCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  process.stderr.write(`error: ${(e as Error).message}\n`);
+  process.exitCode = 1;
+} finally {
+  await closeAllDuckdbInstances();
+}
