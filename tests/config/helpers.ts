@@ -24,9 +24,10 @@ export function writeFile(dir: string, rel: string, content: string): string {
   return full;
 }
 
-/** Writes a minimal SQL-ingest batch `<name>/<name>.yaml` with extra YAML lines appended. */
+/** Writes a batch `<name>/<name>.yaml` with extra YAML lines; adds `ingest_sql: select 1` unless extra sets an ingest key. */
 export function writeBatch(dir: string, name: string, extra = ""): string {
-  return writeFile(dir, `${name}/${name}.yaml`, `metric_batch: ${name}\ningest_sql: select 1\n${extra}`);
+  const ingest = /^ingest_(sql|fn):/m.test(extra) ? "" : "ingest_sql: select 1\n";
+  return writeFile(dir, `${name}/${name}.yaml`, `metric_batch: ${name}\n${ingest}${extra}`);
 }
 
 /** Returns the error thrown by `fn` (fails the test if nothing is thrown). */

@@ -175,7 +175,7 @@ export function loadBatch(name: string, opts: LoadOptions = {}): BatchConfig {
   if (!src) {
     const known = s.sources.map((x) => x.name).sort();
     let message = `unknown metric batch "${name}"`;
-    if (known.length === 0) message += `; no batch YAML found under ${s.metricsDir}`;
+    if (known.length === 0) message += `; no ${s.issues.length > 0 ? "valid " : ""}batch YAML found under ${s.metricsDir}`;
     else {
       const near = closest(name, known);
       message += `; did you mean "${near}"? Known batches: ${known.join(", ")}`;

@@ -164,18 +164,25 @@ class DuckdbStore implements MetricsStore {
   }
 
   /**
-   * Rows are staged in numeric columns (fast DataChunk appends, no per-value string calls), joined to a
-   * small table of their distinct (batch, name, type, metadata) keys, and inserted with an anti-join on
-   * (batch, name, type, timestamp): existing rows and duplicates within `rows` are skipped.
+   * Rows are staged as numbers (fast DataChunk appends, no per-value string calls) with ids into small
+   * tables of their distinct (batch, name, type) and metadata strings, then inserted with an anti-join
+   * on (batch, name, type, timestamp): existing rows and duplicates within `rows` are skipped.
    */
   async append(rows: readonly MetricRow[]): Promise<number> {
     this.assertOpen();
     if (rows.length === 0) return 0;
-    const keyIds = new Map<string, number>();
-    const keys: [string, string, string, string][] = [];
+    const seriesIds = new Map<string, number>();
+    const series: [string, string, string][] = [];
+    const metadataIds = new Map<string, number>([["", 0]]);
+    const metadata: string[] = [""];
     const micros = new Array<bigint>(rows.length);
-    const ids = new Array<number>(rows.length);
+    const sids = new Array<number>(rows.length);
+    const mids = new Array<number>(rows.length);
     const values = new Array<number>(rows.length);
+    const lastTs: number[] = [];
+    let increasing = true; // per series, timestamps strictly increase: then `rows` has no duplicates
+    let minTs = Number.POSITIVE_INFINITY;
+    let maxTs = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i];
       const t = r.metric_timestamp.getTime();
@@ -183,52 +190,83 @@ class DuckdbStore implements MetricsStore {
       if (!Number.isFinite(r.metric_value)) {
         throw new StoreError(`row ${i} (${r.metric_name} at ${r.metric_timestamp.toISOString()}) has a non-finite value`);
       }
-      const k = `${r.metric_batch}\u0001${r.metric_name}\u0001${r.metric_type}\u0001${r.metadata}`;
-      let id = keyIds.get(k);
-      if (id === undefined) {
-        id = keys.length;
-        keyIds.set(k, id);
-        keys.push([r.metric_batch, r.metric_name, r.metric_type, r.metadata]);
+      const k = `${r.metric_batch}\u0001${r.metric_name}\u0001${r.metric_type}`;
+      let sid = seriesIds.get(k);
+      if (sid === undefined) {
+        sid = series.length;
+        seriesIds.set(k, sid);
+        series.push([r.metric_batch, r.metric_name, r.metric_type]);
       }
+      let mid = metadataIds.get(r.metadata);
+      if (mid === undefined) {
+        mid = metadata.length;
+        metadataIds.set(r.metadata, mid);
+        metadata.push(r.metadata);
+      }
+      if (increasing && lastTs[sid] !== undefined && t <= lastTs[sid]) increasing = false;
+      lastTs[sid] = t;
+      if (t < minTs) minTs = t;
+      if (t > maxTs) maxTs = t;
       micros[i] = BigInt(t) * 1000n;
-      ids[i] = id;
+      sids[i] = sid;
+      mids[i] = mid;
       values[i] = r.metric_value;
     }
     return this.transaction(async () => {
-      await this.con.run(
-        "CREATE OR REPLACE TEMP TABLE anomstack_stage_keys (id INTEGER, b VARCHAR, n VARCHAR, t VARCHAR, md VARCHAR)",
-      );
-      await this.con.run("CREATE OR REPLACE TEMP TABLE anomstack_stage_points (ts BIGINT, id INTEGER, v DOUBLE)");
-      const ka = await this.con.createAppender("anomstack_stage_keys", "main", "temp");
-      keys.forEach(([b, n, t, md], i) => {
-        ka.appendInteger(i);
-        ka.appendVarchar(b);
-        ka.appendVarchar(n);
-        ka.appendVarchar(t);
-        ka.appendVarchar(md);
-        ka.endRow();
+      await this.con.run("CREATE OR REPLACE TEMP TABLE anomstack_stage_series (sid INTEGER, b VARCHAR, n VARCHAR, t VARCHAR)");
+      await this.con.run("CREATE OR REPLACE TEMP TABLE anomstack_stage_metadata (mid INTEGER, md VARCHAR)");
+      await this.con.run("CREATE OR REPLACE TEMP TABLE anomstack_stage_points (ts BIGINT, sid INTEGER, mid INTEGER, v DOUBLE)");
+      const sa = await this.con.createAppender("anomstack_stage_series", "main", "temp");
+      series.forEach(([b, n, t], i) => {
+        sa.appendInteger(i);
+        sa.appendVarchar(b);
+        sa.appendVarchar(n);
+        sa.appendVarchar(t);
+        sa.endRow();
       });
-      ka.closeSync();
+      sa.closeSync();
+      const ma = await this.con.createAppender("anomstack_stage_metadata", "main", "temp");
+      metadata.forEach((md, i) => {
+        ma.appendInteger(i);
+        ma.appendVarchar(md);
+        ma.endRow();
+      });
+      ma.closeSync();
       const pa = await this.con.createAppender("anomstack_stage_points", "main", "temp");
       for (let s = 0; s < rows.length; s += CHUNK_ROWS) {
         const e = Math.min(rows.length, s + CHUNK_ROWS);
-        const chunk = DuckDBDataChunk.create([BIGINT, INTEGER, DOUBLE], e - s);
-        chunk.setColumns([micros.slice(s, e), ids.slice(s, e), values.slice(s, e)]);
+        const chunk = DuckDBDataChunk.create([BIGINT, INTEGER, INTEGER, DOUBLE], e - s);
+        chunk.setColumns([micros.slice(s, e), sids.slice(s, e), mids.slice(s, e), values.slice(s, e)]);
         pa.appendDataChunk(chunk);
       }
       pa.closeSync();
+      // Skip the duplicate checks when they cannot find anything: rows of each series strictly
+      // increasing in time, and no stored row of these series in their time range (the usual ingest).
+      const [{ n: overlapping }] = await this.query<{ n: number }>(
+        `SELECT count(*) AS n FROM ${this.table} m SEMI JOIN anomstack_stage_series k
+           ON m.metric_batch = k.b AND m.metric_name = k.n AND m.metric_type = k.t
+         WHERE m.metric_timestamp BETWEEN make_timestamp(?::BIGINT) AND make_timestamp(?::BIGINT)`,
+        [BigInt(minTs) * 1000n, BigInt(maxTs) * 1000n],
+      );
+      const points =
+        increasing
+          ? "anomstack_stage_points"
+          : // Duplicates within `rows` collapse on the numeric (timestamp, series id) pair first.
+            "(SELECT ts, sid, first(mid) AS mid, first(v) AS v FROM anomstack_stage_points GROUP BY ts, sid)";
+      const antiJoin =
+        overlapping > 0 ? `ANTI JOIN ${this.table} m USING (metric_batch, metric_name, metric_type, metric_timestamp)` : "";
       const inserted = await this.exec(
         `INSERT INTO ${this.table}
          SELECT s.* FROM (
            SELECT make_timestamp(p.ts) AS metric_timestamp, k.b AS metric_batch, k.n AS metric_name,
-                  k.t AS metric_type, p.v AS metric_value, k.md AS metadata
-           FROM anomstack_stage_points p JOIN anomstack_stage_keys k USING (id)
-           QUALIFY row_number() OVER (PARTITION BY k.b, k.n, k.t, p.ts ORDER BY p.ts) = 1
+                  k.t AS metric_type, p.v AS metric_value, m.md AS metadata
+           FROM ${points} p
+           JOIN anomstack_stage_series k USING (sid)
+           JOIN anomstack_stage_metadata m USING (mid)
          ) s
-         ANTI JOIN ${this.table} m USING (metric_batch, metric_name, metric_type, metric_timestamp)`,
+         ${antiJoin}`,
       );
-      await this.con.run("DROP TABLE anomstack_stage_points");
-      await this.con.run("DROP TABLE anomstack_stage_keys");
+      for (const t of ["points", "series", "metadata"]) await this.con.run(`DROP TABLE anomstack_stage_${t}`);
       return inserted;
     });
   }

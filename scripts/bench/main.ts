@@ -1,0 +1,120 @@
+// `npm run bench`: speed of train + score (default PCA + KNN, 2,500 points per metric) in metrics per
+// second, and of appending rows to the DuckDB store in rows per second. `--json` prints one JSON object.
+// Single-threaded on purpose: JS runs on one core, and DuckDB is limited to one thread here.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { combineProbabilities, predictProba, preprocess, trainModel, type ModelConfig } from "../../f/anomstack/ml/index.ts";
+import { closeAllDuckdbInstances, openDuckdbStore } from "../../f/anomstack/store/duckdb-store.ts";
+import { wrangleIngested } from "../../f/anomstack/jobs/wrangle.ts";
+import type { MetricRow } from "../../f/anomstack/store/metric-row.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: "boolean", default: false },
+    metrics: { type: "string", default: "200" },
+    rows: { type: "string", default: "1000000" },
+  },
+});
+
+const MODEL_CONFIGS: ModelConfig[] = [
+  { model_name: "PCA", model_tag: "pca_default", model_params: { contamination: 0.01 } },
+  { model_name: "KNN", model_tag: "knn_default", model_params: { contamination: 0.01 } },
+];
+const PREPROCESS = { diff_n: 1, smooth_n: 3, lags_n: 5, freq: null, freq_agg: "mean" as const };
+const POINTS = 2500;
+const SCORE_N = 25;
+
+/** A deterministic random walk with daily seasonality, like a business metric. */
+function series(seed: number, n: number): { timestamps: number[]; values: number[] } {
+  let s = seed * 9301 + 49297;
+  const rand = () => ((s = (s * 9301 + 49297) % 233280) / 233280);
+  const timestamps: number[] = [];
+  const values: number[] = [];
+  let level = 100;
+  for (let i = 0; i < n; i++) {
+    level += rand() - 0.5;
+    timestamps.push(1_700_000_000_000 + i * 300_000);
+    values.push(level + 10 * Math.sin((2 * Math.PI * i) / 288) + rand() * 2);
+  }
+  return { timestamps, values };
+}
+
+function benchModels(nMetrics: number) {
+  const data = Array.from({ length: nMetrics }, (_, i) => series(i + 1, POINTS));
+  const t0 = performance.now();
+  let trainMs = 0;
+  for (const d of data) {
+    const a = performance.now();
+    const X = preprocess(d, PREPROCESS);
+    const models = MODEL_CONFIGS.map((mc) => trainModel(mc, X));
+    trainMs += performance.now() - a;
+    const recent = { timestamps: d.timestamps.slice(-SCORE_N - 8), values: d.values.slice(-SCORE_N - 8) };
+    const Xs = preprocess(recent, PREPROCESS);
+    combineProbabilities(models.map((m) => predictProba(m, Xs)), "mean");
+  }
+  const totalMs = performance.now() - t0;
+  return {
+    metrics: nMetrics,
+    points_per_metric: POINTS,
+    train_ms_per_metric: trainMs / nMetrics,
+    train_score_ms_per_metric: totalMs / nMetrics,
+    metrics_per_second: nMetrics / (totalMs / 1000),
+  };
+}
+
+async function benchAppend(nRows: number) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "anomstack-bench-"));
+  const store = await openDuckdbStore({ path: path.join(dir, "bench.duckdb") });
+  await store.exec("SET threads = 1");
+  const metrics = 100;
+  const raw = Array.from({ length: nRows }, (_, i) => ({
+    metric_timestamp: new Date(1_700_000_000_000 + Math.floor(i / metrics) * 60_000),
+    metric_name: `metric_${i % metrics}`,
+    metric_value: (i * 7919) % 1000 / 7,
+  }));
+  const t0 = performance.now();
+  const { rows } = wrangleIngested(raw, { batch: "bench", rounding: 4 });
+  const t1 = performance.now();
+  const inserted = await store.append(rows as MetricRow[]);
+  const t2 = performance.now();
+  const again = await store.append(rows as MetricRow[]);
+  const t3 = performance.now();
+  await store.close();
+  await closeAllDuckdbInstances();
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (inserted !== nRows || again !== 0) throw new Error(`append inserted ${inserted} then ${again}, expected ${nRows} then 0`);
+  return {
+    rows: nRows,
+    append_rows_per_second: nRows / ((t2 - t1) / 1000),
+    ingest_rows_per_second: nRows / ((t2 - t0) / 1000),
+    reappend_rows_per_second: nRows / ((t3 - t2) / 1000),
+  };
+}
+
+const models = benchModels(Number(args.metrics));
+const append = await benchAppend(Number(args.rows));
+const result = {
+  node: process.version,
+  cpus: os.cpus().length,
+  train_score: models,
+  store: append,
+  targets: { metrics_per_second: 200, append_rows_per_second: 500_000 },
+};
+if (args.json) {
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} else {
+  const r = (x: number) => Math.round(x).toLocaleString("en-US");
+  process.stdout.write(
+    [
+      `train + score, PCA + KNN, ${POINTS} points per metric, ${models.metrics} metrics (one core):`,
+      `  ${r(models.metrics_per_second)} metrics/s  (${models.train_score_ms_per_metric.toFixed(2)} ms per metric, train ${models.train_ms_per_metric.toFixed(2)} ms)  target >= 200`,
+      `append ${r(append.rows)} rows to DuckDB (threads=1):`,
+      `  ${r(append.append_rows_per_second)} rows/s appended  target >= 500,000`,
+      `  ${r(append.ingest_rows_per_second)} rows/s including validation (wrangle)`,
+      `  ${r(append.reappend_rows_per_second)} rows/s re-appending the same rows (all skipped as duplicates)`,
+      "",
+    ].join("\n"),
+  );
+}

@@ -1,0 +1,13 @@
+import { openDuckdbStore, closeAllDuckdbInstances } from "./f/anomstack/store/duckdb-store.ts";
+import fs from "node:fs";
+fs.rmSync("/tmp/bx/t.db", { force: true });
+const store = await openDuckdbStore({ path: "/tmp/bx/t.db" });
+await store.exec("SET threads = 1");
+const n = 1_000_000;
+const rows = Array.from({ length: n }, (_, i) => ({ metric_timestamp: new Date(1.7e12 + Math.floor(i / 100) * 60000), metric_batch: "b", metric_name: `m${i % 100}`, metric_type: "metric" as const, metric_value: i / 7, metadata: "" }));
+const orig = (store as any).con.run.bind((store as any).con);
+(store as any).con.run = async (sql: string, p?: any) => { const t = performance.now(); const r = await orig(sql, p); console.log((performance.now() - t).toFixed(0), sql.slice(0, 60).replace(/\s+/g, " ")); return r; };
+const t0 = performance.now();
+await store.append(rows);
+console.log("total", (performance.now() - t0).toFixed(0));
+await closeAllDuckdbInstances();
