@@ -61,7 +61,9 @@ export function wrangleIngested(data: unknown, opts: WrangleOptions): WrangleRes
       errors.push(`row ${i}: expected an object, got ${describe(raw)}`);
       return;
     }
-    const r = lowerKeys(raw as Record<string, unknown>);
+    const obj = raw as Record<string, unknown>;
+    // Fast path for the usual lower-case columns; other spellings (e.g. Snowflake's upper case) are lowered.
+    const r = "metric_timestamp" in obj && "metric_name" in obj && "metric_value" in obj ? obj : lowerKeys(obj);
     const missing = INGEST_COLUMNS.filter((c) => !(c in r));
     if (missing.length) {
       errors.push(`row ${i}: missing column(s) ${missing.join(", ")}; got columns ${Object.keys(r).join(", ") || "(none)"}`);

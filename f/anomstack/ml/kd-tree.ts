@@ -12,9 +12,10 @@ export const KD_LEAF_SIZE = 12;
  * (quickselect) of its widest dimension (scikit-learn's KDTree rule). Points are
  * copied into tree order so leaves scan contiguous memory.
  *
- * Query: depth-first, nearer child first, keeping the `kk` smallest squared
- * distances in a bounded max-heap; a child is skipped when the squared distance
- * from the query to its bounding box is not below the current k-th best.
+ * Query: depth-first with an explicit stack, nearer child first, keeping the
+ * `kk` smallest squared distances in a bounded max-heap; a node is skipped when
+ * the squared distance from the query to its bounding box is not below the
+ * current k-th best (tighter than the distance to the splitting plane).
  * Exactness: the box bound is summed over dimensions in the same order as the
  * point distances, and IEEE rounding is monotone, so the bound never exceeds a
  * computed point distance: results equal a brute-force scan bit for bit.
@@ -39,12 +40,13 @@ export class KdTree {
   private readonly boxMin: Float64Array;
   private readonly boxMax: Float64Array;
   private nodes = 0;
-  // query state
-  private heap = new Float64Array(0);
-  private count = 0;
-  private kk = 0;
+  // query scratch buffers
   /** Copy of the current query point (keeps the hot loops monomorphic on Float64Array). */
   private readonly q: Float64Array;
+  private heap = new Float64Array(0);
+  private readonly stackNode: Int32Array;
+  private readonly stackBound: Float64Array;
+  private depth = 0;
 
   /**
    * @param data row-major `n x dims` coordinates (not modified, not retained).
@@ -57,6 +59,7 @@ export class KdTree {
     if (!Number.isInteger(leafSize) || leafSize < 1) throw new Error(`KdTree: bad leaf size ${leafSize}`);
     this.n = n;
     this.dims = dims;
+    // A split node has > leafSize points, so every leaf has >= floor((leafSize + 1) / 2).
     const minLeaf = Math.max(1, Math.floor((leafSize + 1) / 2));
     const maxNodes = Math.max(1, 2 * Math.ceil(n / minLeaf));
     this.lo = new Int32Array(maxNodes);
@@ -64,12 +67,15 @@ export class KdTree {
     this.left = new Int32Array(maxNodes);
     this.boxMin = new Float64Array(maxNodes * dims);
     this.boxMax = new Float64Array(maxNodes * dims);
+    this.q = new Float64Array(dims);
     const src = Float64Array.from(data);
     const idx = new Int32Array(n);
     for (let i = 0; i < n; i++) idx[i] = i;
-    this.q = new Float64Array(dims);
     this.nodes = 1;
-    this.build(src, idx, 0, 0, n, leafSize);
+    this.build(src, idx, 0, 0, n, leafSize, 1);
+    // Depth-first traversal pops one node and pushes at most two per level.
+    this.stackNode = new Int32Array(this.depth + 2);
+    this.stackBound = new Float64Array(this.depth + 2);
     this.index = idx;
     this.points = new Float64Array(n * dims);
     for (let t = 0; t < n; t++) {
@@ -78,7 +84,8 @@ export class KdTree {
     }
   }
 
-  private build(src: Float64Array, idx: Int32Array, node: number, lo: number, hi: number, leafSize: number): void {
+  private build(src: Float64Array, idx: Int32Array, node: number, lo: number, hi: number, leafSize: number, depth: number): void {
+    if (depth > this.depth) this.depth = depth;
     const d = this.dims;
     const bmin = this.boxMin;
     const bmax = this.boxMax;
@@ -114,8 +121,8 @@ export class KdTree {
     const l = this.nodes;
     this.nodes += 2;
     this.left[node] = l;
-    this.build(src, idx, l, lo, mid, leafSize);
-    this.build(src, idx, l + 1, mid, hi, leafSize);
+    this.build(src, idx, l, lo, mid, leafSize, depth + 1);
+    this.build(src, idx, l + 1, mid, hi, leafSize, depth + 1);
   }
 
   /**
@@ -125,84 +132,94 @@ export class KdTree {
    *
    * @throws Error when `kk` is not an integer in `[1, n]` or `out` is too short.
    */
-  nearestSquared(q: ArrayLike<number>, qOff: number, kk: number, out: Float64Array): void {
+  nearestSquared(query: ArrayLike<number>, qOff: number, kk: number, out: Float64Array): void {
     if (!Number.isInteger(kk) || kk < 1 || kk > this.n) throw new Error(`KdTree: k=${kk} not in [1, ${this.n}]`);
     if (out.length < kk) throw new Error(`KdTree: output buffer of ${out.length} < k=${kk}`);
     if (this.heap.length < kk) this.heap = new Float64Array(kk);
-    this.count = 0;
-    this.kk = kk;
-    for (let j = 0; j < this.dims; j++) this.q[j] = q[qOff + j];
-    this.search(0);
-    // heap -> ascending order (heap sort of the small buffer)
+    const d = this.dims;
+    const q = this.q;
+    for (let j = 0; j < d; j++) q[j] = query[qOff + j];
     const h = this.heap;
+    const pts = this.points;
+    const lo = this.lo;
+    const hi = this.hi;
+    const left = this.left;
+    const bmin = this.boxMin;
+    const bmax = this.boxMax;
+    const stackNode = this.stackNode;
+    const stackBound = this.stackBound;
+    let count = 0;
+    let sp = 1;
+    stackNode[0] = 0;
+    stackBound[0] = 0;
+    while (sp > 0) {
+      sp--;
+      const node = stackNode[sp];
+      if (count === kk && stackBound[sp] >= h[0]) continue;
+      const l = left[node];
+      if (l < 0) {
+        for (let t = lo[node], end = hi[node]; t < end; t++) {
+          let acc = 0;
+          const po = t * d;
+          for (let j = 0; j < d; j++) {
+            const g = q[j] - pts[po + j];
+            acc += g * g;
+          }
+          if (count < kk) {
+            let c = count++;
+            h[c] = acc;
+            while (c > 0) {
+              const parent = (c - 1) >> 1;
+              if (h[parent] >= h[c]) break;
+              const tmp = h[parent];
+              h[parent] = h[c];
+              h[c] = tmp;
+              c = parent;
+            }
+          } else if (acc < h[0]) {
+            h[0] = acc;
+            siftDown(h, 0, kk);
+          }
+        }
+        continue;
+      }
+      // Squared distances to both children's boxes. Branch-free per-dimension gap:
+      // 0.5 * ((a + |a|) + (b + |b|)) equals max(a, 0) + max(b, 0) exactly, and at
+      // most one of a = min - x, b = x - max is positive.
+      const ol = l * d;
+      const or = ol + d;
+      let bl = 0;
+      let br = 0;
+      for (let j = 0; j < d; j++) {
+        const x = q[j];
+        const a1 = bmin[ol + j] - x;
+        const a2 = x - bmax[ol + j];
+        const gl = 0.5 * (a1 + Math.abs(a1) + (a2 + Math.abs(a2)));
+        bl += gl * gl;
+        const b1 = bmin[or + j] - x;
+        const b2 = x - bmax[or + j];
+        const gr = 0.5 * (b1 + Math.abs(b1) + (b2 + Math.abs(b2)));
+        br += gr * gr;
+      }
+      // Push the farther child first so the nearer one is searched first.
+      if (bl <= br) {
+        stackNode[sp] = l + 1;
+        stackBound[sp++] = br;
+        stackNode[sp] = l;
+        stackBound[sp++] = bl;
+      } else {
+        stackNode[sp] = l;
+        stackBound[sp++] = bl;
+        stackNode[sp] = l + 1;
+        stackBound[sp++] = br;
+      }
+    }
+    // heap -> ascending order (heap sort of the small buffer)
     for (let m = kk - 1; m >= 0; m--) {
       out[m] = h[0];
       h[0] = h[m];
       siftDown(h, 0, m);
     }
-  }
-
-  private boxDistance(node: number): number {
-    const d = this.dims;
-    const q = this.q;
-    const b = node * d;
-    let acc = 0;
-    for (let j = 0; j < d; j++) {
-      const x = q[j];
-      const mn = this.boxMin[b + j];
-      const mx = this.boxMax[b + j];
-      if (x < mn) {
-        const g = mn - x;
-        acc += g * g;
-      } else if (x > mx) {
-        const g = x - mx;
-        acc += g * g;
-      }
-    }
-    return acc;
-  }
-
-  private search(node: number): void {
-    const l = this.left[node];
-    if (l < 0) {
-      const d = this.dims;
-      const q = this.q;
-      const pts = this.points;
-      const h = this.heap;
-      const kk = this.kk;
-      for (let t = this.lo[node], end = this.hi[node]; t < end; t++) {
-        let acc = 0;
-        const po = t * d;
-        for (let j = 0; j < d; j++) {
-          const g = q[j] - pts[po + j];
-          acc += g * g;
-        }
-        if (this.count < kk) {
-          let c = this.count++;
-          h[c] = acc;
-          while (c > 0) {
-            const parent = (c - 1) >> 1;
-            if (h[parent] >= h[c]) break;
-            const tmp = h[parent];
-            h[parent] = h[c];
-            h[c] = tmp;
-            c = parent;
-          }
-        } else if (acc < h[0]) {
-          h[0] = acc;
-          siftDown(h, 0, kk);
-        }
-      }
-      return;
-    }
-    const bl = this.boxDistance(l);
-    const br = this.boxDistance(l + 1);
-    const first = bl <= br ? l : l + 1;
-    const second = bl <= br ? l + 1 : l;
-    const bFirst = bl <= br ? bl : br;
-    const bSecond = bl <= br ? br : bl;
-    if (this.count < this.kk || bFirst < this.heap[0]) this.search(first);
-    if (this.count < this.kk || bSecond < this.heap[0]) this.search(second);
   }
 }
 

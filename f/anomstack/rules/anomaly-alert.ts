@@ -35,14 +35,13 @@ export interface AnomalyAlertDecision {
  * @example smoothScores([0, 1, 1, 1, 0], 2) // => [0, 0.5, 0.6667, 1, 0.6667]
  */
 export function smoothScores(scores: readonly number[], smooth_n: number): number[] {
-  const out = new Array<number>(scores.length);
-  let sum = 0;
-  for (let i = 0; i < scores.length; i++) {
-    sum += scores[i];
-    if (i > smooth_n) sum -= scores[i - smooth_n - 1];
-    out[i] = sum / Math.min(i + 1, smooth_n + 1);
-  }
-  return out;
+  // Summed afresh per point (windows are small): a running sum would drift, e.g. 1 becoming 0.9999999999999998.
+  return scores.map((_, i) => {
+    const from = Math.max(0, i - smooth_n);
+    let sum = 0;
+    for (let j = from; j <= i; j++) sum += scores[j];
+    return sum / (i - from + 1);
+  });
 }
 
 /**

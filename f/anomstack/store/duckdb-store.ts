@@ -2,7 +2,7 @@
 // The only module that talks to DuckDB for the store; jobs see the MetricsStore interface.
 import fs from "node:fs";
 import path from "node:path";
-import { BIGINT, DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, type DuckDBConnection } from "@duckdb/node-api";
+import { DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, type DuckDBConnection } from "@duckdb/node-api";
 import type { MetricRow } from "./metric-row.ts";
 import { StoreError, type MetricsStore, type QueryRow } from "./metrics-store.ts";
 
@@ -164,18 +164,18 @@ class DuckdbStore implements MetricsStore {
   }
 
   /**
-   * Rows are staged as numbers (fast DataChunk appends, no per-value string calls) with ids into small
+   * Rows are staged as numbers (epoch milliseconds) (fast DataChunk appends, no per-value string calls) with ids into small
    * tables of their distinct (batch, name, type) and metadata strings, then inserted with an anti-join
    * on (batch, name, type, timestamp): existing rows and duplicates within `rows` are skipped.
    */
   async append(rows: readonly MetricRow[]): Promise<number> {
     this.assertOpen();
     if (rows.length === 0) return 0;
-    const seriesIds = new Map<string, number>();
+    const seriesIds = new Map<string, Map<string, Map<string, number>>>(); // batch → type → name → id
     const series: [string, string, string][] = [];
     const metadataIds = new Map<string, number>([["", 0]]);
     const metadata: string[] = [""];
-    const micros = new Array<bigint>(rows.length);
+    const millis = new Array<number>(rows.length);
     const sids = new Array<number>(rows.length);
     const mids = new Array<number>(rows.length);
     const values = new Array<number>(rows.length);
@@ -190,11 +190,14 @@ class DuckdbStore implements MetricsStore {
       if (!Number.isFinite(r.metric_value)) {
         throw new StoreError(`row ${i} (${r.metric_name} at ${r.metric_timestamp.toISOString()}) has a non-finite value`);
       }
-      const k = `${r.metric_batch}\u0001${r.metric_name}\u0001${r.metric_type}`;
-      let sid = seriesIds.get(k);
+      let byType = seriesIds.get(r.metric_batch);
+      if (!byType) seriesIds.set(r.metric_batch, (byType = new Map()));
+      let byName = byType.get(r.metric_type);
+      if (!byName) byType.set(r.metric_type, (byName = new Map()));
+      let sid = byName.get(r.metric_name);
       if (sid === undefined) {
         sid = series.length;
-        seriesIds.set(k, sid);
+        byName.set(r.metric_name, sid);
         series.push([r.metric_batch, r.metric_name, r.metric_type]);
       }
       let mid = metadataIds.get(r.metadata);
@@ -207,7 +210,7 @@ class DuckdbStore implements MetricsStore {
       lastTs[sid] = t;
       if (t < minTs) minTs = t;
       if (t > maxTs) maxTs = t;
-      micros[i] = BigInt(t) * 1000n;
+      millis[i] = t;
       sids[i] = sid;
       mids[i] = mid;
       values[i] = r.metric_value;
@@ -215,7 +218,7 @@ class DuckdbStore implements MetricsStore {
     return this.transaction(async () => {
       await this.con.run("CREATE OR REPLACE TEMP TABLE anomstack_stage_series (sid INTEGER, b VARCHAR, n VARCHAR, t VARCHAR)");
       await this.con.run("CREATE OR REPLACE TEMP TABLE anomstack_stage_metadata (mid INTEGER, md VARCHAR)");
-      await this.con.run("CREATE OR REPLACE TEMP TABLE anomstack_stage_points (ts BIGINT, sid INTEGER, mid INTEGER, v DOUBLE)");
+      await this.con.run("CREATE OR REPLACE TEMP TABLE anomstack_stage_points (ts DOUBLE, sid INTEGER, mid INTEGER, v DOUBLE)");
       const sa = await this.con.createAppender("anomstack_stage_series", "main", "temp");
       series.forEach(([b, n, t], i) => {
         sa.appendInteger(i);
@@ -235,8 +238,8 @@ class DuckdbStore implements MetricsStore {
       const pa = await this.con.createAppender("anomstack_stage_points", "main", "temp");
       for (let s = 0; s < rows.length; s += CHUNK_ROWS) {
         const e = Math.min(rows.length, s + CHUNK_ROWS);
-        const chunk = DuckDBDataChunk.create([BIGINT, INTEGER, INTEGER, DOUBLE], e - s);
-        chunk.setColumns([micros.slice(s, e), sids.slice(s, e), mids.slice(s, e), values.slice(s, e)]);
+        const chunk = DuckDBDataChunk.create([DOUBLE, INTEGER, INTEGER, DOUBLE], e - s);
+        chunk.setColumns([millis.slice(s, e), sids.slice(s, e), mids.slice(s, e), values.slice(s, e)]);
         pa.appendDataChunk(chunk);
       }
       pa.closeSync();
@@ -245,8 +248,8 @@ class DuckdbStore implements MetricsStore {
       const [{ n: overlapping }] = await this.query<{ n: number }>(
         `SELECT count(*) AS n FROM ${this.table} m SEMI JOIN anomstack_stage_series k
            ON m.metric_batch = k.b AND m.metric_name = k.n AND m.metric_type = k.t
-         WHERE m.metric_timestamp BETWEEN make_timestamp(?::BIGINT) AND make_timestamp(?::BIGINT)`,
-        [BigInt(minTs) * 1000n, BigInt(maxTs) * 1000n],
+         WHERE m.metric_timestamp BETWEEN epoch_ms(?::BIGINT) AND epoch_ms(?::BIGINT)`,
+        [minTs, maxTs],
       );
       const points =
         increasing
@@ -258,7 +261,7 @@ class DuckdbStore implements MetricsStore {
       const inserted = await this.exec(
         `INSERT INTO ${this.table}
          SELECT s.* FROM (
-           SELECT make_timestamp(p.ts) AS metric_timestamp, k.b AS metric_batch, k.n AS metric_name,
+           SELECT epoch_ms(p.ts::BIGINT) AS metric_timestamp, k.b AS metric_batch, k.n AS metric_name,
                   k.t AS metric_type, p.v AS metric_value, m.md AS metadata
            FROM ${points} p
            JOIN anomstack_stage_series k USING (sid)

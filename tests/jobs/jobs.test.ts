@@ -1,0 +1,277 @@
+// The jobs end to end on a real DuckDB file: what each writes, idempotent re-runs, alert decisions.
+import fs from "node:fs";
+import path from "node:path";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { ingestJob } from "../../f/anomstack/jobs/ingest.ts";
+import { trainJob } from "../../f/anomstack/jobs/train.ts";
+import { scoreJob } from "../../f/anomstack/jobs/score.ts";
+import { alertJob } from "../../f/anomstack/jobs/alert.ts";
+import { changeJob } from "../../f/anomstack/jobs/change.ts";
+import { tholdalertJob } from "../../f/anomstack/jobs/tholdalert.ts";
+import { deleteJob } from "../../f/anomstack/jobs/delete.ts";
+import { backfillJob, ingestTimes } from "../../f/anomstack/jobs/backfill.ts";
+import { fitMad, madScore } from "../../f/anomstack/ml/mad.ts";
+import { closeJobContext } from "../../f/anomstack/runtime/context.ts";
+import { makeWorkspace, noise, seriesRows, storedRows, type Workspace } from "../helpers/workspace.ts";
+
+const NOW = new Date("2026-03-01T12:00:00Z");
+const STEP = 300_000;
+let ws: Workspace;
+
+beforeEach(() => {
+  ws = makeWorkspace();
+});
+afterAll(async () => {
+  await closeAllDuckdbInstances();
+});
+
+/** A batch whose ingest function returns one deterministic value per metric at `now`. */
+function writeFnBatch(name: string, extra = "") {
+  ws.writeFile(
+    `${name}/ingest.ts`,
+    `export function ingest({ now }) {
+       const m = Math.floor(now.getTime() / 60000);
+       return [
+         { metric_timestamp: now, metric_name: "a", metric_value: (m % 7) + 0.123456 },
+         { metric_timestamp: now.toISOString(), metric_name: "b", metric_value: String(m % 5) },
+       ];
+     }\n`,
+  );
+  ws.writeBatch(name, `ingest_fn: ingest.ts\ningest_cron_schedule: "*/5 * * * *"\n${extra}`);
+}
+
+describe("ingest", () => {
+  it("stores the function's rows rounded to ingest_metric_rounding, once", async () => {
+    writeFnBatch("fn");
+    const ctx = await ws.open("fn", NOW);
+    const r = await ingestJob(ctx);
+    expect(r).toEqual({ job: "ingest", batch: "fn", rows: 2, inserted: 2, metrics: 2, warnings: [] });
+    // 2026-03-01T12:00Z is minute 29539440: 29539440 % 7 = 0 and % 5 = 0; 0.123456 rounds to 0.1235
+    const rows = await storedRows(ctx, "metric");
+    expect(rows.map((x) => [x.metric_name, x.metric_value, x.metric_timestamp.toISOString()])).toEqual([
+      ["a", 0.1235, NOW.toISOString()],
+      ["b", 0, NOW.toISOString()],
+    ]);
+    expect((await ingestJob(ctx)).inserted).toBe(0);
+    expect(await storedRows(ctx, "metric")).toHaveLength(2);
+    await closeJobContext(ctx);
+  });
+
+  it("runs ingest_sql rendered with now on the batch's DuckDB", async () => {
+    ws.writeBatch("sql", `ingest_sql: "select cast({{ now | sql_str }} as timestamp) as metric_timestamp, 'x' as metric_name, 41 + 1 as metric_value"\n`);
+    const ctx = await ws.open("sql", NOW);
+    await ingestJob(ctx);
+    const rows = await storedRows(ctx, "metric");
+    expect(rows.map((x) => [x.metric_name, x.metric_value, x.metric_timestamp.toISOString()])).toEqual([["x", 42, NOW.toISOString()]]);
+    await closeJobContext(ctx);
+  });
+
+  it("stores threshold bounds in the metadata of the metrics that have them", async () => {
+    writeFnBatch("meta", "tholdalert_thresholds:\n  a:\n    upper: 12\n    lower: 0\n");
+    const ctx = await ws.open("meta", NOW);
+    await ingestJob(ctx);
+    const rows = await storedRows(ctx, "metric");
+    expect(rows.map((x) => [x.metric_name, x.metadata])).toEqual([
+      ["a", '{"thresholds":{"upper":12,"lower":0}}'],
+      ["b", ""],
+    ]);
+    await closeJobContext(ctx);
+  });
+});
+
+describe("backfill", () => {
+  it("computes the cron's fire times at or before now", () => {
+    expect(ingestTimes("*/5 * * * *", new Date("2026-01-01T10:07:30Z"), 3).map((d) => d.toISOString())).toEqual([
+      "2026-01-01T09:55:00.000Z",
+      "2026-01-01T10:00:00.000Z",
+      "2026-01-01T10:05:00.000Z",
+    ]);
+    // `now` exactly on a fire time includes it.
+    expect(ingestTimes("0 * * * *", new Date("2026-01-01T10:00:00Z"), 1)[0].toISOString()).toBe("2026-01-01T10:00:00.000Z");
+  });
+
+  it("calls the ingest function once per period and stores every row once", async () => {
+    writeFnBatch("fn");
+    const ctx = await ws.open("fn", NOW);
+    const progress: number[] = [];
+    const r = await backfillJob(ctx, { periods: 12, onProgress: (d) => progress.push(d) });
+    expect(r).toMatchObject({ periods: 12, rows: 24, inserted: 24, from: "2026-03-01T11:05:00.000Z", to: "2026-03-01T12:00:00.000Z" });
+    expect(progress).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect((await backfillJob(ctx, { periods: 12 })).inserted).toBe(0);
+    await expect(backfillJob(ctx, { periods: 0 })).rejects.toThrow("fn backfill: --periods must be a positive integer, got 0");
+    await closeJobContext(ctx);
+  });
+});
+
+describe("train and score", () => {
+  async function seeded(name: string, values: number[], extra = "") {
+    ws.writeBatch(name, `ingest_sql: select 1\n${extra}`);
+    const ctx = await ws.open(name, NOW);
+    await ctx.store.append(seriesRows(name, "m", values, NOW, STEP));
+    return ctx;
+  }
+
+  it("saves one JSON model per metric and model config", async () => {
+    const ctx = await seeded("t", noise(100).map((x) => 10 + x));
+    const r = await trainJob(ctx);
+    expect(r).toEqual({ job: "train", batch: "t", trained: ["m"], skipped: [], failed: [] });
+    expect(fs.readdirSync(path.join(ws.modelsDir, "t")).sort()).toEqual(["m_knn_default.json", "m_pca_default.json"]);
+    const pca = JSON.parse(fs.readFileSync(path.join(ws.modelsDir, "t", "m_pca_default.json"), "utf8"));
+    expect(pca).toMatchObject({ kind: "anomstack-model", model_name: "PCA", model_tag: "pca_default", n_train: 92 });
+    await closeJobContext(ctx);
+  });
+
+  it("waits for train_min_n points and says so", async () => {
+    const ctx = await seeded("few", [1, 2, 3, 4, 5]);
+    const r = await trainJob(ctx);
+    expect(r.skipped).toEqual([{ metric: "m", reason: "has 5 point(s), needs train_min_n=14" }]);
+    expect(r.trained).toEqual([]);
+    await closeJobContext(ctx);
+  });
+
+  it("reports a metric that fails and still trains the others", async () => {
+    const ctx = await seeded("iso", noise(60).map((x) => 10 + x));
+    await ctx.store.append(seriesRows("iso", "other", noise(60, 7).map((x) => 5 + x), NOW, STEP));
+    const save = ctx.models.save.bind(ctx.models);
+    ctx.models.save = async (b, metric, tag, model) => {
+      if (metric === "m") throw new Error("disk full");
+      return save(b, metric, tag, model);
+    };
+    const r = await trainJob(ctx);
+    expect(r.trained).toEqual(["other"]);
+    expect(r.failed).toEqual([{ metric: "m", error: "disk full" }]);
+    await closeJobContext(ctx);
+  });
+
+  it("scores only points not scored yet, as probabilities in [0, 1]", async () => {
+    const ctx = await seeded("s", noise(100).map((x) => 10 + x));
+    await trainJob(ctx);
+    const first = await scoreJob(ctx);
+    // score_max_n = 25 newest points, each with the 8 earlier values its features need available
+    expect(first).toMatchObject({ scored: 25, metrics: 1, no_model: [], failed: [] });
+    const scores = await storedRows(ctx, "score");
+    expect(scores).toHaveLength(25);
+    expect(scores.every((s) => s.metric_value >= 0 && s.metric_value <= 1)).toBe(true);
+    expect((await scoreJob(ctx)).scored).toBe(0);
+    // a new point: exactly one new score
+    await ctx.store.append(seriesRows("s", "m", [10.5], new Date(NOW.getTime() + STEP)));
+    const later = await ws.open("s", new Date(NOW.getTime() + STEP));
+    expect((await scoreJob(later)).scored).toBe(1);
+    await closeJobContext(ctx);
+    await closeJobContext(later);
+  });
+
+  it("skips metrics without a model with a warning", async () => {
+    const ctx = await seeded("nomodel", noise(40).map((x) => 10 + x));
+    const r = await scoreJob(ctx);
+    expect(r).toMatchObject({ scored: 0, no_model: ["m"] });
+    expect(ctx.logLines.some((l) => l.level === "warn" && l.msg === "m: no trained model yet, not scored (run train first)")).toBe(true);
+    await closeJobContext(ctx);
+  });
+});
+
+describe("alert", () => {
+  it("alerts a spike once, with the original's title and the metric's tags", async () => {
+    ws.writeBatch("al", "ingest_sql: select 1\nalert_smooth_n: 0\nmetric_tags:\n  m:\n    priority: p1\n");
+    const ctx = await ws.open("al", NOW);
+    const values = noise(200).map((x) => 10 + x);
+    await ctx.store.append(seriesRows("al", "m", values.slice(0, 199), new Date(NOW.getTime() - STEP), STEP));
+    await trainJob(ctx);
+    await ctx.store.append(seriesRows("al", "m", [30], NOW));
+    await scoreJob(ctx);
+    const r = await alertJob(ctx);
+    expect(r.alerts).toEqual([{ metric: "m", timestamp: NOW.toISOString(), score_smooth: 1 }]);
+    expect(ctx.sent).toHaveLength(1);
+    expect(ctx.sent[0]).toMatchObject({
+      kind: "anomaly",
+      title: "🔥 [m] looks anomalous (2026-03-01 12:00) 🔥",
+      value: 30,
+      score: 1,
+      threshold: 0.8,
+      tags: { metric_batch: "al", metric_name: "m", metric_timestamp: "2026-03-01 12:00", alert_type: "anomaly", priority: "p1" },
+    });
+    const alerts = await storedRows(ctx, "alert");
+    expect(alerts.map((a) => [a.metric_timestamp.toISOString(), a.metric_value])).toEqual([[NOW.toISOString(), 1]]);
+    // a re-run neither stores nor sends the alert again
+    const again = await alertJob(ctx);
+    expect(again.alerts).toEqual([]);
+    expect(ctx.sent).toHaveLength(1);
+    expect(await storedRows(ctx, "alert")).toHaveLength(1);
+    await closeJobContext(ctx);
+  });
+});
+
+describe("change", () => {
+  it("fires on a level shift (the original's never did) and snoozes after it", async () => {
+    ws.writeBatch("ch", "ingest_sql: select 1\n");
+    const ctx = await ws.open("ch", NOW);
+    const base = noise(60).map((x) => 10 + x);
+    await ctx.store.append(seriesRows("ch", "m", [...base, 20], NOW, STEP));
+    const r = await changeJob(ctx);
+    const expected = madScore(fitMad(base), 20);
+    expect(r.changes).toHaveLength(1);
+    expect(r.changes[0].metric).toBe("m");
+    expect(r.changes[0].score).toBeCloseTo(expected, 6);
+    expect(ctx.sent[0].title).toBe("Δ [m] looks changed (2026-03-01 12:00) Δ");
+    expect(await storedRows(ctx, "change")).toHaveLength(1);
+    // next point is also far off, but the metric is snoozed (a change among its newest change_snooze_n)
+    const next = new Date(NOW.getTime() + STEP);
+    await ctx.store.append(seriesRows("ch", "m", [21], next));
+    const later = await ws.open("ch", next);
+    expect(await changeJob(later)).toMatchObject({ changes: [], snoozed: ["m"] });
+    await closeJobContext(ctx);
+    await closeJobContext(later);
+  });
+});
+
+describe("tholdalert", () => {
+  it("alerts strict breaches of the newest value and snoozes across runs", async () => {
+    ws.writeBatch("th", "ingest_sql: select 1\ndisable_tholdalert: false\ntholdalert_snooze_n: 2\ntholdalert_thresholds:\n  m:\n    upper: 12\n    lower: 0\n");
+    const values = [5, 12, 13, 14, 15, -1, 6];
+    const decisions: string[] = [];
+    for (let i = 0; i < values.length; i++) {
+      const at = new Date(NOW.getTime() + i * STEP);
+      const ctx = await ws.open("th", at);
+      await ctx.store.append(seriesRows("th", "m", [values[i]], at));
+      const r = await tholdalertJob(ctx);
+      decisions.push(r.breaches.map((b) => `${b.value} ${b.threshold_type}`).join(",") || "-");
+      await closeJobContext(ctx);
+    }
+    // 12 is not > 12; 13 alerts; 14 and 15 are snoozed (2 periods); -1 alerts (lower); 6 is fine
+    expect(decisions).toEqual(["-", "-", "13 upper", "-", "-", "-1 lower", "-"]);
+    const ctx = await ws.open("th", NOW);
+    const stored = await storedRows(ctx, "tholdalert");
+    expect(stored.map((s) => JSON.parse(s.metadata))).toEqual([
+      { thresholds: { upper: 12, lower: 0 }, breached_threshold_type: "upper", breached_threshold_value: 12, metric_value_at_breach: 13 },
+      { thresholds: { upper: 12, lower: 0 }, breached_threshold_type: "lower", breached_threshold_value: 0, metric_value_at_breach: -1 },
+    ]);
+    await closeJobContext(ctx);
+  });
+});
+
+describe("delete", () => {
+  it("deletes the batch's rows older than delete_after_n_days, of every type", async () => {
+    ws.writeBatch("del", "ingest_sql: select 1\ndelete_after_n_days: 365\n");
+    ws.writeBatch("keep", "ingest_sql: select 1\n");
+    const ctx = await ws.open("del", NOW);
+    const day = 86_400_000;
+    const at = (d: number) => new Date(NOW.getTime() - d * day);
+    await ctx.store.append([
+      ...seriesRows("del", "m", [1], at(400)),
+      ...seriesRows("del", "m", [2], at(366)),
+      ...seriesRows("del", "m", [3], at(364)),
+      { ...seriesRows("del", "m", [1], at(380))[0], metric_type: "score" },
+      ...seriesRows("keep", "m", [1], at(400)),
+    ]);
+    expect(await deleteJob(ctx)).toEqual({ job: "delete", batch: "del", deleted: 3 });
+    const left = await ctx.store.query<{ metric_batch: string; metric_value: number }>(
+      "select metric_batch, metric_value from metrics order by metric_batch, metric_value",
+    );
+    expect(left).toEqual([
+      { metric_batch: "del", metric_value: 3 },
+      { metric_batch: "keep", metric_value: 1 },
+    ]);
+    await closeJobContext(ctx);
+  });
+});
