@@ -50,8 +50,10 @@ export function demoCommand(program: Command): void {
           );
           if (n > 0) return;
           say(`${cfg.metric_batch}: no data yet, backfilling ${opts.periods} periods and replaying them`);
-          await backfillJob(ctx, { periods: opts.periods, onProgress: progress(`  backfill ${cfg.metric_batch}`) });
-          const r = await replayJob(ctx, { onProgress: progress(`  replay ${cfg.metric_batch}`) });
+          // History ends just before now, so the pipeline run below ingests the newest point itself.
+          const before = { ...ctx, now: new Date(now.getTime() - 1000) };
+          await backfillJob(before, { periods: opts.periods, onProgress: progress(`  backfill ${cfg.metric_batch}`) });
+          const r = await replayJob(before, { onProgress: progress(`  replay ${cfg.metric_batch}`) });
           say(`  history: ${r.scored} scores, ${r.alerts} anomaly alerts, ${r.changes} changes, ${r.tholdalerts} threshold alerts`);
         });
       }

@@ -33,6 +33,8 @@ export interface TestContext extends JobContext {
 export function makeWorkspace(): Workspace {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "anomstack-jobs-"));
   const metricsDir = path.join(dir, "metrics");
+  // ingest_fn modules are ES modules: Node (through tsx) needs the nearest package.json to say so.
+  fs.writeFileSync(path.join(dir, "package.json"), '{ "type": "module" }\n');
   fs.cpSync(path.join(REPO_DIR, "metrics", "defaults"), path.join(metricsDir, "defaults"), { recursive: true });
   const duckdbPath = path.join(dir, "data", "test.duckdb");
   const modelsDir = path.join(dir, "models");

@@ -148,7 +148,7 @@ export function fitPca(X: FeatureMatrix, params: PcaParams = {}): PcaModel {
  * @throws Error when `X` has a different number of columns or non-finite values.
  * @example
  * const m = fitPca(fromRows([[0, 0], [1, 1], [2, 2]]));
- * Array.from(pcaScores(m, fromRows([[1, 1]]))); // [1]  (z = [0, 0], distance to a unit vector)
+ * Array.from(pcaScores(m, fromRows([[1, 1]]))); // [0.9999999999999999]  (z = [0, 0]: distance to a unit vector, in floating point)
  */
 export function pcaScores(model: PcaModel, X: FeatureMatrix): Float64Array {
   assertFiniteMatrix(X, "PCA score");
