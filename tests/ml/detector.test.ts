@@ -83,6 +83,17 @@ describe("trainModel / predictProba", () => {
   });
 });
 
+describe("JSDoc examples", () => {
+  it("KNN with k=1 on [0, 1, 2, 4]", () => {
+    const m = trainModel({ model_name: "KNN", model_tag: "knn", model_params: { n_neighbors: 1 } }, fromRows([[0], [1], [2], [4]]));
+    expect(m.calibration).toEqual({ min: 1, max: 2 });
+    expect(Array.from(decisionScores(m, fromRows([[3], [10]])))).toEqual([1, 6]);
+    expect(Array.from(predictProba(m, fromRows([[3], [10]])))).toEqual([0, 1]);
+    expect(parseTrainedModel(JSON.parse(JSON.stringify(m)), "models/knn.json")).toEqual(m);
+    expect(() => parseTrainedModel({ kind: "x" }, "models/bad.json")).toThrow('models/bad.json: invalid trained model: kind must be "anomstack-model", got "x"');
+  });
+});
+
 describe("trainModel validation", () => {
   const X = fromRows([[0, 1], [1, 0], [2, 2], [3, 1], [4, 4], [5, 2], [6, 3]]);
 
@@ -100,6 +111,7 @@ describe("trainModel validation", () => {
     expect(() => trainModel({ model_name: "PCA", model_tag: "x", model_params: { contamination: 0.7 } }, X)).toThrow(/contamination/);
     expect(() => trainModel({ model_name: "KNN", model_tag: "x", model_params: { metric: "manhattan" } }, X)).toThrow(/metric/);
     expect(() => trainModel({ model_name: "KNN", model_tag: "x", model_params: { n_neighbors: 7 } }, X)).toThrow(/KNN needs at least k\+1 rows/);
+    expect(() => trainModel({ model_name: "PCA", model_tag: "x", model_params: [1] as unknown as Record<string, unknown> }, X)).toThrow(/model_params must be an object/);
   });
 
   it("accepts harmless PyOD params", () => {

@@ -78,5 +78,7 @@ describe("KdTree", () => {
     const t = new KdTree([1, 2], 1, 2);
     expect(() => t.nearestSquared([0, 0], 0, 2, new Float64Array(2))).toThrow(/k=2 not in \[1, 1\]/);
     expect(() => t.nearestSquared([0, 0], 0, 1, new Float64Array(0))).toThrow(/output buffer/);
+    expect(() => t.nearestSquared([0, NaN], 0, 1, new Float64Array(1))).toThrow(/non-finite query coordinate NaN at index 1/);
+    expect(() => new KdTree([1, Infinity], 1, 2)).toThrow(/non-finite coordinate Infinity at index 1/);
   });
 });

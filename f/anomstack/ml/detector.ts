@@ -91,12 +91,15 @@ function checkParams(name: ModelName, params: Record<string, unknown>, where: st
  * @throws Error for an unknown `model_name` (listing the valid names), an unknown
  *   or invalid param (naming it), or the detector's own errors (too few rows...).
  * @example
- * const m = trainModel({ model_name: "PCA", model_tag: "pca_default", model_params: { contamination: 0.01 } }, X);
- * m.calibration; // { min: <smallest training score>, max: <largest training score> }
+ * const m = trainModel({ model_name: "KNN", model_tag: "knn", model_params: { n_neighbors: 1 } }, fromRows([[0], [1], [2], [4]]));
+ * m.calibration; // { min: 1, max: 2 }  (training scores [1, 1, 1, 2])
  */
 export function trainModel(config: ModelConfig, X: FeatureMatrix): TrainedModel {
   const name = checkName(config.model_name, "trainModel");
   if (typeof config.model_tag !== "string") throw new Error("trainModel: model_tag must be a string");
+  if (config.model_params !== undefined && config.model_params !== null && !isObj(config.model_params)) {
+    throw new Error(`trainModel(${config.model_tag}): model_params must be an object`);
+  }
   const params = { ...(config.model_params ?? {}) };
   checkParams(name, params, `trainModel(${config.model_tag})`);
   let detector: PcaModel | KnnModel;
@@ -125,7 +128,8 @@ export function trainModel(config: ModelConfig, X: FeatureMatrix): TrainedModel 
  *
  * @throws Error when `X`'s columns differ from the training columns.
  * @example
- * decisionScores(m, X); // Float64Array of X.rows raw scores
+ * // m from the trainModel example
+ * Array.from(decisionScores(m, fromRows([[3], [10]]))); // [1, 6]
  */
 export function decisionScores(m: TrainedModel, X: FeatureMatrix): Float64Array {
   if (X.cols !== m.columns.length || X.columns.some((c, j) => c !== m.columns[j])) {
@@ -142,7 +146,8 @@ export function decisionScores(m: TrainedModel, X: FeatureMatrix): Float64Array 
  *
  * @throws Error as {@link decisionScores}.
  * @example
- * predictProba(m, X); // Float64Array of X.rows values in [0, 1]
+ * // m from the trainModel example: (1 - 1) / (2 - 1) = 0 and (6 - 1) / 1 = 5 clipped to 1
+ * Array.from(predictProba(m, fromRows([[3], [10]]))); // [0, 1]
  */
 export function predictProba(m: TrainedModel, X: FeatureMatrix): Float64Array {
   return calibrate(m.calibration, decisionScores(m, X));
@@ -170,7 +175,8 @@ function finiteArray(v: unknown, len: number | null, where: string, what: string
  *
  * @throws Error mentioning `where` and the first problem found.
  * @example
- * parseTrainedModel(JSON.parse(JSON.stringify(m)), "models/pca_default.json"); // deep-equal to m
+ * parseTrainedModel(JSON.parse(JSON.stringify(m)), "models/knn.json"); // deep-equal to m
+ * parseTrainedModel({ kind: "x" }, "models/bad.json"); // throws "models/bad.json: invalid trained model: kind must be ..."
  */
 export function parseTrainedModel(json: unknown, where: string): TrainedModel {
   let v = json;

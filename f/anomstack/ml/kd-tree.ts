@@ -49,8 +49,8 @@ export class KdTree {
   private depth = 0;
 
   /**
-   * @param data row-major `n x dims` coordinates (not modified, not retained).
-   * @throws Error on bad sizes or a non-positive leaf size.
+   * @param data row-major `n x dims` finite coordinates (copied, not retained).
+   * @throws Error on bad sizes, a non-finite coordinate or a non-positive leaf size.
    */
   constructor(data: ArrayLike<number>, n: number, dims: number, leafSize: number = KD_LEAF_SIZE) {
     if (!Number.isInteger(n) || !Number.isInteger(dims) || n < 0 || dims < 1 || data.length !== n * dims) {
@@ -69,6 +69,9 @@ export class KdTree {
     this.boxMax = new Float64Array(maxNodes * dims);
     this.q = new Float64Array(dims);
     const src = Float64Array.from(data);
+    for (let i = 0; i < src.length; i++) {
+      if (!Number.isFinite(src[i])) throw new Error(`KdTree: non-finite coordinate ${src[i]} at index ${i}`);
+    }
     const idx = new Int32Array(n);
     for (let i = 0; i < n; i++) idx[i] = i;
     this.nodes = 1;
@@ -130,7 +133,8 @@ export class KdTree {
    * `q[qOff .. qOff + dims)` to the tree's points into `out[0..kk)`, ascending.
    * A tree point equal to the query counts (distance 0).
    *
-   * @throws Error when `kk` is not an integer in `[1, n]` or `out` is too short.
+   * @throws Error when `kk` is not an integer in `[1, n]`, `out` is too short or
+   *   a query coordinate is non-finite.
    */
   nearestSquared(query: ArrayLike<number>, qOff: number, kk: number, out: Float64Array): void {
     if (!Number.isInteger(kk) || kk < 1 || kk > this.n) throw new Error(`KdTree: k=${kk} not in [1, ${this.n}]`);
@@ -138,7 +142,11 @@ export class KdTree {
     if (this.heap.length < kk) this.heap = new Float64Array(kk);
     const d = this.dims;
     const q = this.q;
-    for (let j = 0; j < d; j++) q[j] = query[qOff + j];
+    for (let j = 0; j < d; j++) {
+      const x = query[qOff + j];
+      if (!Number.isFinite(x)) throw new Error(`KdTree: non-finite query coordinate ${x} at index ${qOff + j}`);
+      q[j] = x;
+    }
     const h = this.heap;
     const pts = this.points;
     const lo = this.lo;
