@@ -102,7 +102,7 @@ describe("SQL and templates", () => {
   it("shows the batch, the job and the rendered SQL when a query fails", async () => {
     ws.writeBatch("badsql", "ingest_sql: \"select * from no_such_table where t < {{ now | sql_str }}\"\n");
     const ctx = await withStoredRow("badsql");
-    const err = await ingestJob(ctx).catch((e: Error) => e);
+    const err = (await ingestJob(ctx).catch((e: Error) => e)) as Error;
     expect(err.message).toMatch(/^badsql ingest: SQL failed: Catalog Error: Table with name no_such_table does not exist/);
     expect(err.message).toContain("--- rendered SQL ---\nselect * from no_such_table where t < '2026-03-01 12:00:00'\n---");
     expect(await storedRows(ctx, "metric")).toHaveLength(3);

@@ -456,6 +456,18 @@ describe("query and exec", () => {
     await expect(store.query("select 1")).rejects.toThrow(new StoreError(`store ${file} is closed`));
     await expect(store.append([row("cpu", 0, 1)])).rejects.toThrow(new StoreError(`store ${file} is closed`));
   });
+
+  it("closed from inside its own transaction: fails that transaction (nothing committed) instead of hanging", async () => {
+    const dir = tempDir();
+    const store = await openIn(dir);
+    await expect(
+      store.transaction(async () => {
+        await store.append([row("cpu", 0, 1)]);
+        await store.close();
+      }),
+    ).rejects.toThrow(/connection disconnected/);
+    expect(await count(await openIn(dir))).toBe(0);
+  });
 });
 
 describe("a DuckDB file held by another process", () => {

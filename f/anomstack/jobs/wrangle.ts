@@ -23,26 +23,42 @@ export interface WrangleResult {
   warnings: string[];
 }
 
-const ISO_LIKE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+// date, optional time (seconds and fraction optional), optional zone: Z, +HH:MM, +HHMM or +HH (DuckDB and
+// PostgreSQL print timestamptz as "2024-01-01 00:00:00+00").
+const ISO_LIKE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|([+-])(\d{2})(?::?(\d{2}))?)?$/i;
 const NUMERIC = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
 
 /**
  * Parse a timestamp: a Date, epoch milliseconds, or an ISO-8601-like string. Strings without a zone
- * are UTC (the table stores UTC). Returns NaN when unparsable.
+ * are UTC (the table stores UTC). Returns NaN when unparsable or when the date or time does not exist.
+ * @example parseTimestamp("2024-01-01 02:00:00+02") // => 1704067200000 (2024-01-01T00:00:00Z)
  */
 export function parseTimestamp(v: unknown): number {
   if (v instanceof Date) return v.getTime();
-  if (typeof v === "number") return Number.isFinite(v) ? v : Number.NaN;
-  if (typeof v === "bigint") return Number(v);
+  // Through a Date, so numbers outside a Date's range (±8.64e15 ms) give NaN.
+  if (typeof v === "number" || typeof v === "bigint") return new Date(Number(v)).getTime();
   if (typeof v !== "string") return Number.NaN;
-  const s = v.trim();
-  const m = ISO_LIKE.exec(s);
+  const m = ISO_LIKE.exec(v.trim());
   if (!m) return Number.NaN;
-  let iso = s.replace(" ", "T");
-  if (!m[1]) iso += iso.length === 10 ? "T00:00:00Z" : "Z";
+  const [y, mo, d, h, mi, sec] = [1, 2, 3, 4, 5, 6].map((k) => Number(m[k] ?? 0));
+  const [sign, oh, om] = [m[9], Number(m[10] ?? 0), Number(m[11] ?? 0)];
+  // A date or time that does not exist is refused, not rolled over (Date.UTC makes 2024-02-30 March 1).
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || sec > 59 || oh > 23 || om > 59) {
+    return Number.NaN;
+  }
   // JS dates keep milliseconds only; longer fractions are truncated.
-  iso = iso.replace(/(\.\d{3})\d+/, "$1");
-  return Date.parse(iso);
+  const ms = Number((m[7] ?? "").slice(0, 3).padEnd(3, "0"));
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d); // not Date.UTC, which reads years 0-99 as 1900-1999
+  date.setUTCHours(h, mi, sec, ms);
+  const offsetMs = sign ? (sign === "-" ? -1 : 1) * (oh * 60 + om) * 60_000 : 0;
+  return new Date(date.getTime() - offsetMs).getTime();
+}
+
+function daysInMonth(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
 }
 
 /** Validate and normalise ingested rows. Throws {@link IngestDataError} on anything unusable. */
@@ -62,8 +78,9 @@ export function wrangleIngested(data: unknown, opts: WrangleOptions): WrangleRes
       return;
     }
     const obj = raw as Record<string, unknown>;
-    // Fast path for the usual lower-case columns; other spellings (e.g. Snowflake's upper case) are lowered.
-    const r = "metric_timestamp" in obj && "metric_name" in obj && "metric_value" in obj ? obj : lowerKeys(obj);
+    // Fast path for the usual lower-case columns; other spellings (e.g. Snowflake's upper case) are lowered,
+    // all of them, so an upper-case METADATA next to lower-case metric columns is not lost.
+    const r = hasLowerCaseKeys(obj) ? obj : lowerKeys(obj);
     const missing = INGEST_COLUMNS.filter((c) => !(c in r));
     if (missing.length) {
       errors.push(`row ${i}: missing column(s) ${missing.join(", ")}; got columns ${Object.keys(r).join(", ") || "(none)"}`);
@@ -126,17 +143,22 @@ function mergeMetadata(given: unknown, extra: Record<string, unknown> | undefine
   let base: Record<string, unknown> | undefined;
   if (given === undefined || given === null || given === "") base = undefined;
   else if (typeof given === "string") {
+    if (!extra) return given; // nothing to merge: the text is kept exactly as the ingest gave it
     try {
       const parsed = JSON.parse(given);
       base = parsed && typeof parsed === "object" && !Array.isArray(parsed) ? parsed : { value: parsed };
     } catch {
-      if (!extra) return given; // free text metadata is kept as is
       base = { text: given };
     }
   } else if (typeof given === "object") base = given as Record<string, unknown>;
   else throw new IngestDataError(`row ${row}: metadata must be a string or an object, got ${describe(given)}`);
   if (!base && !extra) return "";
   return JSON.stringify({ ...base, ...extra });
+}
+
+function hasLowerCaseKeys(r: Record<string, unknown>): boolean {
+  for (const k in r) if (k !== k.toLowerCase()) return false;
+  return true;
 }
 
 function lowerKeys(r: Record<string, unknown>): Record<string, unknown> {

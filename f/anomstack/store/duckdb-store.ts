@@ -1,5 +1,6 @@
 // The metrics table in an embedded DuckDB file: created when missing, idempotent appends, transactions.
 // The only module that talks to DuckDB for the store; jobs see the MetricsStore interface.
+import { AsyncLocalStorage } from "node:async_hooks";
 import fs from "node:fs";
 import path from "node:path";
 import { DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, type DuckDBConnection } from "@duckdb/node-api";
@@ -8,6 +9,9 @@ import { StoreError, type MetricsStore, type QueryRow } from "./metrics-store.ts
 
 // One DuckDB instance per file per process: DuckDB refuses a second writer instance on the same file.
 const instances = new Map<string, Promise<DuckDBInstance>>();
+// The open stores: a connection keeps its file open (and locked) until it is closed.
+const openStores = new Set<DuckdbStore>();
+let memoryInstances = 0;
 
 const CHUNK_ROWS = 2048;
 
@@ -29,7 +33,7 @@ export function quoteTableKey(tableKey: string): string {
 }
 
 async function getInstance(file: string): Promise<DuckDBInstance> {
-  const key = file === ":memory:" ? `:memory:${instances.size}` : path.resolve(file);
+  const key = file === ":memory:" ? `:memory:${memoryInstances++}` : path.resolve(file);
   let inst = instances.get(key);
   if (!inst) {
     inst = createInstance(file);
@@ -70,8 +74,9 @@ function explainOpenError(file: string, e: Error): StoreError {
   return new StoreError(`DuckDB file ${file} cannot be opened: ${msg}`);
 }
 
-/** Drop DuckDB instances that are no longer used (tests, CLI exit), releasing file locks. */
+/** Close every store and DuckDB instance of this process (tests, CLI exit), releasing file locks. */
 export async function closeAllDuckdbInstances(): Promise<void> {
+  for (const store of [...openStores]) await store.close();
   const all = [...instances.values()];
   instances.clear();
   for (const p of all) {
@@ -90,13 +95,23 @@ export async function openDuckdbStore(opts: DuckdbStoreOptions): Promise<Metrics
   const instance = await getInstance(opts.path);
   const con = await instance.connect();
   const store = new DuckdbStore(con, opts.path, tableKey, table);
-  await store.ensureTable();
+  openStores.add(store);
+  try {
+    await store.ensureTable();
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   return store;
 }
 
 class DuckdbStore implements MetricsStore {
-  private txDepth = 0;
   private closed = false;
+  // One connection runs one statement or transaction at a time. Calls made inside a transaction's
+  // function (nested transactions, appends) join it; calls from elsewhere wait for it to end, so a
+  // concurrent call neither starts a second transaction nor gets rolled back with someone else's.
+  private readonly inTransaction = new AsyncLocalStorage<true>();
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly con: DuckDBConnection,
@@ -126,41 +141,45 @@ class DuckdbStore implements MetricsStore {
     }
   }
 
+  /** Run `op` now when inside a transaction of this store, else after every earlier call has finished. */
+  private serialized<T>(op: () => Promise<T>): Promise<T> {
+    if (this.inTransaction.getStore()) return op();
+    const run = this.queue.then(() => {
+      this.assertOpen();
+      return op();
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   async query<T = QueryRow>(sql: string, params?: unknown[]): Promise<T[]> {
     this.assertOpen();
-    const reader = await this.con.runAndReadAll(sql, params as never);
-    return reader.getRowObjectsJS().map((r) => normalizeRow(r)) as T[];
+    return this.serialized(async () => {
+      const reader = await this.con.runAndReadAll(sql, params as never);
+      return reader.getRowObjectsJS().map((r) => normalizeRow(r)) as T[];
+    });
   }
 
   async exec(sql: string, params?: unknown[]): Promise<number> {
     this.assertOpen();
-    const result = await this.con.run(sql, params as never);
-    return Number(result.rowsChanged);
+    return this.serialized(async () => Number((await this.con.run(sql, params as never)).rowsChanged));
   }
 
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     this.assertOpen();
-    if (this.txDepth > 0) {
-      // Already inside a transaction: the outer one commits or rolls back everything.
-      this.txDepth++;
+    // Already inside a transaction: the outer one commits or rolls back everything.
+    if (this.inTransaction.getStore()) return fn();
+    return this.serialized(async () => {
+      await this.con.run("BEGIN TRANSACTION");
       try {
-        return await fn();
-      } finally {
-        this.txDepth--;
+        const out = await this.inTransaction.run(true, fn);
+        await this.con.run("COMMIT");
+        return out;
+      } catch (e) {
+        await this.con.run("ROLLBACK").catch(() => undefined);
+        throw e;
       }
-    }
-    await this.con.run("BEGIN TRANSACTION");
-    this.txDepth = 1;
-    try {
-      const out = await fn();
-      await this.con.run("COMMIT");
-      return out;
-    } catch (e) {
-      await this.con.run("ROLLBACK").catch(() => undefined);
-      throw e;
-    } finally {
-      this.txDepth = 0;
-    }
+    });
   }
 
   /**
@@ -277,6 +296,8 @@ class DuckdbStore implements MetricsStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    openStores.delete(this);
+    if (!this.inTransaction.getStore()) await this.queue; // let running calls finish (from inside one, it would wait on itself)
     this.con.closeSync();
   }
 

@@ -18,7 +18,9 @@ export interface ModelStore {
  * @example safePathSegment("cpu/user") // => "cpu%2Fuser"
  */
 export function safePathSegment(name: string): string {
-  const encoded = name.replace(/[^A-Za-z0-9._-]/g, (c) =>
+  // `u`: a character outside the BMP is one match (its 4 UTF-8 bytes), not two lone surrogates that
+  // would both encode as U+FFFD and make every emoji name share one file.
+  const encoded = name.replace(/[^A-Za-z0-9._-]/gu, (c) =>
     [...new TextEncoder().encode(c)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, "0")}`).join(""),
   );
   return encoded.replace(/^\./, "%2E");
@@ -52,13 +54,18 @@ class LocalModelStore implements ModelStore {
 
   async save(batch: string, metric: string, tag: string, model: unknown): Promise<void> {
     const file = this.file(batch, metric, tag);
+    // Write then rename, so a crash never leaves a half-written model behind.
+    const tmp = `${file}.${process.pid}.tmp`;
     try {
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      // Write then rename, so a crash never leaves a half-written model behind.
-      const tmp = `${file}.${process.pid}.tmp`;
       fs.writeFileSync(tmp, JSON.stringify(model));
       fs.renameSync(tmp, file);
     } catch (e) {
+      try {
+        fs.rmSync(tmp, { force: true }); // a failed rename must not leave the temporary file behind
+      } catch {
+        // the folder itself could not be made: there is no temporary file
+      }
       throw new StoreError(`cannot save model ${file}: ${(e as Error).message}`);
     }
   }
