@@ -2,7 +2,8 @@
 // (tests/fixtures/ml/make_reference.py) and an in-test brute force.
 
 import { describe, expect, it } from "vitest";
-import { fitKnn, knnScores, type KnnModel } from "../../f/anomstack/ml/knn.ts";
+import { buildKnn, fitKnn, knnScores, knnTrainScoreRange, SCAN_MAX_ROWS, type KnnModel } from "../../f/anomstack/ml/knn.ts";
+import { KdTree } from "../../f/anomstack/ml/kd-tree.ts";
 import { fromRows } from "../../f/anomstack/ml/matrix.ts";
 import { expectClose, reference, rng } from "./helpers.ts";
 
@@ -83,5 +84,46 @@ describe("KNN semantics", () => {
     expect(back).toEqual(model);
     const T = fromRows(data.test);
     expect(Array.from(knnScores(back, T))).toEqual(Array.from(knnScores(model, T)));
+  });
+});
+
+describe("knnTrainScoreRange (calibration without scoring every row)", () => {
+  const cases: [string, number[][]][] = [];
+  const r = rng(11);
+  cases.push(["random 6-d", Array.from({ length: 800 }, () => Array.from({ length: 6 }, () => r()))]);
+  cases.push(["clustered with an outlier", Array.from({ length: 400 }, (_, i) => (i === 7 ? [50, 50, 50] : [Math.floor(i / 50) + r() * 0.01, r(), r() * 3]))]);
+  cases.push(["many duplicates", Array.from({ length: 300 }, (_, i) => [i % 4, (i % 4) * 2])]);
+  cases.push(["one column", Array.from({ length: 200 }, () => [r() * 100])]);
+  for (const [name, rows] of cases) {
+    for (const method of ["largest", "mean", "median"] as const) {
+      it(`${name}, ${method}: equals the min and max of every training score, exactly`, () => {
+        const X = fromRows(rows);
+        const { trainScores } = fitKnn(X, { method });
+        const range = knnTrainScoreRange(buildKnn(X, { method }));
+        expect(range).toEqual({ min: Math.min(...trainScores), max: Math.max(...trainScores) });
+      });
+    }
+  }
+
+  it("kthSquared: a bound limits the search, stopAt ends it early", () => {
+    const tree = new KdTree(Float64Array.of(0, 1, 3, 6, 10), 5, 1);
+    const q = Float64Array.of(0);
+    expect(tree.kthSquared(q, 0, 2, Infinity, -1)).toBe(1); // distances 0, 1, 9, 36, 100
+    expect(tree.kthSquared(q, 0, 3, Infinity, -1)).toBe(9);
+    expect(tree.kthSquared(q, 0, 3, 4, -1)).toBe(4); // only 2 points closer than the bound: the bound comes back
+    expect(tree.kthSquared(q, 0, 3, 10, -1)).toBe(9);
+    expect(tree.kthSquared(q, 0, 3, Infinity, 50)).toBeLessThanOrEqual(50);
+  });
+});
+
+describe("scoring a few rows scans instead of building a tree", () => {
+  it("gives the tree's exact scores", () => {
+    const r = rng(5);
+    const train = fromRows(Array.from({ length: 500 }, () => Array.from({ length: 4 }, () => r())));
+    const test = fromRows(Array.from({ length: SCAN_MAX_ROWS }, () => Array.from({ length: 4 }, () => r())));
+    const { model } = fitKnn(train);
+    const viaTree = knnScores(model, test); // fitKnn cached a tree
+    const fresh = JSON.parse(JSON.stringify(model)) as KnnModel; // no tree: scans
+    expect(Array.from(knnScores(fresh, test))).toEqual(Array.from(viaTree));
   });
 });

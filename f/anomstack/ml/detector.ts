@@ -2,7 +2,7 @@
 // detector, calibrates its scores, scores new rows and (de)serializes models.
 
 import { calibrate, fitCalibration, type Calibration } from "./calibrate.ts";
-import { fitKnn, KNN_METHODS, knnScores, type KnnModel, type KnnParams } from "./knn.ts";
+import { buildKnn, KNN_METHODS, knnScores, knnTrainScoreRange, type KnnModel, type KnnParams } from "./knn.ts";
 import type { FeatureMatrix } from "./matrix.ts";
 import { fitPca, pcaScores, type PcaModel, type PcaParams } from "./pca.ts";
 
@@ -103,12 +103,14 @@ export function trainModel(config: ModelConfig, X: FeatureMatrix): TrainedModel 
   const params = { ...(config.model_params ?? {}) };
   checkParams(name, params, `trainModel(${config.model_tag})`);
   let detector: PcaModel | KnnModel;
-  let trainScores: Float64Array;
+  let calibration: Calibration;
   if (name === "PCA") {
     detector = fitPca(X, params as PcaParams);
-    trainScores = pcaScores(detector, X);
+    calibration = fitCalibration(pcaScores(detector, X));
   } else {
-    ({ model: detector, trainScores } = fitKnn(X, params as KnnParams));
+    detector = buildKnn(X, params as KnnParams);
+    // Calibration needs only the min and max training score; found without scoring every row.
+    calibration = knnTrainScoreRange(detector);
   }
   return {
     kind: "anomstack-model",
@@ -118,7 +120,7 @@ export function trainModel(config: ModelConfig, X: FeatureMatrix): TrainedModel 
     model_params: params,
     columns: X.columns.slice(),
     n_train: X.rows,
-    calibration: fitCalibration(trainScores),
+    calibration,
     detector,
   };
 }

@@ -44,9 +44,17 @@ export class KdTree {
   /** Copy of the current query point (keeps the hot loops monomorphic on Float64Array). */
   private readonly q: Float64Array;
   private heap = new Float64Array(0);
-  private readonly stackNode: Int32Array;
-  private readonly stackBound: Float64Array;
+  /** Split dimension and value of each inner node: left points ≤ value ≤ right points. */
+  private readonly splitDim: Int32Array;
+  private readonly splitVal: Float64Array;
+  /** Per-dimension offset of the query from the current cell, for incremental bounds. */
+  private readonly off: Float64Array;
   private depth = 0;
+  // state of the running search
+  private count = 0;
+  private kk = 0;
+  private stopAt = -1;
+  private stopped = false;
 
   /**
    * @param data row-major `n x dims` finite coordinates (copied, not retained).
@@ -67,6 +75,9 @@ export class KdTree {
     this.left = new Int32Array(maxNodes);
     this.boxMin = new Float64Array(maxNodes * dims);
     this.boxMax = new Float64Array(maxNodes * dims);
+    this.splitDim = new Int32Array(maxNodes);
+    this.splitVal = new Float64Array(maxNodes);
+    this.off = new Float64Array(dims);
     this.q = new Float64Array(dims);
     const src = Float64Array.from(data);
     for (let i = 0; i < src.length; i++) {
@@ -76,9 +87,6 @@ export class KdTree {
     for (let i = 0; i < n; i++) idx[i] = i;
     this.nodes = 1;
     this.build(src, idx, 0, 0, n, leafSize, 1);
-    // Depth-first traversal pops one node and pushes at most two per level.
-    this.stackNode = new Int32Array(this.depth + 2);
-    this.stackBound = new Float64Array(this.depth + 2);
     this.index = idx;
     this.points = new Float64Array(n * dims);
     for (let t = 0; t < n; t++) {
@@ -121,6 +129,8 @@ export class KdTree {
     if (!(spread > 0)) return; // all points identical: keep as one leaf
     const mid = (lo + hi) >>> 1;
     select(src, idx, d, dim, lo, hi - 1, mid);
+    this.splitDim[node] = dim;
+    this.splitVal[node] = src[idx[mid] * d + dim];
     const l = this.nodes;
     this.nodes += 2;
     this.left[node] = l;
@@ -137,97 +147,124 @@ export class KdTree {
    *   a query coordinate is non-finite.
    */
   nearestSquared(query: ArrayLike<number>, qOff: number, kk: number, out: Float64Array): void {
-    if (!Number.isInteger(kk) || kk < 1 || kk > this.n) throw new Error(`KdTree: k=${kk} not in [1, ${this.n}]`);
     if (out.length < kk) throw new Error(`KdTree: output buffer of ${out.length} < k=${kk}`);
-    if (this.heap.length < kk) this.heap = new Float64Array(kk);
-    const d = this.dims;
-    const q = this.q;
-    for (let j = 0; j < d; j++) {
-      const x = query[qOff + j];
-      if (!Number.isFinite(x)) throw new Error(`KdTree: non-finite query coordinate ${x} at index ${qOff + j}`);
-      q[j] = x;
-    }
+    this.search(query, qOff, kk, Infinity, -1);
     const h = this.heap;
-    const pts = this.points;
-    const lo = this.lo;
-    const hi = this.hi;
-    const left = this.left;
-    const bmin = this.boxMin;
-    const bmax = this.boxMax;
-    const stackNode = this.stackNode;
-    const stackBound = this.stackBound;
-    let count = 0;
-    let sp = 1;
-    stackNode[0] = 0;
-    stackBound[0] = 0;
-    while (sp > 0) {
-      sp--;
-      const node = stackNode[sp];
-      if (count === kk && stackBound[sp] >= h[0]) continue;
-      const l = left[node];
-      if (l < 0) {
-        for (let t = lo[node], end = hi[node]; t < end; t++) {
-          let acc = 0;
-          const po = t * d;
-          for (let j = 0; j < d; j++) {
-            const g = q[j] - pts[po + j];
-            acc += g * g;
-          }
-          if (count < kk) {
-            let c = count++;
-            h[c] = acc;
-            while (c > 0) {
-              const parent = (c - 1) >> 1;
-              if (h[parent] >= h[c]) break;
-              const tmp = h[parent];
-              h[parent] = h[c];
-              h[c] = tmp;
-              c = parent;
-            }
-          } else if (acc < h[0]) {
-            h[0] = acc;
-            siftDown(h, 0, kk);
-          }
-        }
-        continue;
-      }
-      // Squared distances to both children's boxes. Branch-free per-dimension gap:
-      // 0.5 * ((a + |a|) + (b + |b|)) equals max(a, 0) + max(b, 0) exactly, and at
-      // most one of a = min - x, b = x - max is positive.
-      const ol = l * d;
-      const or = ol + d;
-      let bl = 0;
-      let br = 0;
-      for (let j = 0; j < d; j++) {
-        const x = q[j];
-        const a1 = bmin[ol + j] - x;
-        const a2 = x - bmax[ol + j];
-        const gl = 0.5 * (a1 + Math.abs(a1) + (a2 + Math.abs(a2)));
-        bl += gl * gl;
-        const b1 = bmin[or + j] - x;
-        const b2 = x - bmax[or + j];
-        const gr = 0.5 * (b1 + Math.abs(b1) + (b2 + Math.abs(b2)));
-        br += gr * gr;
-      }
-      // Push the farther child first so the nearer one is searched first.
-      if (bl <= br) {
-        stackNode[sp] = l + 1;
-        stackBound[sp++] = br;
-        stackNode[sp] = l;
-        stackBound[sp++] = bl;
-      } else {
-        stackNode[sp] = l;
-        stackBound[sp++] = bl;
-        stackNode[sp] = l + 1;
-        stackBound[sp++] = br;
-      }
-    }
     // heap -> ascending order (heap sort of the small buffer)
     for (let m = kk - 1; m >= 0; m--) {
       out[m] = h[0];
       h[0] = h[m];
       siftDown(h, 0, m);
     }
+  }
+
+  /**
+   * The `kk`-th smallest squared distance from the query to the tree's points, searched with two
+   * shortcuts that keep it exact for what callers ask:
+   * - `bound`: only distances below it are looked for; when fewer than `kk` exist, `bound` is returned
+   *   (so "is the k-th distance below m, and if so what is it" costs a small range search);
+   * - `stopAt`: the search stops as soon as `kk` distances ≤ `stopAt` are found and returns the
+   *   current k-th best, which is then ≤ `stopAt` (so "can this point beat the max" stops early).
+   * With `bound = Infinity` and `stopAt = -1` it is the exact k-th smallest squared distance.
+   */
+  kthSquared(query: ArrayLike<number>, qOff: number, kk: number, bound: number, stopAt: number): number {
+    this.search(query, qOff, kk, bound, stopAt);
+    return this.heap[0];
+  }
+
+  /** Fills `heap[0..kk)` (a max-heap) with the kk best squared distances; see {@link kthSquared}. */
+  private search(query: ArrayLike<number>, qOff: number, kk: number, bound: number, stopAt: number): void {
+    if (!Number.isInteger(kk) || kk < 1 || kk > this.n) throw new Error(`KdTree: k=${kk} not in [1, ${this.n}]`);
+    if (this.heap.length < kk) this.heap = new Float64Array(kk);
+    const d = this.dims;
+    for (let j = 0; j < d; j++) {
+      const x = query[qOff + j];
+      if (!Number.isFinite(x)) throw new Error(`KdTree: non-finite query coordinate ${x} at index ${qOff + j}`);
+      this.q[j] = x;
+      this.off[j] = 0;
+    }
+    // A finite bound pre-fills the heap, so only distances below it get in.
+    this.count = 0;
+    if (bound !== Infinity) {
+      this.heap.fill(bound, 0, kk);
+      this.count = kk;
+    }
+    this.kk = kk;
+    this.stopAt = stopAt;
+    this.stopped = false;
+    this.visit(0, 0);
+  }
+
+  /**
+   * Depth-first, nearer child first. `rd` is a lower bound of the squared distance from the query
+   * to the cell of `node`, kept incrementally from the split planes (Arya & Mount): entering the far
+   * child only changes the offset along the split dimension. A cell is skipped when its bound, shrunk
+   * by a relative 1e-12 to absorb rounding, is not below the k-th best: so no point that a full scan
+   * would keep is ever skipped, and the distances found are the scan's, bit for bit.
+   */
+  private visit(node: number, rd: number): void {
+    const l = this.left[node];
+    if (l < 0) {
+      this.scanLeaf(node);
+      return;
+    }
+    const dim = this.splitDim[node];
+    const diff = this.q[dim] - this.splitVal[node];
+    const near = diff < 0 ? l : l + 1;
+    this.visit(near, rd);
+    if (this.stopped) return;
+    const old = this.off[dim];
+    const farRd = rd - old * old + diff * diff;
+    if (this.count === this.kk && farRd * (1 - 1e-12) >= this.heap[0]) return;
+    this.off[dim] = diff;
+    this.visit(near === l ? l + 1 : l, farRd);
+    this.off[dim] = old;
+  }
+
+  private scanLeaf(node: number): void {
+    const d = this.dims;
+    const q = this.q;
+    const h = this.heap;
+    const pts = this.points;
+    const kk = this.kk;
+    let count = this.count;
+    for (let t = this.lo[node], end = this.hi[node]; t < end; t++) {
+      let acc = 0;
+      const po = t * d;
+      if (count < kk) {
+        for (let j = 0; j < d; j++) {
+          const g = q[j] - pts[po + j];
+          acc += g * g;
+        }
+      } else {
+        // Stop summing once the partial sum reaches the k-th best: the point cannot get in.
+        const worst = h[0];
+        let j = 0;
+        for (; j < d; j++) {
+          const g = q[j] - pts[po + j];
+          acc += g * g;
+          if (acc >= worst) break;
+        }
+        if (j < d) continue;
+      }
+      if (count < kk) {
+        let c = count++;
+        h[c] = acc;
+        while (c > 0) {
+          const parent = (c - 1) >> 1;
+          if (h[parent] >= h[c]) break;
+          const tmp = h[parent];
+          h[parent] = h[c];
+          h[c] = tmp;
+          c = parent;
+        }
+      } else if (acc < h[0]) {
+        h[0] = acc;
+        siftDown(h, 0, kk);
+      }
+    }
+    this.count = count;
+    if (count === kk && h[0] <= this.stopAt) this.stopped = true;
   }
 }
 

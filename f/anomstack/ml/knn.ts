@@ -69,6 +69,25 @@ function reduce(sq: Float64Array, from: number, k: number, method: KnnMethod): n
  * Array.from(trainScores); // [1, 1, 2, 3]
  */
 export function fitKnn(X: FeatureMatrix, params: KnnParams = {}): { model: KnnModel; trainScores: Float64Array } {
+  const model = buildKnn(X, params);
+  const { k, method } = model;
+  const tree = treeFor(model);
+  const sq = new Float64Array(k + 1);
+  const trainScores = new Float64Array(X.rows);
+  for (let t = 0; t < X.rows; t++) {
+    tree.nearestSquared(tree.points, t * X.cols, k + 1, sq);
+    // sq[0] is 0 (the row itself, or an identical duplicate): drop one zero.
+    trainScores[tree.index[t]] = reduce(sq, 1, k, method);
+  }
+  return { model, trainScores };
+}
+
+/**
+ * Validates the parameters and the training rows and returns the fitted (JSON-safe) model, its
+ * KD-tree built and cached. {@link fitKnn} adds the training scores.
+ * @throws Error as described for {@link fitKnn}.
+ */
+export function buildKnn(X: FeatureMatrix, params: KnnParams = {}): KnnModel {
   const k = params.n_neighbors ?? 5;
   const method = params.method ?? "largest";
   if (!Number.isInteger(k) || k < 1) throw new Error(`KNN n_neighbors must be a positive integer, got ${k}`);
@@ -80,16 +99,72 @@ export function fitKnn(X: FeatureMatrix, params: KnnParams = {}): { model: KnnMo
   const n = X.rows;
   if (n < k + 1) throw new Error(`KNN needs at least k+1 rows (n_neighbors=${k}, so ${k + 1}), got ${n}`);
   const model: KnnModel = { kind: "knn", version: 1, k, method, cols: X.cols, train: Array.from(X.data) };
-  const tree = new KdTree(X.data, n, X.cols);
-  treeCache.set(model, tree);
-  const sq = new Float64Array(k + 1);
-  const trainScores = new Float64Array(n);
-  for (let t = 0; t < n; t++) {
-    tree.nearestSquared(tree.points, t * X.cols, k + 1, sq);
-    // sq[0] is 0 (the row itself, or an identical duplicate): drop one zero.
-    trainScores[tree.index[t]] = reduce(sq, 1, k, method);
+  treeCache.set(model, new KdTree(X.data, n, X.cols));
+  return model;
+}
+
+/**
+ * The minimum and maximum training decision score of a KNN model: all that calibration needs
+ * (PyOD's `predict_proba` "linear" min-max scales by them), computed without scoring every row.
+ *
+ * For "largest" (the default) the training score of row i is d_k(i), its k-th smallest distance to
+ * the other rows (the (k+1)-th smallest counting itself, at 0). The maximum is searched from the rows
+ * farthest from the centroid inwards: a row's search stops as soon as k+1 distances ≤ the current
+ * maximum are found, since it cannot raise it. The minimum is searched from the centre outwards, each
+ * row only looking for distances below the current minimum (a small range search). Both values are
+ * the very distances a full scan computes, so the result equals the min and max of
+ * {@link fitKnn}'s `trainScores` exactly. Other methods fall back to scoring every row.
+ * @example knnTrainScoreRange(buildKnn(fromRows([[0], [1], [3], [6]]), { n_neighbors: 1 })) // => { min: 1, max: 3 }
+ */
+export function knnTrainScoreRange(model: KnnModel): { min: number; max: number } {
+  const tree = treeFor(model);
+  const { k, cols } = model;
+  const n = tree.n;
+  if (model.method !== "largest") {
+    const sq = new Float64Array(k + 1);
+    let min = Infinity;
+    let max = -Infinity;
+    for (let t = 0; t < n; t++) {
+      tree.nearestSquared(tree.points, t * cols, k + 1, sq);
+      const s = reduce(sq, 1, k, model.method);
+      if (s < min) min = s;
+      if (s > max) max = s;
+    }
+    return { min, max };
   }
-  return { model, trainScores };
+  // Order rows by squared distance from the centroid (tree positions).
+  const centre = new Float64Array(cols);
+  for (let t = 0; t < n; t++) for (let j = 0; j < cols; j++) centre[j] += tree.points[t * cols + j] / n;
+  const spread = new Float64Array(n);
+  for (let t = 0; t < n; t++) {
+    let acc = 0;
+    for (let j = 0; j < cols; j++) {
+      const g = tree.points[t * cols + j] - centre[j];
+      acc += g * g;
+    }
+    spread[t] = acc;
+  }
+  const order = Array.from({ length: n }, (_, t) => t).sort((a, b) => spread[a] - spread[b]);
+  // Max: rows far from the centre first; a row's search stops once k+1 distances ≤ the max so far
+  // are found (its k-th distance cannot raise the max). `upper` keeps each row's bound on d_k.
+  let maxSq = -1;
+  const upper = new Float64Array(n);
+  for (let i = n - 1; i >= 0; i--) {
+    const t = order[i];
+    const r = tree.kthSquared(tree.points, t * cols, k + 1, Infinity, maxSq);
+    upper[t] = r;
+    if (r > maxSq) maxSq = r;
+  }
+  // Min: rows with the smallest bounds first, so the minimum is found early; every other row then
+  // only looks for distances below it (a small range search), which settles most rows at once.
+  const byUpper = Array.from({ length: n }, (_, t) => t).sort((a, b) => upper[a] - upper[b]);
+  let minSq = Infinity;
+  for (let i = 0; i < n && minSq > 0; i++) {
+    const t = byUpper[i];
+    const r = tree.kthSquared(tree.points, t * cols, k + 1, minSq, -1);
+    if (r < minSq) minSq = r;
+  }
+  return { min: Math.sqrt(minSq), max: Math.sqrt(maxSq) };
 }
 
 /**
@@ -106,12 +181,44 @@ export function fitKnn(X: FeatureMatrix, params: KnnParams = {}): { model: KnnMo
 export function knnScores(model: KnnModel, X: FeatureMatrix): Float64Array {
   assertFiniteMatrix(X, "KNN score");
   if (X.cols !== model.cols) throw new Error(`KNN score: model has ${model.cols} columns, X has ${X.cols}`);
-  const tree = treeFor(model);
-  const sq = new Float64Array(model.k);
   const out = new Float64Array(X.rows);
+  const sq = new Float64Array(model.k);
+  // A few rows against a freshly loaded model: a scan is cheaper than building the tree, and gives
+  // the same distances (same summation order).
+  if (X.rows <= SCAN_MAX_ROWS && !treeCache.has(model)) {
+    for (let i = 0; i < X.rows; i++) {
+      scanNearestSquared(model, X.data, i * X.cols, sq);
+      out[i] = reduce(sq, 0, model.k, model.method);
+    }
+    return out;
+  }
+  const tree = treeFor(model);
   for (let i = 0; i < X.rows; i++) {
     tree.nearestSquared(X.data, i * X.cols, model.k, sq);
     out[i] = reduce(sq, 0, model.k, model.method);
   }
   return out;
+}
+
+/** Scoring at most this many rows of a model without a cached tree scans the training rows. */
+export const SCAN_MAX_ROWS = 64;
+
+/** The k smallest squared distances from one query row to the training rows, ascending, by a scan. */
+function scanNearestSquared(model: KnnModel, q: ArrayLike<number>, qOff: number, out: Float64Array): void {
+  const { k, cols, train } = model;
+  out.fill(Infinity);
+  for (let o = 0; o < train.length; o += cols) {
+    let acc = 0;
+    for (let j = 0; j < cols; j++) {
+      const g = q[qOff + j] - train[o + j];
+      acc += g * g;
+    }
+    if (acc >= out[k - 1]) continue;
+    let m = k - 1;
+    while (m > 0 && out[m - 1] > acc) {
+      out[m] = out[m - 1];
+      m--;
+    }
+    out[m] = acc;
+  }
 }
