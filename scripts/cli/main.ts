@@ -13,10 +13,14 @@ const program = new Command("anomstack")
   .description("Anomaly detection for metric batches described in YAML (metrics/**.yaml)")
   .option("--metrics-dir <dir>", "folder of metric batch YAML (default: $ANOMSTACK_METRICS_DIR or ./metrics)")
   .option("--duckdb-path <file>", "DuckDB file of the metrics table (default: $ANOMSTACK_DUCKDB_PATH or ./data/anomstack.duckdb)")
+  .option("-v, --verbose", "log every job step (default: warnings and errors; or set $ANOMSTACK_LOG_LEVEL)")
   .hook("preAction", (cmd) => {
-    const o = cmd.opts<{ metricsDir?: string; duckdbPath?: string }>();
+    const o = cmd.opts<{ metricsDir?: string; duckdbPath?: string; verbose?: boolean }>();
     if (o.metricsDir) process.env.ANOMSTACK_METRICS_DIR = o.metricsDir;
     if (o.duckdbPath) process.env.ANOMSTACK_DUCKDB_PATH = o.duckdbPath;
+    // The commands print their own summaries; job logs add detail on request.
+    if (o.verbose) process.env.ANOMSTACK_LOG_LEVEL = "debug";
+    else process.env.ANOMSTACK_LOG_LEVEL ??= "warn";
   });
 
 listCommand(program);
