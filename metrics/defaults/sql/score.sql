@@ -1,30 +1,16 @@
 -- Scoring data: per metric, the newest {{ score_max_n }} values (the points eligible for scoring) plus the
 -- {{ score_history_n }} values before them that the features (diff, smoothing, lags) need, each with its
 -- existing score (null = not scored yet). Returns metric_timestamp, metric_name, metric_value, metric_score.
-with metric_value_data as (
-  select metric_timestamp, metric_name, avg(metric_value) as metric_value
-  from {{ table_key | sql_ident }}
-  where metric_batch = {{ metric_batch | sql_str }}
-    and metric_type = 'metric'
-    and metric_timestamp <= cast({{ now | sql_str }} as timestamp)
-    and metric_timestamp >= cast({{ now | sql_str }} as timestamp) - interval '{{ score_metric_timestamp_max_days_ago }} day'
-    {% if score_exclude_metrics %}and metric_name not in ({{ score_exclude_metrics | sql_list }}){% endif %}
-  group by metric_timestamp, metric_name
+{% from 'defaults/sql/macros.sql' import per_point, recency_rank, same_point with context -%}
+with v as (
+  {{ per_point('metric', 'avg', 'metric_value', days=score_metric_timestamp_max_days_ago, exclude=score_exclude_metrics) }}
 ),
-metric_score_data as (
-  select metric_timestamp, metric_name, avg(metric_value) as metric_score
-  from {{ table_key | sql_ident }}
-  where metric_batch = {{ metric_batch | sql_str }}
-    and metric_type = 'score'
-    and metric_timestamp <= cast({{ now | sql_str }} as timestamp)
-    and metric_timestamp >= cast({{ now | sql_str }} as timestamp) - interval '{{ score_metric_timestamp_max_days_ago }} day'
-  group by metric_timestamp, metric_name
+s as (
+  {{ per_point('score', 'avg', 'metric_score', days=score_metric_timestamp_max_days_ago) }}
 ),
 ranked as (
-  select v.metric_timestamp, v.metric_name, v.metric_value, s.metric_score,
-         row_number() over (partition by v.metric_name order by v.metric_timestamp desc) as metric_recency_rank
-  from metric_value_data v
-  left join metric_score_data s on s.metric_timestamp = v.metric_timestamp and s.metric_name = v.metric_name
+  select v.metric_timestamp, v.metric_name, v.metric_value, s.metric_score, {{ recency_rank() }}
+  from v left join s on {{ same_point('v', 's') }}
 )
 select metric_timestamp, metric_name, metric_value, metric_score
 from ranked
