@@ -1,11 +1,13 @@
-// Windmill stage script. Delete: remove the batch's rows older than delete_after_n_days.
-// The work is in ./jobs/delete.ts; this file only opens the batch's stores and runs it.
+// Anomstack delete: remove a batch's rows older than delete_after_n_days.
+// Windmill stage script: the work is in ./jobs/delete.ts; this file opens the batch's stores and runs it.
 import { runStage } from "./runtime/stage.ts";
+import type { C_anomstack_settings } from "./runtime/settings.ts";
 
 /**
- * @param batch the metric batch (its `metric_batch` name)
- * @param now ISO timestamp to treat as now (empty: the current time), for reruns and backfills
+ * @param batch the metric batch to run (its `metric_batch` name)
+ * @param now ISO timestamp to treat as now, for reruns and backfills (empty: the current time)
+ * @param settings the deployment's settings resource (database path, overrides, alert channels)
  */
-export async function main(batch: string, now = "") {
-  return runStage("delete", batch, { now });
+export async function main(batch: string, now = "", settings?: C_anomstack_settings) {
+  return runStage("delete", batch, { now, settings });
 }

@@ -1,11 +1,13 @@
-// Windmill stage script. Ingest: fetch the batch's metrics (ingest_sql or ingest_fn) and append them to the metrics table.
-// The work is in ./jobs/ingest.ts; this file only opens the batch's stores and runs it.
+// Anomstack ingest: fetch a batch's metrics (ingest_sql or ingest_fn) and append them to its metrics table.
+// Windmill stage script: the work is in ./jobs/ingest.ts; this file opens the batch's stores and runs it.
 import { runStage } from "./runtime/stage.ts";
+import type { C_anomstack_settings } from "./runtime/settings.ts";
 
 /**
- * @param batch the metric batch (its `metric_batch` name)
- * @param now ISO timestamp to treat as now (empty: the current time), for reruns and backfills
+ * @param batch the metric batch to run (its `metric_batch` name)
+ * @param now ISO timestamp to treat as now, for reruns and backfills (empty: the current time)
+ * @param settings the deployment's settings resource (database path, overrides, alert channels)
  */
-export async function main(batch: string, now = "") {
-  return runStage("ingest", batch, { now });
+export async function main(batch: string, now = "", settings?: C_anomstack_settings) {
+  return runStage("ingest", batch, { now, settings });
 }

@@ -1,11 +1,13 @@
-// Windmill stage script. Threshold alerts: check the newest values against tholdalert_thresholds; save and deliver.
-// The work is in ./jobs/tholdalert.ts; this file only opens the batch's stores and runs it.
+// Anomstack threshold alerts: check the newest values against tholdalert_thresholds.
+// Windmill stage script: the work is in ./jobs/tholdalert.ts; this file opens the batch's stores and runs it.
 import { runStage } from "./runtime/stage.ts";
+import type { C_anomstack_settings } from "./runtime/settings.ts";
 
 /**
- * @param batch the metric batch (its `metric_batch` name)
- * @param now ISO timestamp to treat as now (empty: the current time), for reruns and backfills
+ * @param batch the metric batch to run (its `metric_batch` name)
+ * @param now ISO timestamp to treat as now, for reruns and backfills (empty: the current time)
+ * @param settings the deployment's settings resource (database path, overrides, alert channels)
  */
-export async function main(batch: string, now = "") {
-  return runStage("tholdalert", batch, { now });
+export async function main(batch: string, now = "", settings?: C_anomstack_settings) {
+  return runStage("tholdalert", batch, { now, settings });
 }

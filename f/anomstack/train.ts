@@ -1,11 +1,15 @@
-// Windmill stage script. Train: fit one model per metric and model config (PCA, KNN) on recent values; save them as JSON.
-// The work is in ./jobs/train.ts; this file only opens the batch's stores and runs it.
+// Anomstack train: fit one model per metric and model config on recent values; save them as JSON.
+// Windmill stage script: the work is in ./jobs/train.ts; this file opens the batch's stores and runs it.
 import { runStage } from "./runtime/stage.ts";
+import type { C_anomstack_settings } from "./runtime/settings.ts";
 
 /**
- * @param batch the metric batch (its `metric_batch` name)
- * @param now ISO timestamp to treat as now (empty: the current time), for reruns and backfills
+ * @param batch the metric batch to run (its `metric_batch` name)
+ * @param now ISO timestamp to treat as now, for reruns and backfills (empty: the current time)
+ * @param shard which shard of the batch's metrics to handle (0-based; see shard_size)
+ * @param shard_count how many shards the batch's metrics are split into (1 = all metrics at once)
+ * @param settings the deployment's settings resource (database path, overrides, alert channels)
  */
-export async function main(batch: string, now = "") {
-  return runStage("train", batch, { now });
+export async function main(batch: string, now = "", shard = 0, shard_count = 1, settings?: C_anomstack_settings) {
+  return runStage("train", batch, { now, settings, shard, shardCount: shard_count });
 }

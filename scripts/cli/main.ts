@@ -8,6 +8,7 @@ import { runCommand } from "./run.ts";
 import { backfillCommand } from "./backfill.ts";
 import { replayCommand } from "./replay.ts";
 import { demoCommand } from "./demo.ts";
+import { generateCommand } from "./generate.ts";
 
 const program = new Command("anomstack")
   .description("Anomaly detection for metric batches described in YAML (metrics/**.yaml)")
@@ -29,6 +30,7 @@ runCommand(program);
 backfillCommand(program);
 replayCommand(program);
 demoCommand(program);
+generateCommand(program);
 
 try {
   await program.parseAsync(process.argv);

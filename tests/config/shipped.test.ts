@@ -3,14 +3,15 @@
 import { describe, expect, it } from "vitest";
 import { TemplateError, loadConfig, renderTemplate } from "../../f/anomstack/config/index.ts";
 import { listBatchFiles } from "../../f/anomstack/config/files.ts";
+import { diskSource } from "../../f/anomstack/config/source.ts";
 import { REAL_METRICS_DIR } from "./helpers.ts";
 
-const hasBatches = listBatchFiles(REAL_METRICS_DIR, false).length > 0;
+const hasBatches = listBatchFiles(diskSource(REAL_METRICS_DIR), false).length > 0;
 
 describe("shipped metrics folder", () => {
   it.skipIf(!hasBatches)("loads every shipped batch YAML", () => {
     const loaded = loadConfig({ metricsDir: REAL_METRICS_DIR, env: {} });
-    expect(loaded.batches.size + loaded.disabled.length).toBe(listBatchFiles(REAL_METRICS_DIR, false).length);
+    expect(loaded.batches.size + loaded.disabled.length).toBe(listBatchFiles(diskSource(REAL_METRICS_DIR), false).length);
   });
 
   it.skipIf(!hasBatches)("renders every SQL template of every shipped batch", () => {

@@ -1,8 +1,8 @@
 // File-level helpers of the config loader: finding batch YAML files under the metrics folder
 // (sorted, deterministic) and reading one YAML file as a top-level mapping with located errors.
-import fs from "node:fs";
 import path from "node:path";
 import { parseDocument } from "yaml";
+import type { MetricsSource } from "./source.ts";
 import { ConfigError } from "./errors.ts";
 import { describeValue } from "./issues.ts";
 
@@ -10,24 +10,23 @@ import { describeValue } from "./issues.ts";
 export type YamlMap = Record<string, unknown>;
 
 /**
- * Lists every `*.yaml` / `*.yml` file under `metricsDir` except under `<metricsDir>/defaults`
+ * Lists every `*.yaml` / `*.yml` file of the metrics folder except under `<metricsDir>/defaults`
  * (and `<metricsDir>/examples` if `skipExamples`), depth-first in sorted name order.
  * Hidden entries (names starting with ".") and `node_modules` are skipped.
  */
-export function listBatchFiles(metricsDir: string, skipExamples: boolean): string[] {
+export function listBatchFiles(src: MetricsSource, skipExamples: boolean): string[] {
+  const metricsDir = src.root;
   const skipDirs = new Set([path.join(metricsDir, "defaults")]);
   if (skipExamples) skipDirs.add(path.join(metricsDir, "examples"));
   const out: string[] = [];
   const walk = (dir: string) => {
-    const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
-      const full = path.join(dir, entry.name);
-      const stat = entry.isSymbolicLink() ? fs.statSync(full, { throwIfNoEntry: false }) : entry;
-      if (!stat) continue;
-      if (stat.isDirectory()) {
+    for (const name of src.list(dir)) {
+      if (name.startsWith(".") || name === "node_modules") continue;
+      const full = path.join(dir, name);
+      const kind = src.kind(full);
+      if (kind === "dir") {
         if (!skipDirs.has(full)) walk(full);
-      } else if (stat.isFile() && /\.ya?ml$/i.test(entry.name)) {
+      } else if (kind === "file" && /\.ya?ml$/i.test(name)) {
         out.push(full);
       }
     }
@@ -37,10 +36,10 @@ export function listBatchFiles(metricsDir: string, skipExamples: boolean): strin
 }
 
 /** Reads `file` and returns its top-level mapping; throws ConfigError with file:line:col on YAML errors. */
-export function readYamlMapping(file: string): YamlMap {
+export function readYamlMapping(src: MetricsSource, file: string): YamlMap {
   let source: string;
   try {
-    source = fs.readFileSync(file, "utf8");
+    source = src.read(file);
   } catch (err) {
     throw new ConfigError({ file, message: `cannot read file: ${err instanceof Error ? err.message : String(err)}` });
   }

@@ -1,10 +1,10 @@
 // Loads metric-batch configs: defaults.yaml <- batch YAML (deep merge) <- global env <- typed
 // per-batch env overrides, then validates each batch against the one schema (synchronous).
-import fs from "node:fs";
 import path from "node:path";
 import { closest } from "fastest-levenshtein";
 import { ConfigError, type ConfigIssue } from "./errors.ts";
-import { batchOverrides, ignoreExamples, resolveMetricsDir, type Env } from "./env.ts";
+import { batchOverrides, ignoreExamples, type Env } from "./env.ts";
+import { defaultMetricsRoot, diskSource, memorySource, sourceFor, type MetricsSource } from "./source.ts";
 import { listBatchFiles, readYamlMapping, type YamlMap } from "./files.ts";
 import { isOptionalAt } from "./introspect.ts";
 import { describeValue, toConfigIssues, type KeyOrigin } from "./issues.ts";
@@ -18,6 +18,8 @@ export interface LoadOptions {
   metricsDir?: string;
   /** Environment for overrides; default process.env. */
   env?: Record<string, string | undefined>;
+  /** A metrics folder held in memory (paths relative to it → text) instead of one on disk. */
+  files?: Readonly<Record<string, string>>;
 }
 
 /** Every enabled batch of a metrics folder. */
@@ -37,6 +39,7 @@ interface Source {
 }
 
 interface Scan {
+  src: MetricsSource;
   metricsDir: string;
   env: Env;
   defaults: { file: string; raw: YamlMap };
@@ -59,25 +62,30 @@ function deepMerge(base: Record<string, unknown>, overlay: Record<string, unknow
 
 function scan(opts: LoadOptions): Scan {
   const env = opts.env ?? process.env;
-  const metricsDir = opts.metricsDir ? path.resolve(opts.metricsDir) : resolveMetricsDir(env);
-  if (!fs.existsSync(metricsDir) || !fs.statSync(metricsDir).isDirectory()) {
+  const src = opts.files
+    ? memorySource(opts.files, opts.metricsDir ? path.resolve(opts.metricsDir) : undefined)
+    : opts.metricsDir
+      ? diskSource(path.resolve(opts.metricsDir))
+      : sourceFor(defaultMetricsRoot(env));
+  const metricsDir = src.root;
+  if (src.kind(metricsDir) !== "dir") {
     throw new ConfigError({ file: metricsDir, message: "metrics folder not found (set ANOMSTACK_METRICS_DIR or pass metricsDir)" });
   }
   const defaultsFile = path.join(metricsDir, "defaults", "defaults.yaml");
-  if (!fs.existsSync(defaultsFile)) {
+  if (src.kind(defaultsFile) !== "file") {
     throw new ConfigError({ file: defaultsFile, message: "defaults file not found; every metrics folder needs defaults/defaults.yaml" });
   }
-  const defaultsRaw = readYamlMapping(defaultsFile);
+  const defaultsRaw = readYamlMapping(src, defaultsFile);
   for (const key of ["metric_batch", ...DERIVED_KEYS]) {
     if (key in defaultsRaw) throw new ConfigError({ file: defaultsFile, key, message: "may not be set in defaults.yaml" });
   }
   const sources: Source[] = [];
   const issues: ConfigIssue[] = [];
   const firstFile = new Map<string, string>();
-  for (const file of listBatchFiles(metricsDir, ignoreExamples(env))) {
+  for (const file of listBatchFiles(src, ignoreExamples(env))) {
     let raw: YamlMap;
     try {
-      raw = readYamlMapping(file);
+      raw = readYamlMapping(src, file);
     } catch (err) {
       if (err instanceof ConfigError) issues.push(...err.issues);
       else throw err;
@@ -95,7 +103,7 @@ function scan(opts: LoadOptions): Scan {
       sources.push({ file, raw, name });
     }
   }
-  return { metricsDir, env, defaults: { file: defaultsFile, raw: defaultsRaw }, sources, issues };
+  return { src, metricsDir, env, defaults: { file: defaultsFile, raw: defaultsRaw }, sources, issues };
 }
 
 /** Merges, overrides and validates one batch; `disabled` batches are not schema-validated. */
@@ -141,7 +149,7 @@ function resolve(src: Source, s: Scan): { config?: BatchConfig; disabled: boolea
   const fn = merged.ingest_fn;
   if (typeof fn === "string" && fn !== "") {
     const target = path.resolve(path.dirname(src.file), fn);
-    const problem = !fn.endsWith(".ts") ? `must name a .ts module, got "${fn}"` : !fs.existsSync(target) ? `file not found: ${target}` : undefined;
+    const problem = !fn.endsWith(".ts") ? `must name a .ts module, got "${fn}"` : s.src.kind(target) !== "file" ? `file not found: ${target}` : undefined;
     if (problem) issues.push({ file: src.file, batch: src.name, key: "ingest_fn", message: problem });
   }
   return issues.length > 0 || !result.success ? { disabled: false, issues } : { config: result.data, disabled: false, issues };

@@ -1,8 +1,8 @@
 // Jinja-style templating of batch configs with nunjucks: includes resolve from the metrics folder,
 // the context is the whole config plus extras (Dates become 'YYYY-MM-DD HH:MM:SS' UTC), SQL filters.
-import fs from "node:fs";
 import path from "node:path";
 import nunjucks from "nunjucks";
+import { sourceFor, type MetricsSource } from "./source.ts";
 import { TemplateError } from "./errors.ts";
 import type { BatchConfig } from "./schema.ts";
 import { sqlIdent, sqlList, sqlStr } from "./sql-filters.ts";
@@ -18,7 +18,11 @@ class MetricsDirLoader implements nunjucks.ILoader {
   /** Set once the environment exists; used to compile-check sources (see getSource). */
   env?: nunjucks.Environment;
 
-  constructor(private readonly root: string) {}
+  private readonly source: MetricsSource;
+
+  constructor(private readonly root: string) {
+    this.source = sourceFor(root);
+  }
 
   getSource(name: string): nunjucks.LoaderSource {
     const full = path.resolve(this.root, name.replace(/^\/+/, ""));
@@ -26,10 +30,10 @@ class MetricsDirLoader implements nunjucks.ILoader {
     if (rel === "" || rel.startsWith("..") || path.isAbsolute(rel)) {
       throw new Error(`template "${name}" is outside the metrics folder ${this.root}`);
     }
-    if (!fs.existsSync(full) || !fs.statSync(full).isFile()) {
+    if (this.source.kind(full) !== "file") {
       throw new Error(`template not found: "${name}" (looked for ${full})`);
     }
-    const src = fs.readFileSync(full, "utf8");
+    const src = this.source.read(full);
     // nunjucks reports syntax errors of included templates asynchronously (an uncatchable throw
     // after the synchronous render returned), so compile here and fail synchronously instead.
     if (this.env) new nunjucks.Template(src, this.env, full, true);

@@ -15,6 +15,16 @@ export const SCHEDULE_STATUSES = ["RUNNING", "STOPPED"] as const;
 export const DERIVED_KEYS = ["metrics_dir", "source_file", "source_dir"] as const;
 
 const count = z.number().int().min(0);
+/** An IANA time zone name the runtime knows (e.g. "Etc/UTC", "Europe/Dublin"); offsets are not names. */
+export function isTimeZone(value: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(value)) return false;
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
 const maxN = z.number().int().min(1);
 const days = z.number().int().min(0);
 const rounding = z.number().int();
@@ -152,6 +162,13 @@ const shape = {
   summary_default_schedule_status: status,
   delete_cron_schedule: cron,
   delete_default_schedule_status: status,
+  // Windmill deployment (flows generated from this config)
+  schedule_timezone: z.string().superRefine((value, ctx) => {
+    if (!isTimeZone(value)) ctx.addIssue({ code: "custom", message: `"${value}" is not an IANA time zone (e.g. Etc/UTC, Europe/Dublin)` });
+  }),
+  shard_size: maxN,
+  job_timeout_seconds: maxN,
+  job_retries: count,
   // SQL templates
   train_sql: template,
   score_sql: template,

@@ -1,7 +1,7 @@
 // Backfill: run the batch's ingest for N past points at its ingest cadence (the fire times of
 // `ingest_cron_schedule`), so a new batch has history to train on. All rows are stored in one go.
 import { CronExpressionParser } from "cron-parser";
-import { JobError } from "../runtime/errors.ts";
+import { DataError, JobError } from "../runtime/errors.ts";
 import type { JobContext } from "../runtime/context.ts";
 import type { MetricRow } from "../store/metric-row.ts";
 import { fetchIngestRows } from "./ingest.ts";
@@ -46,7 +46,7 @@ export async function backfillJob(
       for (const warning of w.warnings) ctx.log.warn(`${times[i].toISOString()}: ${warning}`);
     } catch (e) {
       if (e instanceof IngestDataError) {
-        throw new JobError(cfg.metric_batch, "backfill", `at ${times[i].toISOString()}: ${e.message}`, { cause: e });
+        throw new DataError(cfg.metric_batch, "backfill", `at ${times[i].toISOString()}: ${e.message}`, { cause: e });
       }
       throw e;
     }

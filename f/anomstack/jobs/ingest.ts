@@ -2,8 +2,9 @@
 // validate what came back and append it to the metrics table in one transaction.
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { JobError, SqlError, errorMessage } from "../runtime/errors.ts";
+import { DataError, JobError, SqlError, errorMessage } from "../runtime/errors.ts";
 import { renderJobSql, type JobContext } from "../runtime/context.ts";
+import { bundledIngestModule } from "../config/source.ts";
 import { IngestDataError, wrangleIngested } from "./wrangle.ts";
 
 /** What a TypeScript ingest module exports: `ingest({ now })` returning rows (or a promise of them). */
@@ -48,7 +49,8 @@ export async function loadIngestFunction(sourceDir: string, ingestFn: string, ba
   const file = path.resolve(sourceDir, ingestFn);
   let mod: Record<string, unknown>;
   try {
-    mod = await import(pathToFileURL(file).href);
+    // On a Windmill worker the module comes with the generated metrics bundle (statically imported).
+    mod = (bundledIngestModule(file) as Record<string, unknown> | undefined) ?? (await import(pathToFileURL(file).href));
   } catch (e) {
     throw new JobError(batch, "ingest", `cannot load ingest_fn ${file}: ${errorMessage(e)}`, { cause: e });
   }
@@ -71,7 +73,7 @@ export async function ingestJob(ctx: JobContext): Promise<IngestResult> {
       thresholds: cfg.tholdalert_thresholds ?? undefined,
     });
   } catch (e) {
-    if (e instanceof IngestDataError) throw new JobError(cfg.metric_batch, "ingest", e.message, { cause: e });
+    if (e instanceof IngestDataError) throw new DataError(cfg.metric_batch, "ingest", e.message, { cause: e });
     throw e;
   }
   for (const w of wrangled.warnings) log.warn(w);

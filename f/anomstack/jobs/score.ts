@@ -11,7 +11,7 @@ import {
 } from "../ml/index.ts";
 import { roundTo, type MetricRow } from "../store/metric-row.ts";
 import { errorMessage } from "../runtime/errors.ts";
-import { groupByMetric, queryJobSql, toMillis, type JobContext } from "../runtime/context.ts";
+import { groupByMetric, inShard, queryJobSql, toMillis, type JobContext } from "../runtime/context.ts";
 import type { BatchConfig } from "../config/index.ts";
 
 interface ScoreRow {
@@ -69,6 +69,7 @@ export async function scoreJob(ctx: JobContext): Promise<ScoreResult> {
   const result: ScoreResult = { job: "score", batch: cfg.metric_batch, scored: 0, metrics: 0, no_model: [], failed: [] };
   const out: MetricRow[] = [];
   for (const [metric, series] of groupByMetric(rows)) {
+    if (!inShard(ctx, metric)) continue;
     const unscored = new Set(series.filter((r) => r.metric_score === null).map((r) => toMillis(r.metric_timestamp)));
     if (unscored.size === 0) continue;
     const models = await loadMetricModels(ctx, metric);

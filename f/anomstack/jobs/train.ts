@@ -2,7 +2,7 @@
 // the metric's recent values and saved as JSON. A metric that fails is reported; the others still train.
 import { preprocess, trainModel, type TrainedModel } from "../ml/index.ts";
 import { errorMessage } from "../runtime/errors.ts";
-import { groupByMetric, queryJobSql, toMillis, type JobContext } from "../runtime/context.ts";
+import { groupByMetric, inShard, queryJobSql, toMillis, type JobContext } from "../runtime/context.ts";
 import type { BatchConfig } from "../config/index.ts";
 
 interface TrainRow {
@@ -51,7 +51,7 @@ export async function trainJob(ctx: JobContext, opts: { metrics?: ReadonlySet<st
   const rows = await queryJobSql<TrainRow>(ctx, "train", "train_sql");
   const result: TrainResult = { job: "train", batch: cfg.metric_batch, trained: [], skipped: [], failed: [] };
   for (const [metric, series] of groupByMetric(rows)) {
-    if (opts.metrics && !opts.metrics.has(metric)) continue;
+    if ((opts.metrics && !opts.metrics.has(metric)) || !inShard(ctx, metric)) continue;
     try {
       const models = trainMetricModels(
         cfg,

@@ -7,7 +7,8 @@ import type { MetricsStore, QueryRow } from "../store/metrics-store.ts";
 import { openDuckdbStore } from "../store/duckdb-store.ts";
 import { openModelStore, type ModelStore } from "../store/model-store.ts";
 import type { Logger } from "./log.ts";
-import { JobError, SqlError } from "./errors.ts";
+import { SqlError, TemplateJobError } from "./errors.ts";
+import { shardOf } from "../jobs/shard.ts";
 
 export interface JobContext {
   cfg: BatchConfig;
@@ -16,6 +17,8 @@ export interface JobContext {
   channels: readonly AlertChannel[];
   log: Logger;
   now: Date;
+  /** Which shard of the batch's metrics this run handles (train and score); 0 of 1 = all. */
+  shard: { index: number; count: number };
 }
 
 export interface OpenContextOptions {
@@ -23,6 +26,7 @@ export interface OpenContextOptions {
   now: Date;
   log: Logger;
   channels: readonly AlertChannel[];
+  shard?: { index: number; count: number };
 }
 
 /** Open the stores a batch's jobs need. Close with {@link closeJobContext}. */
@@ -36,6 +40,7 @@ export async function openJobContext(cfg: BatchConfig, opts: OpenContextOptions)
     log: opts.log,
     // Templates see `now` to the second, so the points a job stamps with `now` must not be finer.
     now: new Date(Math.floor(opts.now.getTime() / 1000) * 1000),
+    shard: opts.shard ?? { index: 0, count: 1 },
   };
 }
 
@@ -48,7 +53,7 @@ export function renderJobSql(ctx: JobContext, job: string, key: string, extra: R
   try {
     return renderTemplate(ctx.cfg, key, { now: ctx.now, ...extra });
   } catch (e) {
-    throw new JobError(ctx.cfg.metric_batch, job, (e as Error).message, { cause: e });
+    throw new TemplateJobError(ctx.cfg.metric_batch, job, (e as Error).message, { cause: e });
   }
 }
 
@@ -65,6 +70,11 @@ export async function queryJobSql<T = QueryRow>(
   } catch (e) {
     throw new SqlError(ctx.cfg.metric_batch, job, sql, e);
   }
+}
+
+/** True when this run's shard handles `metric` (always, when the batch is not sharded). */
+export function inShard(ctx: JobContext, metric: string): boolean {
+  return ctx.shard.count === 1 || shardOf(metric, ctx.shard.count) === ctx.shard.index;
 }
 
 /** Group rows by `metric_name`, keeping their order. */

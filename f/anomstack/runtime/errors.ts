@@ -13,6 +13,16 @@ export class JobError extends Error {
   }
 }
 
+/** The ingested data is unusable (wrong columns, non-numeric values...): a retry cannot help. */
+export class DataError extends JobError {
+  override name = "DataError";
+}
+
+/** A SQL template of the batch failed to render: a config problem, a retry cannot help. */
+export class TemplateJobError extends JobError {
+  override name = "TemplateError";
+}
+
 /** SQL failed: the message shows the database's error and the rendered SQL. */
 export class SqlError extends JobError {
   override name = "SqlError";

@@ -1,5 +1,8 @@
 // How a stage script runs one job of one batch: load the batch's config, open its stores, run, close.
 // Shared by the Windmill stage scripts (f/anomstack/<stage>.ts) and the local CLI, so both run the same code.
+
+// The metrics folder bundled for Windmill workers (used when there is no ./metrics folder).
+import "../generated/metrics_bundle.ts";
 import { isStageEnabled, loadBatch, resolveDuckdbPath, type BatchConfig } from "../config/index.ts";
 import { consoleChannel } from "../alerts/console.ts";
 import type { AlertChannel } from "../alerts/channel.ts";
@@ -7,6 +10,8 @@ import { JOBS, type PipelineJob } from "../jobs/index.ts";
 import { closeJobContext, openJobContext, type JobContext } from "./context.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { JobError } from "./errors.ts";
+import { settingsToEnv, type C_anomstack_settings } from "./settings.ts";
+import { checkShard } from "../jobs/shard.ts";
 
 export interface StageOptions {
   /** ISO timestamp the job treats as now; "" or undefined = the current time. */
@@ -16,6 +21,11 @@ export interface StageOptions {
   channels?: readonly AlertChannel[];
   /** Use this config instead of loading the batch by name. */
   cfg?: BatchConfig;
+  /** The Windmill settings resource, overlaid on `env`. */
+  settings?: C_anomstack_settings | null;
+  /** Shard of the batch's metrics to handle (train, score). */
+  shard?: number;
+  shardCount?: number;
 }
 
 export type StageResult = { job: string; batch: string; status: "ok" } & Record<string, unknown>
@@ -32,7 +42,9 @@ export function parseNow(now: string | Date | undefined): Date {
 
 /** Run the batch's context through `fn`, always closing it. */
 export async function withJobContext<T>(batch: string, opts: StageOptions, fn: (ctx: JobContext) => Promise<T>): Promise<T> {
-  const env = opts.env ?? process.env;
+  const env = settingsToEnv(opts.settings, opts.env ?? process.env);
+  const shard = { index: opts.shard ?? 0, count: opts.shardCount ?? 1 };
+  checkShard(shard.index, shard.count);
   const cfg = opts.cfg ?? loadBatch(batch, { env });
   const log = (opts.log ?? createLogger()).child(`${cfg.metric_batch}`);
   const ctx = await openJobContext(cfg, {
@@ -40,6 +52,7 @@ export async function withJobContext<T>(batch: string, opts: StageOptions, fn: (
     now: parseNow(opts.now),
     log,
     channels: opts.channels ?? [consoleChannel()],
+    shard,
   });
   try {
     return await fn(ctx);
@@ -50,12 +63,12 @@ export async function withJobContext<T>(batch: string, opts: StageOptions, fn: (
 
 /** Run one pipeline job for one batch, unless its `disable_<job>` flag is set. */
 export async function runStage(job: PipelineJob, batch: string, opts: StageOptions = {}): Promise<StageResult> {
-  const env = opts.env ?? process.env;
+  const env = settingsToEnv(opts.settings, opts.env ?? process.env);
   const cfg = opts.cfg ?? loadBatch(batch, { env });
   if (!isStageEnabled(cfg, job)) {
     return { job, batch: cfg.metric_batch, status: "disabled", reason: `disable_${job} is set` };
   }
-  return withJobContext(batch, { ...opts, cfg }, async (ctx) => {
+  return withJobContext(batch, { ...opts, env, settings: undefined, cfg }, async (ctx) => {
     const log = ctx.log.child(job);
     try {
       const out = await JOBS[job]({ ...ctx, log });

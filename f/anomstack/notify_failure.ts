@@ -1,0 +1,15 @@
+// Anomstack failure notice: tell people that a batch's job failed (batch, job, error, link to the run).
+// Windmill stage script used as the failure handler of every generated flow.
+import { failureNotice, runUrlFromEnv } from "./runtime/failure.ts";
+import type { C_anomstack_settings } from "./runtime/settings.ts";
+
+/**
+ * @param batch the metric batch whose flow failed
+ * @param job the job (flow step) that failed
+ * @param error the error message
+ * @param run_url link to the failed run (empty: built from the Windmill job environment)
+ * @param settings the deployment's settings resource
+ */
+export async function main(batch: string, job: string, error: string, run_url = "", settings?: C_anomstack_settings) {
+  return failureNotice({ batch, job, error, runUrl: run_url || runUrlFromEnv(process.env), settings });
+}

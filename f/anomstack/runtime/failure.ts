@@ -1,0 +1,35 @@
+// Failure notices of the generated flows: one short message with the batch, the job, the error and a
+// link to the run, written to the log (and delivered through the alert channels where configured).
+import { settingsToEnv, type C_anomstack_settings, type EnvRecord } from "./settings.ts";
+import { createLogger } from "./log.ts";
+
+export interface FailureNotice {
+  batch: string;
+  job: string;
+  error: string;
+  runUrl?: string;
+  settings?: C_anomstack_settings | null;
+}
+
+/** The Windmill run page of the current flow, from the job's environment (empty when unknown). */
+export function runUrlFromEnv(env: EnvRecord): string {
+  const id = env.WM_ROOT_FLOW_JOB_ID || env.WM_FLOW_JOB_ID || env.WM_JOB_ID;
+  const base = (env.WM_BASE_URL || env.BASE_URL || "").replace(/\/+$/, "");
+  if (!id || !base) return "";
+  return `${base}/run/${id}${env.WM_WORKSPACE ? `?workspace=${encodeURIComponent(env.WM_WORKSPACE)}` : ""}`;
+}
+
+/** The notice's one-line title and text. */
+export function formatFailure(n: FailureNotice): { title: string; text: string } {
+  const title = `❌ [${n.batch}] ${n.job} failed`;
+  const text = [`${title}: ${n.error}`, n.runUrl ? `run: ${n.runUrl}` : ""].filter(Boolean).join("\n");
+  return { title, text };
+}
+
+/** Log the failure notice and return what was said. */
+export async function failureNotice(n: FailureNotice): Promise<{ title: string; text: string }> {
+  settingsToEnv(n.settings); // validates the resource's shape before anything is said
+  const out = formatFailure(n);
+  createLogger({ scope: `${n.batch} ${n.job}` }).error(out.text);
+  return out;
+}

@@ -1,0 +1,219 @@
+// Per-batch Windmill flows, schedules and the HTTP trigger, generated from a batch's resolved config:
+// one flow per enabled job (on its `<job>_cron_schedule`), a pipeline flow (ingest → threshold alerts
+// → score → alert → change → LLM alerts → plot) triggered over HTTP when data arrives, a failure handler
+// on every flow, timeouts and retries for transient errors, and sharded train / score steps.
+import { isStageEnabled, toSixFieldCron, type BatchConfig, type StageName } from "../../f/anomstack/config/index.ts";
+import { FOLDER, batchDir } from "./paths.ts";
+
+/** Jobs that get their own flow and schedule, in pipeline order. */
+export const JOB_FLOWS: readonly StageName[] = ["ingest", "train", "score", "alert", "change", "tholdalert", "llmalert", "plot", "delete"];
+/** Steps of the pipeline flow, in order. */
+export const PIPELINE_STEPS: readonly StageName[] = ["ingest", "tholdalert", "score", "alert", "change", "llmalert", "plot"];
+/** Jobs whose metrics are split into shards processed in parallel. */
+export const SHARDED: ReadonlySet<StageName> = new Set(["train", "score"]);
+/** Path of the settings resource every flow passes to its steps by default. */
+export const SETTINGS_RESOURCE = `${FOLDER}/settings`;
+/** How many shards of one batch run at the same time. */
+export const SHARD_PARALLELISM = 4;
+
+/**
+ * Errors a retry cannot fix (bad config, template, SQL or ingested data): everything else (a network
+ * blip, a locked file, a worker restart) is retried.
+ */
+export const RETRY_IF = `!["ConfigError", "TemplateError", "SqlError", "DataError"].includes(error?.name)`;
+
+type Json = Record<string, unknown>;
+
+const stat = (value: unknown) => ({ type: "static", value });
+const js = (expr: string) => ({ type: "javascript", expr });
+
+/** Windmill cron: 6 fields, and day-of-week numbers as names (Windmill's and Unix's numbering differ). */
+export function toWindmillCron(expr: string): string {
+  const fields = toSixFieldCron(expr).split(" ");
+  const names = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"];
+  fields[5] = fields[5].replace(/\d+/g, (n) => names[Number(n)] ?? n);
+  return fields.join(" ");
+}
+
+function stageInputs(cfg: BatchConfig, extra: Json = {}): Json {
+  return { batch: stat(cfg.metric_batch), now: js("flow_input.now"), ...extra, settings: js("flow_input.settings") };
+}
+
+function guard(cfg: BatchConfig): Json {
+  return {
+    timeout: stat(cfg.job_timeout_seconds),
+    ...(cfg.job_retries > 0
+      ? { retry: { exponential: { attempts: cfg.job_retries, multiplier: 2, seconds: 10, random_factor: 20 }, retry_if: { expr: RETRY_IF } } }
+      : {}),
+  };
+}
+
+const TITLES: Record<string, string> = {
+  ingest: "Ingest",
+  train: "Train models",
+  score: "Score new points",
+  alert: "Anomaly alerts",
+  change: "Change detection",
+  tholdalert: "Threshold alerts",
+  llmalert: "LLM alerts",
+  plot: "Plots",
+  delete: "Delete old rows",
+};
+
+/** The modules of one job: a script step, or for sharded jobs a shard plan and a parallel for-loop. */
+export function jobModules(cfg: BatchConfig, job: StageName): Json[] {
+  if (!SHARDED.has(job)) {
+    return [{ id: job, summary: TITLES[job], value: { type: "script", path: `${FOLDER}/${job}`, input_transforms: stageInputs(cfg) }, ...guard(cfg) }];
+  }
+  const plan = `${job}_plan`;
+  return [
+    {
+      id: plan,
+      summary: `Split ${cfg.metric_batch} into shards of at most ${cfg.shard_size} metrics`,
+      value: { type: "script", path: `${FOLDER}/plan_shards`, input_transforms: stageInputs(cfg) },
+      ...guard(cfg),
+    },
+    {
+      id: job,
+      summary: `${TITLES[job]}, one shard per iteration`,
+      value: {
+        type: "forloopflow",
+        iterator: js(`results.${plan}`),
+        skip_failures: false,
+        parallel: true,
+        parallelism: stat(SHARD_PARALLELISM),
+        modules: [
+          {
+            id: `${job}_shard`,
+            summary: `${TITLES[job]} (one shard)`,
+            value: {
+              type: "script",
+              path: `${FOLDER}/${job}`,
+              input_transforms: stageInputs(cfg, {
+                shard: js("flow_input.iter.value.shard"),
+                shard_count: js("flow_input.iter.value.shard_count"),
+              }),
+            },
+            ...guard(cfg),
+          },
+        ],
+      },
+    },
+  ];
+}
+
+function failureModule(cfg: BatchConfig, job: string | undefined): Json {
+  return {
+    id: "failure",
+    summary: "Tell people the flow failed",
+    value: {
+      type: "script",
+      path: `${FOLDER}/notify_failure`,
+      input_transforms: {
+        batch: stat(cfg.metric_batch),
+        job: job ? stat(job) : js(`error?.step_id ?? "pipeline"`),
+        error: js(`error?.message ?? String(error)`),
+        run_url: stat(""),
+        settings: js("flow_input.settings"),
+      },
+    },
+  };
+}
+
+function flowSchema(): Json {
+  return {
+    $schema: "https://json-schema.org/draft/2020-12/schema",
+    type: "object",
+    order: ["now", "settings"],
+    properties: {
+      now: { type: "string", description: "ISO timestamp to treat as now, for reruns and backfills (empty: the current time)", default: "" },
+      settings: {
+        type: "object",
+        description: "The deployment's settings resource (database, overrides, alert channels)",
+        format: "resource-c_anomstack_settings",
+        default: `$res:${SETTINGS_RESOURCE}`,
+      },
+    },
+    required: [],
+  };
+}
+
+export interface BatchFlows {
+  /** Repo-relative path → file content object (serialised by the caller). */
+  files: Map<string, Json>;
+  /** Windmill paths of the generated flows (for docs and checks). */
+  flows: string[];
+}
+
+/** Every flow, schedule and trigger of one batch. `available` = the stage scripts that exist. */
+export function batchFlows(cfg: BatchConfig, segment: string, available: ReadonlySet<string>): BatchFlows {
+  const dir = batchDir(segment);
+  const files = new Map<string, Json>();
+  const flows: string[] = [];
+  const enabled = (job: StageName) => available.has(job) && isStageEnabled(cfg, job);
+  for (const job of JOB_FLOWS.filter(enabled)) {
+    const path = `${dir}/${job}`;
+    flows.push(path);
+    files.set(`${path}.flow/flow.yaml`, {
+      summary: `${cfg.metric_batch}: ${TITLES[job].toLowerCase()}`,
+      description: `Runs the ${job} job of the metric batch ${cfg.metric_batch}. Generated from metrics/ by npm run generate.`,
+      value: { modules: jobModules(cfg, job), failure_module: failureModule(cfg, job) },
+      schema: flowSchema(),
+    });
+    const cron = cfg[`${job}_cron_schedule` as keyof BatchConfig] as string;
+    const status = cfg[`${job}_default_schedule_status` as keyof BatchConfig] as string;
+    files.set(`${path}.schedule.yaml`, {
+      summary: `${cfg.metric_batch}: ${TITLES[job].toLowerCase()} on ${cron}`,
+      schedule: toWindmillCron(cron),
+      timezone: cfg.schedule_timezone,
+      script_path: path,
+      is_flow: true,
+      args: {},
+      enabled: status === "RUNNING",
+      no_flow_overlap: true,
+    });
+  }
+  const steps = PIPELINE_STEPS.filter(enabled);
+  if (steps.length > 0) {
+    const path = `${dir}/pipeline`;
+    flows.push(path);
+    files.set(`${path}.flow/flow.yaml`, {
+      summary: `${cfg.metric_batch}: pipeline`,
+      description: `${steps.join(" → ")} for the metric batch ${cfg.metric_batch}, e.g. when new data has arrived (POST to its HTTP route). Generated from metrics/ by npm run generate.`,
+      value: { modules: steps.flatMap((job) => jobModules(cfg, job)), failure_module: failureModule(cfg, undefined) },
+      schema: flowSchema(),
+    });
+    files.set(`${path}.http_trigger.yaml`, {
+      summary: `Run the ${cfg.metric_batch} pipeline when data arrives`,
+      script_path: path,
+      is_flow: true,
+      route_path: `anomstack/${segment}/pipeline`,
+      http_method: "post",
+      request_type: "async",
+      authentication_method: "windmill",
+      is_static_website: false,
+      workspaced_route: false,
+      wrap_body: false,
+      raw_string: false,
+    });
+  }
+  return { files, flows };
+}
+
+/** The one global summary schedule (cron and status of defaults.yaml), if the summary script exists. */
+export function summarySchedule(defaults: Json, available: ReadonlySet<string>): Map<string, Json> {
+  const files = new Map<string, Json>();
+  if (!available.has("summary")) return files;
+  const cron = String(defaults.summary_cron_schedule);
+  files.set(`${FOLDER}/summary.schedule.yaml`, {
+    summary: `Daily summary of every batch on ${cron}`,
+    schedule: toWindmillCron(cron),
+    timezone: String(defaults.schedule_timezone ?? "Etc/UTC"),
+    script_path: `${FOLDER}/summary`,
+    is_flow: false,
+    args: { settings: `$res:${SETTINGS_RESOURCE}` },
+    enabled: defaults.summary_default_schedule_status !== "STOPPED",
+    no_flow_overlap: true,
+  });
+  return files;
+}

@@ -1,0 +1,156 @@
+// `npm run generate` (also `anomstack generate`): turn metrics/**.yaml into the Windmill workspace
+// files under f/ — the metrics bundle, every batch's flows, schedules and HTTP trigger, the summary
+// schedule and a `.script.yaml` for every script — deterministically. `--check` writes nothing and
+// lists what is stale (CI runs it). Config errors are reported before anything is written.
+import fs from "node:fs";
+import path from "node:path";
+import { loadConfig, type BatchConfig } from "../../f/anomstack/config/index.ts";
+import { diskSource } from "../../f/anomstack/config/source.ts";
+import { readYamlMapping } from "../../f/anomstack/config/files.ts";
+import { metricsBundle } from "./bundle.ts";
+import { batchFlows, summarySchedule } from "./flows.ts";
+import { FOLDER, batchSegments } from "./paths.ts";
+import { scriptMetadata } from "./script-metadata.ts";
+import { toWindmillYaml } from "./yaml.ts";
+
+export interface GenerateOptions {
+  /** Repository root (the folder holding f/ and metrics/). */
+  root: string;
+  /** Metrics folder; default <root>/metrics. */
+  metricsDir?: string;
+  env?: Record<string, string | undefined>;
+}
+
+export interface Plan {
+  /** Every generated file: repo-relative path → content. */
+  files: Map<string, string>;
+  /** Generated files on disk that the plan no longer has (to delete). */
+  stale: string[];
+  batches: BatchConfig[];
+  flows: string[];
+}
+
+/** Is this repo-relative path owned by the generator (so a leftover may be deleted)? */
+export function isGenerated(rel: string): boolean {
+  return (
+    rel.startsWith(`${FOLDER}/batches/`) ||
+    rel.startsWith(`${FOLDER}/generated/`) ||
+    (rel.startsWith("f/") && rel.endsWith(".script.yaml")) ||
+    rel === `${FOLDER}/summary.schedule.yaml` ||
+    rel === `${FOLDER}/folder.meta.yaml`
+  );
+}
+
+function listFiles(root: string, rel: string): string[] {
+  const dir = path.join(root, rel);
+  if (!fs.existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const name of fs.readdirSync(dir).sort()) {
+    const r = `${rel}/${name}`;
+    const st = fs.statSync(path.join(root, r));
+    if (st.isDirectory()) {
+      if (name !== "tests" && name !== "node_modules") out.push(...listFiles(root, r));
+    } else out.push(r);
+  }
+  return out;
+}
+
+/** Stage scripts (f/anomstack/<name>.ts with a `main`) present in the tree or the plan. */
+function availableStages(root: string): Set<string> {
+  const out = new Set<string>();
+  for (const f of fs.readdirSync(path.join(root, FOLDER))) {
+    if (!f.endsWith(".ts")) continue;
+    const code = fs.readFileSync(path.join(root, FOLDER, f), "utf8");
+    if (/export\s+async\s+function\s+main\s*\(/.test(code)) out.add(f.replace(/\.ts$/, ""));
+  }
+  return out;
+}
+
+/** Compute every generated file without writing anything. Throws on invalid config. */
+export function plan(opts: GenerateOptions): Plan {
+  const root = path.resolve(opts.root);
+  const metricsDir = path.resolve(opts.metricsDir ?? path.join(root, "metrics"));
+  const { batches } = loadConfig({ metricsDir, env: opts.env ?? {} });
+  const configs = [...batches.values()];
+  const segments = batchSegments(configs.map((c) => c.metric_batch));
+  const files = new Map<string, string>();
+  for (const [p, text] of metricsBundle(metricsDir, configs)) files.set(p, text);
+  const stages = availableStages(root);
+  const flows: string[] = [];
+  for (const cfg of configs) {
+    const generated = batchFlows(cfg, segments.get(cfg.metric_batch)!, stages);
+    flows.push(...generated.flows);
+    for (const [p, obj] of generated.files) files.set(p, toWindmillYaml(obj));
+  }
+  const defaults = readYamlMapping(diskSource(metricsDir), path.join(metricsDir, "defaults", "defaults.yaml"));
+  for (const [p, obj] of summarySchedule(defaults, stages)) files.set(p, toWindmillYaml(obj));
+  files.set(
+    `${FOLDER}/folder.meta.yaml`,
+    toWindmillYaml({ summary: "Anomstack: anomaly detection for metric batches", display_name: "anomstack", owners: [], extra_perms: {} }),
+  );
+  // Every TypeScript file under f/ (on disk, or about to be generated) gets its .script.yaml.
+  const onDisk = listFiles(root, "f");
+  const tsFiles = new Set([...onDisk, ...files.keys()].filter((p) => p.endsWith(".ts") && !p.endsWith(".test.ts")));
+  for (const ts of [...tsFiles].sort()) {
+    if (isGenerated(ts) && !files.has(ts)) continue; // a stale generated module: it goes away
+    const code = files.get(ts) ?? fs.readFileSync(path.join(root, ts), "utf8");
+    try {
+      files.set(ts.replace(/\.ts$/, ".script.yaml"), toWindmillYaml(scriptMetadata(code)));
+    } catch (e) {
+      throw new Error(`${ts}: ${(e as Error).message}`);
+    }
+  }
+  const stale = onDisk.filter((p) => isGenerated(p) && !files.has(p));
+  return { files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1))), stale, batches: configs, flows };
+}
+
+/** Paths whose content on disk differs from the plan (new, changed or stale). */
+export function drift(root: string, p: Plan): string[] {
+  const out: string[] = [];
+  for (const [rel, text] of p.files) {
+    const full = path.join(root, rel);
+    if (!fs.existsSync(full) || fs.readFileSync(full, "utf8") !== text) out.push(rel);
+  }
+  return [...out, ...p.stale].sort();
+}
+
+/** Write the plan: changed files are rewritten, stale generated files deleted. Returns what changed. */
+export function writePlan(root: string, p: Plan): string[] {
+  const changed = drift(root, p);
+  for (const rel of changed) {
+    const full = path.join(root, rel);
+    if (p.files.has(rel)) {
+      fs.mkdirSync(path.dirname(full), { recursive: true });
+      fs.writeFileSync(full, p.files.get(rel)!);
+    } else {
+      fs.rmSync(full);
+    }
+  }
+  // Folders left empty by deletions go too.
+  for (const rel of p.stale) {
+    for (let dir = path.dirname(path.join(root, rel)); dir.startsWith(path.join(root, FOLDER)) && fs.existsSync(dir) && fs.readdirSync(dir).length === 0; dir = path.dirname(dir)) {
+      fs.rmdirSync(dir);
+    }
+  }
+  return changed;
+}
+
+/** The CLI entry: generate, or with `check` only report drift. Returns the process exit code. */
+export function runGenerate(opts: GenerateOptions & { check?: boolean; print?: (line: string) => void }): number {
+  const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
+  const p = plan(opts);
+  if (opts.check) {
+    const stale = drift(opts.root, p);
+    if (stale.length === 0) {
+      print(`generated files are up to date (${p.files.size} files, ${p.flows.length} flows for ${p.batches.length} batches)`);
+      return 0;
+    }
+    print(`${stale.length} generated file(s) are stale; run \`npm run generate\`:`);
+    for (const s of stale) print(`  ${s}`);
+    return 1;
+  }
+  const changed = writePlan(opts.root, p);
+  print(`generated ${p.flows.length} flows for ${p.batches.length} batches; ${changed.length} file(s) changed`);
+  for (const c of changed) print(`  ${p.files.has(c) ? "wrote" : "deleted"} ${c}`);
+  return 0;
+}

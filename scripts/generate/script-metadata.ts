@@ -1,0 +1,108 @@
+// `.script.yaml` of every TypeScript file under f/: for a stage script, the input schema Windmill's own
+// parser derives from `main` (windmill-parser-wasm-ts + windmill-utils-internal, as `wmill
+// generate-metadata` does), with parameter descriptions taken from the JSDoc `@param` lines of `main`;
+// for a shared module without `main`, the library form (`no_main_func: true`).
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import * as parser from "windmill-parser-wasm-ts";
+
+const require = createRequire(import.meta.url);
+parser.initSync({ module: fs.readFileSync(require.resolve("windmill-parser-wasm-ts/windmill_parser_wasm_bg.wasm")) });
+const { argSigToJsonSchemaType } = require("windmill-utils-internal") as {
+  argSigToJsonSchemaType: (typ: unknown, schema: Record<string, unknown>) => void;
+};
+
+export interface ArgSig {
+  name: string;
+  typ: unknown;
+  default: unknown;
+  has_default: boolean;
+  otyp: string | null;
+}
+
+interface ParsedSignature {
+  type?: string;
+  args: ArgSig[];
+  auto_kind: string | null;
+  has_preprocessor: boolean;
+}
+
+/** Windmill's parse of a TypeScript script (what the server and CLI run on `main`). */
+export function parseSignature(code: string): ParsedSignature {
+  return JSON.parse(parser.parse_deno(code)) as ParsedSignature;
+}
+
+const SCHEMA_URL = "https://json-schema.org/draft/2020-12/schema";
+
+/**
+ * The input schema of `main`, built exactly like the CLI's `inferSchema` from an empty schema, with
+ * `descriptions` (by parameter) filled in where the CLI would keep the ones already in `.script.yaml`.
+ */
+export function inferMainSchema(code: string, descriptions: Record<string, string> = {}): Record<string, unknown> {
+  const sig = parseSignature(code);
+  if (sig.type === "Invalid") throw new Error("Windmill's parser cannot parse this script");
+  const properties: Record<string, Record<string, unknown>> = {};
+  const required: string[] = [];
+  for (const arg of sig.args) {
+    const prop: Record<string, unknown> = { description: descriptions[arg.name] ?? "", type: "" };
+    argSigToJsonSchemaType(arg.typ, prop);
+    if (arg.otyp && arg.otyp.includes("[") && arg.otyp.includes("|")) prop.originalType = arg.otyp;
+    prop.default = arg.default ?? undefined;
+    for (const k of Object.keys(prop)) if (prop[k] === undefined) delete prop[k];
+    properties[arg.name] = prop;
+    if (!arg.has_default) required.push(arg.name);
+  }
+  return { $schema: SCHEMA_URL, type: "object", properties, required };
+}
+
+/** `@param name text` lines of the JSDoc block right above `export async function main`. */
+export function mainParamDocs(code: string): Record<string, string> {
+  const m = /\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*export\s+(?:async\s+)?function\s+main\s*\(/.exec(code);
+  if (!m) return {};
+  const out: Record<string, string> = {};
+  const lines = m[1].split("\n").map((l) => l.replace(/^\s*\*\s?/, ""));
+  let current: string | undefined;
+  for (const line of lines) {
+    const p = /^@param\s+(\w+)\s+(.*)$/.exec(line.trim());
+    if (p) {
+      current = p[1];
+      out[current] = p[2].trim();
+    } else if (line.trim().startsWith("@")) {
+      current = undefined;
+    } else if (current && line.trim()) {
+      out[current] = `${out[current]} ${line.trim()}`;
+    }
+  }
+  return out;
+}
+
+/** The file's header comment (the `//` lines at the top): first line = summary, the rest = description. */
+export function headerComment(code: string): { summary: string; description: string } {
+  const lines: string[] = [];
+  for (const line of code.split("\n")) {
+    const m = /^\/\/\s?(.*)$/.exec(line);
+    if (!m) break;
+    lines.push(m[1].trim());
+  }
+  return { summary: lines[0] ?? "", description: lines.slice(1).join(" ").trim() };
+}
+
+/** The `.script.yaml` content (as an object) of one TypeScript file. */
+export function scriptMetadata(code: string): Record<string, unknown> {
+  const { summary, description } = headerComment(code);
+  const sig = parseSignature(code);
+  if (sig.auto_kind === "lib" || !/export\s+(async\s+)?function\s+main\s*\(/.test(code)) {
+    return {
+      summary,
+      description,
+      lock: "",
+      kind: "script",
+      no_main_func: true,
+      schema: { $schema: SCHEMA_URL, type: "object", properties: {}, required: [] },
+    };
+  }
+  const meta: Record<string, unknown> = { summary, description, lock: "", kind: "script" };
+  if (sig.has_preprocessor) meta.has_preprocessor = true;
+  meta.schema = inferMainSchema(code, mainParamDocs(code));
+  return meta;
+}
