@@ -1,11 +1,19 @@
 // `anomstack run`: run jobs of one or more batches in pipeline order, locally, through the same stage
 // code the Windmill scripts use. One batch or job failing does not stop the others.
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
-import { loadConfig } from "../../f/anomstack/config/index.ts";
+import { isStageEnabled, loadBatch, loadConfig } from "../../f/anomstack/config/index.ts";
 import { PIPELINE_JOBS, type PipelineJob } from "../../f/anomstack/jobs/index.ts";
-import { parseNow, runStage, type StageResult } from "../../f/anomstack/runtime/stage.ts";
+import { parseNow, type StageResult } from "../../f/anomstack/runtime/stage.ts";
 import { errorMessage } from "../../f/anomstack/runtime/errors.ts";
+import { plan } from "../generate/main.ts";
+import { batchDir, batchSegment } from "../generate/paths.ts";
+import { SETTINGS_RESOURCE } from "../generate/flows.ts";
+import { FlowError, parseFlowYaml, runFlow } from "../flow-runner/runner.ts";
 import { fmt } from "./output.ts";
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 export interface PipelineOutcome {
   results: StageResult[];
@@ -21,22 +29,59 @@ export function parseJobs(spec: string | undefined): PipelineJob[] {
   return PIPELINE_JOBS.filter((j) => asked.includes(j));
 }
 
-/** Run `jobs` for each batch; failures are collected, printed and returned. */
+/**
+ * Run `jobs` for each batch through the batch's generated Windmill flows (generated afresh in memory,
+ * so the local run and the deployed flows are the same code). Failures are collected and printed.
+ */
 export async function runPipeline(batches: string[], jobs: PipelineJob[], now: Date, print: (l: string) => void): Promise<PipelineOutcome> {
   const out: PipelineOutcome = { results: [], failures: [] };
+  const generated = plan({ root: REPO_ROOT, metricsDir: process.env.ANOMSTACK_METRICS_DIR, env: process.env, flowsOnly: true });
+  // Without a Windmill mock file, the settings resource is empty: settings come from the environment.
+  const resolveResource = process.env.WM_MOCKED_API_FILE
+    ? undefined
+    : async (p: string) => {
+        if (p === SETTINGS_RESOURCE) return {};
+        throw new Error(`resource ${p} is not available locally; set WM_MOCKED_API_FILE to a windmill-client mock file that has it`);
+      };
   for (const batch of batches) {
     for (const job of jobs) {
+      const flowFile = `${batchDir(batchSegment(batch))}/${job}.flow/flow.yaml`;
+      const text = generated.files.get(flowFile);
       try {
-        const r = await runStage(job, batch, { now });
+        let r: StageResult;
+        if (!text) {
+          const cfg = loadBatch(batch);
+          if (isStageEnabled(cfg, job)) throw new Error(`no generated flow ${flowFile}`);
+          r = { job, batch, status: "disabled", reason: `disable_${job} is set` };
+        } else {
+          const result = await runFlow(parseFlowYaml(text), { root: REPO_ROOT, args: { now: now.toISOString() }, resolveResource });
+          r = mergeShards(result) as StageResult;
+        }
         out.results.push(r);
         print(`${batch} ${job}: ${summarize(r)}`);
       } catch (e) {
-        out.failures.push({ batch, job, error: errorMessage(e) });
-        print(`${batch} ${job}: FAILED: ${errorMessage(e)}`);
+        const error = e instanceof FlowError ? e.original : e;
+        out.failures.push({ batch, job, error: errorMessage(error) });
+        print(`${batch} ${job}: FAILED: ${errorMessage(error)}`);
       }
     }
   }
   return out;
+}
+
+/** A sharded job returns one result per shard: add their counts and join their lists. */
+export function mergeShards(result: unknown): unknown {
+  if (!Array.isArray(result)) return result;
+  const merged: Record<string, unknown> = {};
+  for (const r of result as Record<string, unknown>[]) {
+    for (const [k, v] of Object.entries(r)) {
+      const cur = merged[k];
+      if (Array.isArray(v)) merged[k] = [...((cur as unknown[]) ?? []), ...v];
+      else if (typeof v === "number" && typeof cur === "number") merged[k] = cur + v;
+      else if (cur === undefined) merged[k] = v;
+    }
+  }
+  return merged;
 }
 
 /** One line per job result. */

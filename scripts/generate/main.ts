@@ -19,6 +19,8 @@ export interface GenerateOptions {
   /** Metrics folder; default <root>/metrics. */
   metricsDir?: string;
   env?: Record<string, string | undefined>;
+  /** Only the flows, schedules and triggers (what a local run needs): no bundle, no script metadata. */
+  flowsOnly?: boolean;
 }
 
 export interface Plan {
@@ -74,7 +76,7 @@ export function plan(opts: GenerateOptions): Plan {
   const configs = [...batches.values()];
   const segments = batchSegments(configs.map((c) => c.metric_batch));
   const files = new Map<string, string>();
-  for (const [p, text] of metricsBundle(metricsDir, configs)) files.set(p, text);
+  if (!opts.flowsOnly) for (const [p, text] of metricsBundle(metricsDir, configs)) files.set(p, text);
   const stages = availableStages(root);
   const flows: string[] = [];
   for (const cfg of configs) {
@@ -82,6 +84,7 @@ export function plan(opts: GenerateOptions): Plan {
     flows.push(...generated.flows);
     for (const [p, obj] of generated.files) files.set(p, toWindmillYaml(obj));
   }
+  if (opts.flowsOnly) return { files, stale: [], batches: configs, flows };
   const defaults = readYamlMapping(diskSource(metricsDir), path.join(metricsDir, "defaults", "defaults.yaml"));
   for (const [p, obj] of summarySchedule(defaults, stages)) files.set(p, toWindmillYaml(obj));
   files.set(
