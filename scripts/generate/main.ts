@@ -60,7 +60,9 @@ function listFiles(root: string, rel: string): string[] {
 /** Stage scripts (f/anomstack/<name>.ts with a `main`) present in the tree or the plan. */
 function availableStages(root: string): Set<string> {
   const out = new Set<string>();
-  for (const f of fs.readdirSync(path.join(root, FOLDER))) {
+  const dir = path.join(root, FOLDER);
+  if (!fs.existsSync(dir)) return out;
+  for (const f of fs.readdirSync(dir)) {
     if (!f.endsWith(".ts")) continue;
     const code = fs.readFileSync(path.join(root, FOLDER, f), "utf8");
     if (/export\s+async\s+function\s+main\s*\(/.test(code)) out.add(f.replace(/\.ts$/, ""));

@@ -41,6 +41,37 @@ describe("under Bun", () => {
     expect(out[32]).toMatchObject({ job: "alert", status: "ok" });
   });
 
+  it("runs a whole generated pipeline flow against a DuckDB file", () => {
+    const ws = makeWorkspace();
+    fs.cpSync(path.join(REPO_DIR, "metrics/examples"), path.join(ws.metricsDir, "examples"), { recursive: true });
+    const mock = path.join(ws.dir, "wmill-mock.json");
+    fs.writeFileSync(mock, JSON.stringify({ resources: { "f/anomstack/settings": { env: ws.env } }, variables: {} }));
+    const script = path.join(ws.dir, "pipeline.ts");
+    const imp = (rel: string) => JSON.stringify(path.join(REPO_DIR, rel));
+    fs.writeFileSync(
+      script,
+      `import { plan } from ${imp("scripts/generate/main.ts")};
+       import { parseFlowYaml, runFlow } from ${imp("scripts/flow-runner/runner.ts")};
+       import { backfillJob } from ${imp("f/anomstack/jobs/backfill.ts")};
+       import { withJobContext } from ${imp("f/anomstack/runtime/stage.ts")};
+       const now = "2026-03-01T12:00:00Z";
+       const p = plan({ root: ${JSON.stringify(REPO_DIR)}, metricsDir: ${JSON.stringify(ws.metricsDir)}, env: {}, flowsOnly: true });
+       const flow = (job) => parseFlowYaml(p.files.get("f/anomstack/batches/python_ingest_simple/" + job + ".flow/flow.yaml"));
+       await withJobContext("python_ingest_simple", { env: ${JSON.stringify(ws.env)}, now: new Date(Date.parse(now) - 1000) }, (ctx) => backfillJob(ctx, { periods: 40 }));
+       await runFlow(flow("train"), { root: ${JSON.stringify(REPO_DIR)}, args: { now } });
+       const steps = [];
+       const last = await runFlow(flow("pipeline"), { root: ${JSON.stringify(REPO_DIR)}, args: { now }, onStep: (e) => steps.push(e.id + ":" + e.status + ":" + (e.result?.scored ?? e.result?.inserted ?? "")) });
+       console.log(JSON.stringify({ runtime: typeof Bun === "undefined" ? "node" : "bun", steps, last }));`,
+    );
+    const r = bun([script], { ...ws.env, WM_MOCKED_API_FILE: mock, WM_WORKSPACE: "test" }, ws.dir);
+    expect(r.code, r.err).toBe(0);
+    const out = JSON.parse(r.out.trim().split("\n").at(-1)!);
+    expect(out.runtime).toBe("bun");
+    // 40 backfilled points were never scored: score takes the newest score_max_n = 25 of each of 5 metrics
+    expect(out.steps).toEqual(["ingest:ok:5", "tholdalert:ok:", "score_plan:ok:", "score_shard:ok:125", "score:ok:", "alert:ok:", "change:ok:"]);
+    expect(out.last).toMatchObject({ job: "change", batch: "python_ingest_simple", status: "ok" });
+  });
+
   it("runs the CLI demo end to end", () => {
     const ws = makeWorkspace();
     fs.cpSync(path.join(REPO_DIR, "metrics/examples"), path.join(ws.metricsDir, "examples"), { recursive: true });
