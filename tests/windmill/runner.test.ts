@@ -87,7 +87,7 @@ describe("generated flows, run locally", () => {
       return true;
     });
     const events: string[] = [];
-    const err = await runFlow(flowOf("broken", "ingest"), { root: REPO_DIR, args: { now: NOW.toISOString() }, onStep: (e) => events.push(`${e.id}:${e.status}`) }).catch((e: FlowError) => e);
+    const err = (await runFlow(flowOf("broken", "ingest"), { root: REPO_DIR, args: { now: NOW.toISOString() }, onStep: (e) => events.push(`${e.id}:${e.status}`) }).catch((e: FlowError) => e)) as FlowError;
     spy.mockRestore();
     expect(err).toBeInstanceOf(FlowError);
     expect(err.stepId).toBe("ingest");
@@ -99,7 +99,7 @@ describe("generated flows, run locally", () => {
   it("does not retry what a retry cannot fix (bad ingested data)", async () => {
     const spy = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     const events: string[] = [];
-    const err = await runFlow(flowOf("baddata", "ingest"), { root: REPO_DIR, onStep: (e) => events.push(`${e.id}:${e.status}`) }).catch((e: FlowError) => e);
+    const err = (await runFlow(flowOf("baddata", "ingest"), { root: REPO_DIR, onStep: (e) => events.push(`${e.id}:${e.status}`) }).catch((e: FlowError) => e)) as FlowError;
     spy.mockRestore();
     expect(err.original.name).toBe("DataError");
     expect(events).toEqual(["ingest:failed"]);
@@ -107,7 +107,7 @@ describe("generated flows, run locally", () => {
 
   it("stops a step at job_timeout_seconds", async () => {
     const spy = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
-    const err = await runFlow(flowOf("slow", "ingest"), { root: REPO_DIR }).catch((e: FlowError) => e);
+    const err = (await runFlow(flowOf("slow", "ingest"), { root: REPO_DIR }).catch((e: FlowError) => e)) as FlowError;
     spy.mockRestore();
     expect(err.original.message).toBe("step ingest timed out after 1 s");
   });
