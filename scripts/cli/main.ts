@@ -1,5 +1,6 @@
 // The `anomstack` CLI: list, config, run, backfill, replay and demo, over the same jobs the Windmill
 // stage scripts run. The only place that reads the clock (`--now` overrides it).
+import fs from "node:fs";
 import { Command } from "commander";
 import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
 import { listCommand } from "./list.ts";
@@ -9,6 +10,9 @@ import { backfillCommand } from "./backfill.ts";
 import { replayCommand } from "./replay.ts";
 import { demoCommand } from "./demo.ts";
 import { generateCommand } from "./generate.ts";
+
+// Local settings may live in a .env file (the same variables a Windmill settings resource holds).
+if (fs.existsSync(".env") && typeof process.loadEnvFile === "function") process.loadEnvFile(".env");
 
 const program = new Command("anomstack")
   .description("Anomaly detection for metric batches described in YAML (metrics/**.yaml)")
