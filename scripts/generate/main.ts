@@ -51,7 +51,8 @@ function listFiles(root: string, rel: string): string[] {
     const r = `${rel}/${name}`;
     const st = fs.statSync(path.join(root, r));
     if (st.isDirectory()) {
-      if (name !== "tests" && name !== "node_modules") out.push(...listFiles(root, r));
+      // Raw apps (<name>.raw_app/) are bundled by `wmill`, not deployed file by file.
+      if (name !== "tests" && name !== "node_modules" && !name.endsWith(".raw_app")) out.push(...listFiles(root, r));
     } else out.push(r);
   }
   return out;

@@ -32,7 +32,9 @@ function walkFiles(root: string, rel: string): string[] {
   const out: string[] = [];
   for (const name of fs.readdirSync(dir).sort()) {
     const r = `${rel}/${name}`;
-    if (fs.statSync(path.join(root, r)).isDirectory()) out.push(...walkFiles(root, r));
+    if (fs.statSync(path.join(root, r)).isDirectory()) {
+      if (!name.endsWith(".raw_app") && name !== "node_modules") out.push(...walkFiles(root, r));
+    }
     else out.push(r);
   }
   return out;
