@@ -62,6 +62,7 @@ export function demoCommand(program: Command): void {
       for (const cfg of batches.values()) await printBatch(cfg, now, say);
       say(`\nDone in ${fmt((performance.now() - started) / 1000, 1)} s. Run \`npm start\` again to continue from the stored state;`);
       say("`npx anomstack --help` lists the commands (list, config, run, backfill, replay).");
+      say(`See it all in the dashboard: \`npx anomstack dashboard\`, then open http://127.0.0.1:${process.env.ANOMSTACK_DASHBOARD_PORT || 5003}/`);
       if (outcome.failures.length) process.exitCode = 1;
     });
 }

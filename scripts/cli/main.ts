@@ -9,7 +9,10 @@ import { runCommand } from "./run.ts";
 import { backfillCommand } from "./backfill.ts";
 import { replayCommand } from "./replay.ts";
 import { demoCommand } from "./demo.ts";
+import { evalCommand } from "./eval.ts";
+import { summaryCommand } from "./summary.ts";
 import { generateCommand } from "./generate.ts";
+import { dashboardCommand } from "./dashboard.ts";
 
 // Local settings may live in a .env file (the same variables a Windmill settings resource holds).
 if (fs.existsSync(".env") && typeof process.loadEnvFile === "function") process.loadEnvFile(".env");
@@ -34,7 +37,10 @@ runCommand(program);
 backfillCommand(program);
 replayCommand(program);
 demoCommand(program);
+evalCommand(program);
+summaryCommand(program);
 generateCommand(program);
+dashboardCommand(program);
 
 try {
   await program.parseAsync(process.argv);

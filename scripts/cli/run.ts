@@ -88,7 +88,14 @@ export function mergeShards(result: unknown): unknown {
 export function summarize(r: StageResult): string {
   if (r.status === "disabled") return `skipped (${r.reason})`;
   const x = r as Record<string, any>;
-  switch (r.job) {
+  // The plot script returns a Windmill rich result (a single render_all key) for the run page.
+  if (Array.isArray(x.render_all)) return `${x.render_all.filter((p: object) => "png" in p).length} plot(s)`;
+  const unsent = x.delivery_failures ? `; ${x.delivery_failures} notification(s) not sent` : "";
+  return summarizeJob(r.job, x) + unsent;
+}
+
+function summarizeJob(job: string, x: Record<string, any>): string {
+  switch (job) {
     case "ingest":
       return `${x.rows} row(s) for ${x.metrics} metric(s), ${x.inserted} new`;
     case "train":
@@ -101,6 +108,13 @@ export function summarize(r: StageResult): string {
       return x.changes.length ? x.changes.map((c: any) => `${c.metric} (${fmt(c.score, 1)})`).join(", ") : "no changes";
     case "tholdalert":
       return x.breaches.length ? x.breaches.map((b: any) => `${b.metric} ${b.threshold_type}`).join(", ") : "no breaches";
+    case "llmalert":
+      return (
+        (x.alerts.length ? x.alerts.map((a: any) => `${a.metric} (${a.anomalies} anomal${a.anomalies === 1 ? "y" : "ies"})`).join(", ") : "no LLM alerts") +
+        (x.skipped.length ? `; skipped: ${x.skipped.map((s: any) => s.metric).join(", ")}` : "")
+      );
+    case "plot":
+      return `${x.plots.length} plot(s)`;
     case "delete":
       return `${x.deleted} old row(s) deleted`;
     default:

@@ -40,7 +40,7 @@ describe("anomstack", () => {
     const listed = JSON.parse(r.out);
     expect(listed.batches.map((b: { batch: string }) => b.batch)).toEqual(["example_simple", "python_ingest_simple"]);
     const py = listed.batches[1];
-    expect(py.jobs).toEqual(["ingest", "train", "score", "alert", "change", "tholdalert", "delete"]);
+    expect(py.jobs).toEqual(["ingest", "train", "score", "alert", "change", "tholdalert", "plot", "delete"]);
     expect(py.schedules.ingest).toEqual({ cron: "*/5 * * * *", status: "STOPPED" });
     expect(listed.batches[0].jobs).not.toContain("tholdalert");
     const table = anomstack(["list"]);
@@ -57,7 +57,8 @@ describe("anomstack", () => {
     const cfg = JSON.parse(r.out);
     expect(cfg.alert_threshold).toBe(0.95);
     expect(cfg.disable_change).toBe(true);
-    expect(cfg.preprocess_params).toEqual({ diff_n: 1, smooth_n: 3, lags_n: 5, freq: null, freq_agg: "mean" });
+    expect(cfg.preprocess_params).toEqual({ diff_n: 0, smooth_n: 0, lags_n: 0, freq: null, freq_agg: "mean" });
+    expect(cfg.detector_preset).toBe("default");
     const missing = anomstack(["config", "--batch", "python_ingest_simpel"]);
     expect(missing.code).toBe(1);
     expect(missing.err).toMatch(/python_ingest_simpel/);
@@ -73,7 +74,8 @@ describe("anomstack", () => {
     );
     const r = anomstack(["replay", "--batch", "python_ingest_simple", "--now", now]);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^python_ingest_simple: replayed 5 metric\(s\): 230 score\(s\), \d+ anomaly alert\(s\), \d+ change\(s\), \d+ threshold alert\(s\)\n$/);
+    // the default detector scores once its level_smooth member has 14 rows of 24-point means: points 37..59
+    expect(r.out).toMatch(/^python_ingest_simple: replayed 5 metric\(s\): 115 score\(s\), \d+ anomaly alert\(s\), \d+ change\(s\), \d+ threshold alert\(s\)\n$/);
     const run = anomstack(["run", "--batch", "python_ingest_simple", "--jobs", "ingest,train,score", "--now", "2026-03-01T12:05:00Z"]);
     expect(run.code).toBe(0);
     expect(run.out.split("\n").filter(Boolean)).toEqual([

@@ -26,7 +26,7 @@ describe("env overrides", () => {
       ANOMSTACK__B__INGEST_DEFAULT_SCHEDULE_STATUS: "RUNNING",
       ANOMSTACK__B__ALERT_EXCLUDE_METRICS: '["a", "b"]',
       ANOMSTACK__B__SCORE_EXCLUDE_METRICS: "x, y",
-      ANOMSTACK__B__PREPROCESS_PARAMS: "{smooth_n: 0}",
+      ANOMSTACK__B__PREPROCESS_PARAMS: "{smooth_n: 7}",
       ANOMSTACK__B__TABLE_KEY: "123",
     }).run();
     expect(cfg).toMatchObject({
@@ -39,7 +39,7 @@ describe("env overrides", () => {
       ingest_default_schedule_status: "RUNNING",
       alert_exclude_metrics: ["a", "b"],
       score_exclude_metrics: ["x", "y"],
-      preprocess_params: { diff_n: 1, smooth_n: 0, lags_n: 5, freq: null, freq_agg: "mean" },
+      preprocess_params: { diff_n: 0, smooth_n: 7, lags_n: 0, freq: null, freq_agg: "mean" },
       table_key: "123",
     });
   });
@@ -59,7 +59,7 @@ describe("env overrides", () => {
     writeFile(dir, "x.yaml", "metric_batch: my-batch\ningest_sql: select 1\n");
     const { batches } = loadConfig({ metricsDir: dir, env: { ANOMSTACK__MY_BATCH__ALERT_THRESHOLD: "0.1" } });
     expect(batches.get("my-batch")!.alert_threshold).toBe(0.1);
-    expect(batches.get("a")!.alert_threshold).toBe(0.8);
+    expect(batches.get("a")!.alert_threshold).toBe(0.6);
   });
 
   it("can switch a batch off and back on with DISABLE_BATCH", () => {

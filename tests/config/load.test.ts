@@ -24,9 +24,9 @@ describe("loadConfig", () => {
 
   it("deep-merges nested maps and replaces lists", () => {
     const dir = makeMetricsDir();
-    writeBatch(dir, "b", "preprocess_params:\n  smooth_n: 0\nmodel_configs:\n  - model_name: PCA\n    model_tag: only\n");
+    writeBatch(dir, "b", "preprocess_params:\n  smooth_n: 7\nmodel_configs:\n  - model_name: PCA\n    model_tag: only\n");
     const cfg = loadBatch("b", { metricsDir: dir, env: {} });
-    expect(cfg.preprocess_params).toEqual({ diff_n: 1, smooth_n: 0, lags_n: 5, freq: null, freq_agg: "mean" });
+    expect(cfg.preprocess_params).toEqual({ diff_n: 0, smooth_n: 7, lags_n: 0, freq: null, freq_agg: "mean" });
     expect(cfg.model_configs).toEqual([{ model_name: "PCA", model_tag: "only", model_params: {} }]);
   });
 

@@ -22,7 +22,8 @@ export interface Workspace {
   writeBatch(name: string, yaml: string): void;
   writeFile(rel: string, content: string): string;
   load(name: string): BatchConfig;
-  open(name: string, now: Date, opts?: { cfg?: BatchConfig }): Promise<TestContext>;
+  /** A job context with a recording channel (every new alert) plus `channels` (alert_methods names them). */
+  open(name: string, now: Date, opts?: { cfg?: BatchConfig; channels?: AlertChannel[] }): Promise<TestContext>;
 }
 
 export interface TestContext extends JobContext {
@@ -57,8 +58,9 @@ export function makeWorkspace(): Workspace {
     async open(name, now, opts = {}) {
       const log = memoryLogger();
       const sent: Alert[] = [];
-      const recorder: AlertChannel = { name: "recorder", send: async (a) => void sent.push(a) };
-      const ctx = await openJobContext(opts.cfg ?? ws.load(name), { duckdbPath, now, log, channels: [recorder] });
+      // Gets every new alert (like the console channel), whatever alert_methods says.
+      const recorder: AlertChannel = { name: "recorder", everyAlert: true, send: async (n) => void (n.alert && sent.push(n.alert)) };
+      const ctx = await openJobContext(opts.cfg ?? ws.load(name), { duckdbPath, now, log, channels: [recorder, ...(opts.channels ?? [])] });
       return Object.assign(ctx, { sent, logLines: log.lines });
     },
   };

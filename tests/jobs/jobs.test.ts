@@ -116,10 +116,33 @@ describe("train and score", () => {
     const ctx = await seeded("t", noise(100).map((x) => 10 + x));
     const r = await trainJob(ctx);
     expect(r).toEqual({ job: "train", batch: "t", trained: ["m"], skipped: [], failed: [] });
-    expect(fs.readdirSync(path.join(ws.modelsDir, "t")).sort()).toEqual(["m_knn_default.json", "m_pca_default.json"]);
-    const pca = JSON.parse(fs.readFileSync(path.join(ws.modelsDir, "t", "m_pca_default.json"), "utf8"));
-    expect(pca).toMatchObject({ kind: "anomstack-model", model_name: "PCA", model_tag: "pca_default", n_train: 92 });
+    expect(fs.readdirSync(path.join(ws.modelsDir, "t")).sort()).toEqual(["m_hour_of_day.json", "m_level.json", "m_level_smooth.json"]);
+    const read = (batch: string, file: string) => JSON.parse(fs.readFileSync(path.join(ws.modelsDir, batch, file), "utf8"));
+    // level: the 100 values; level_smooth: the 77 means of 24 values; each with the features it was trained on
+    expect(read("t", "m_level.json")).toMatchObject({ model_name: "RANGE", n_train: 100, calibration_method: "range", features: { smooth_n: 0 } });
+    expect(read("t", "m_level_smooth.json")).toMatchObject({ model_name: "RANGE", n_train: 77, features: { smooth_n: 24 } });
     await closeJobContext(ctx);
+    // the original's detector: PCA and KNN on 92 rows of diff/smooth/lag features
+    const orig = await seeded("o", noise(100).map((x) => 10 + x), "detector_preset: original\n");
+    await trainJob(orig);
+    expect(fs.readdirSync(path.join(ws.modelsDir, "o")).sort()).toEqual(["m_knn_default.json", "m_pca_default.json"]);
+    const pca = read("o", "m_pca_default.json");
+    expect(pca).toMatchObject({ kind: "anomstack-model", model_name: "PCA", model_tag: "pca_default", n_train: 92 });
+    expect(pca.calibration_method).toBeUndefined(); // minmax, as models saved before calibrations existed
+    await closeJobContext(orig);
+  });
+
+  it("trains only up to the newest scored point, so new points are scored by a model that has not seen them", async () => {
+    const ctx = await seeded("c", noise(60).map((x) => 10 + x));
+    await trainJob(ctx);
+    await scoreJob(ctx);
+    await ctx.store.append(seriesRows("c", "m", [10.2, 10.4], new Date(NOW.getTime() + 2 * STEP), STEP));
+    const later = await ws.open("c", new Date(NOW.getTime() + 2 * STEP));
+    await trainJob(later);
+    const level = JSON.parse(fs.readFileSync(path.join(ws.modelsDir, "c", "m_level.json"), "utf8"));
+    expect(level).toMatchObject({ n_train: 60, trained_until: NOW.getTime() });
+    await closeJobContext(ctx);
+    await closeJobContext(later);
   });
 
   it("waits for train_min_n points and says so", async () => {
@@ -148,7 +171,7 @@ describe("train and score", () => {
     const ctx = await seeded("s", noise(100).map((x) => 10 + x));
     await trainJob(ctx);
     const first = await scoreJob(ctx);
-    // score_max_n = 25 newest points, each with the 8 earlier values its features need available
+    // score_max_n = 25 newest points (the rows before them are only history: features, calibration)
     expect(first).toMatchObject({ scored: 25, metrics: 1, no_model: [], failed: [] });
     const scores = await storedRows(ctx, "score");
     expect(scores).toHaveLength(25);
@@ -181,14 +204,16 @@ describe("alert", () => {
     await ctx.store.append(seriesRows("al", "m", [30], NOW));
     await scoreJob(ctx);
     const r = await alertJob(ctx);
-    expect(r.alerts).toEqual([{ metric: "m", timestamp: NOW.toISOString(), score_smooth: 1 }]);
+    // The level member: training values span [10, 11) (center ~10.5, half-width ~0.5), so 30 is about
+    // 38 widths beyond the range: 38 / (38 + 0.05) = 0.9987.
+    expect(r.alerts).toEqual([{ metric: "m", timestamp: NOW.toISOString(), score_smooth: 0.9987 }]);
     expect(ctx.sent).toHaveLength(1);
     expect(ctx.sent[0]).toMatchObject({
       kind: "anomaly",
       title: "🔥 [m] looks anomalous (2026-03-01 12:00) 🔥",
       value: 30,
-      score: 1,
-      threshold: 0.8,
+      score: 0.9987,
+      threshold: 0.6,
       tags: { metric_batch: "al", metric_name: "m", metric_timestamp: "2026-03-01 12:00", alert_type: "anomaly", priority: "p1" },
     });
     const alerts = await storedRows(ctx, "alert");
@@ -242,9 +267,15 @@ describe("tholdalert", () => {
     expect(decisions).toEqual(["-", "-", "13 upper", "-", "-", "-1 lower", "-"]);
     const ctx = await ws.open("th", NOW);
     const stored = await storedRows(ctx, "tholdalert");
-    expect(stored.map((s) => JSON.parse(s.metadata))).toEqual([
+    // The breach details, plus the alert and its delivery records (tests/alerts/delivery.test.ts).
+    const metadata = stored.map((s) => JSON.parse(s.metadata));
+    expect(metadata.map(({ alert, deliveries, ...breach }) => breach)).toEqual([
       { thresholds: { upper: 12, lower: 0 }, breached_threshold_type: "upper", breached_threshold_value: 12, metric_value_at_breach: 13 },
       { thresholds: { upper: 12, lower: 0 }, breached_threshold_type: "lower", breached_threshold_value: 0, metric_value_at_breach: -1 },
+    ]);
+    expect(metadata.map((m) => m.alert.title)).toEqual([
+      "⚠️ [m] threshold upper bound breached (2026-03-01 12:10) ⚠️",
+      "⚠️ [m] threshold lower bound breached (2026-03-01 12:25) ⚠️",
     ]);
     await closeJobContext(ctx);
   });

@@ -6,6 +6,8 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
 import { replayJob, replayScores } from "../../f/anomstack/jobs/replay.ts";
 import { closeJobContext } from "../../f/anomstack/runtime/context.ts";
+import { trainJob } from "../../f/anomstack/jobs/train.ts";
+import { scoreJob } from "../../f/anomstack/jobs/score.ts";
 import { makeWorkspace, noise, seriesRows, storedRows, type Workspace } from "../helpers/workspace.ts";
 
 const NOW = new Date("2026-03-01T12:00:00Z");
@@ -14,13 +16,14 @@ let ws: Workspace;
 
 beforeEach(() => {
   ws = makeWorkspace();
-  ws.writeBatch("r", "ingest_sql: select 1\nalert_smooth_n: 0\n");
+  ws.writeBatch("r", "ingest_sql: select 1\nalert_smooth_n: 0\ndetector_preset: original\n");
+  ws.writeBatch("d", "ingest_sql: select 1\n");
 });
 afterAll(async () => {
   await closeAllDuckdbInstances();
 });
 
-describe("replayScores", () => {
+describe("replayScores (original preset)", () => {
   it("scores from point train_min_n on, and a point's score ignores every later point", () => {
     const cfg = ws.load("r");
     const values = noise(300).map((x) => 10 + x);
@@ -42,6 +45,79 @@ describe("replayScores", () => {
     // identical up to the first retrain (point 24), different after
     expect(every10.slice(0, 24)).toEqual(every1000.slice(0, 24));
     expect(every10.slice(24)).not.toEqual(every1000.slice(24));
+  });
+});
+
+describe("replayScores (default detector)", () => {
+  it("scores once every model has train_min_n feature rows (37 points for level_smooth), causally", () => {
+    const cfg = ws.load("d");
+    const values = noise(300).map((x) => 10 + x);
+    const ts = values.map((_, i) => i * STEP);
+    const full = replayScores(cfg, ts, values, 20);
+    const prefix = replayScores(cfg, ts.slice(0, 150), values.slice(0, 150), 20);
+    expect(full.slice(0, 37).every(Number.isNaN)).toBe(true);
+    expect(full.slice(37).every((s) => s >= 0 && s <= 1)).toBe(true);
+    expect(full.slice(0, 150)).toEqual(prefix);
+  });
+
+  it("scores a spike high, then suppresses what follows unless it goes higher", () => {
+    const cfg = ws.load("d");
+    const values = noise(400).map((x) => 10 + x);
+    values[250] = 14; // a spike: about 3 range widths above [10, 11)
+    values[251] = 13.9; // as high again, right after: suppressed
+    values[300] = 30; // further out (4 widths of the widened range [10, 14]): scores higher, so again
+    const ts = values.map((_, i) => i * STEP);
+    const s = replayScores(cfg, ts, values, 50);
+    expect(s[250]).toBeGreaterThan(0.95);
+    expect(s[251]).toBe(0);
+    expect(s[300]).toBeGreaterThan(cfg.alert_threshold);
+    expect(s.slice(252, 300).every((x) => x === 0)).toBe(true);
+  });
+
+  it("is the same whatever the retrain cadence when training only moves the range (RANGE + range calibration)", () => {
+    const cfg = ws.load("d");
+    const values = noise(200, 3).map((x) => 10 + x);
+    const ts = values.map((_, i) => i * STEP);
+    const a = replayScores(cfg, ts, values, 1);
+    const b = replayScores(cfg, ts, values, 1000);
+    // between retrains the range grows with every scored point, as retraining would make it
+    expect(a.filter((x) => x > 0).length).toBeGreaterThan(0);
+    expect(b.slice(0, 100).map((x) => x > 0)).toEqual(a.slice(0, 100).map((x) => x > 0));
+  });
+});
+
+describe("live train + score equal replay", () => {
+  it("the score job gives each new point the score replay gives it (range, suppression, features)", async () => {
+    const values = noise(230, 5).map((x) => 10 + x);
+    values[210] = 11.6; // above the range
+    values[211] = 11.5; // lower than the previous: suppressed
+    values[222] = 12.4; // higher: a new score
+    const end = new Date(NOW.getTime() + 29 * STEP);
+    const all = seriesRows("d", "m", values, end, STEP);
+    const ts = all.map((r) => r.metric_timestamp.getTime());
+    const cfg = ws.load("d");
+    const expected = replayScores(cfg, ts, values, 1);
+    // replay the first 200 points, then run train + score point by point as the pipeline would
+    const ctx = await ws.open("d", new Date(ts[199]));
+    await ctx.store.append(all.slice(0, 200));
+    await replayJob(ctx, { retrainEvery: 1 });
+    await closeJobContext(ctx);
+    for (let i = 200; i < values.length; i++) {
+      const at = new Date(ts[i]);
+      const live = await ws.open("d", at);
+      await live.store.append([all[i]]);
+      await trainJob(live);
+      await scoreJob(live);
+      await closeJobContext(live);
+    }
+    const check = await ws.open("d", end);
+    const stored = await storedRows(check, "score");
+    await closeJobContext(check);
+    const byTime = new Map(stored.map((r) => [r.metric_timestamp.getTime(), r.metric_value]));
+    const got = ts.map((t) => byTime.get(t) ?? Number.NaN);
+    expect(got.slice(200)).toEqual(expected.slice(200));
+    expect(got.slice(200).filter((x) => x > 0).length).toBeGreaterThanOrEqual(2);
+    expect(got[211]).toBe(0);
   });
 });
 

@@ -98,9 +98,9 @@ describe("trainModel validation", () => {
   const X = fromRows([[0, 1], [1, 0], [2, 2], [3, 1], [4, 4], [5, 2], [6, 3]]);
 
   it("lists the valid model names", () => {
-    expect(MODEL_NAMES).toEqual(["PCA", "KNN"]);
-    expect(() => trainModel({ model_name: "IForest", model_tag: "x" }, X)).toThrow('unknown model_name "IForest"; valid names: PCA, KNN');
-    expect(() => trainModel({ model_name: "pca", model_tag: "x" }, X)).toThrow(/valid names: PCA, KNN/);
+    expect(MODEL_NAMES).toEqual(["PCA", "KNN", "RANGE", "ZSCORE"]);
+    expect(() => trainModel({ model_name: "IForest", model_tag: "x" }, X)).toThrow('unknown model_name "IForest"; valid names: PCA, KNN, RANGE, ZSCORE');
+    expect(() => trainModel({ model_name: "pca", model_tag: "x" }, X)).toThrow(/valid names: PCA, KNN, RANGE, ZSCORE/);
   });
 
   it("rejects unknown or invalid params, naming them", () => {

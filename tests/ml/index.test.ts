@@ -11,10 +11,13 @@ describe("ml index", () => {
       "symmetricEigen", "fitPca", "pcaScores", "KdTree", "fitKnn", "knnScores",
       "fitMad", "madScore", "madScores", "median", "fitCalibration", "calibrate",
       "combineProbabilities", "trainModel", "decisionScores", "predictProba", "parseTrainedModel",
+      "fitRange", "rangeScores", "seasonalBucket", "fitZscore", "zscoreScores", "rangeProbability", "rangeProba",
+      "erfc", "tailProbability", "logLikelihoodScore", "fitLikelihood", "likelihoodProba", "suppressRepeats",
     ]) {
       expect(typeof (ml as Record<string, unknown>)[name], name).toBe("function");
     }
-    expect(ml.MODEL_NAMES).toEqual(["PCA", "KNN"]);
+    expect(ml.MODEL_NAMES).toEqual(["PCA", "KNN", "RANGE", "ZSCORE"]);
+    expect(ml.CALIBRATION_METHODS).toEqual(["minmax", "range", "likelihood"]);
     expect(ml.COMBINATION_METHODS).toEqual(["mean", "max", "min"]);
     expect(ml.KNN_METHODS).toEqual(["largest", "mean", "median"]);
   });

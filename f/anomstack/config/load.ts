@@ -9,6 +9,7 @@ import { listBatchFiles, readYamlMapping, type YamlMap } from "./files.ts";
 import { isOptionalAt } from "./introspect.ts";
 import { describeValue, toConfigIssues, type KeyOrigin } from "./issues.ts";
 import { BatchConfigSchema, DERIVED_KEYS, type BatchConfig } from "./schema.ts";
+import { presetSettings } from "./presets.ts";
 
 export { resolveDuckdbPath, resolveMetricsDir } from "./env.ts";
 
@@ -115,7 +116,11 @@ function resolve(src: Source, s: Scan): { config?: BatchConfig; disabled: boolea
   for (const key of DERIVED_KEYS) {
     if (key in src.raw) issues.push({ file: src.file, batch: src.name, key, message: "is set by the loader and cannot be configured" });
   }
-  let merged = deepMerge(structuredClone(s.defaults.raw), src.raw);
+  // The detector preset (named by an env override, the batch YAML or defaults.yaml) lies between the
+  // defaults and the batch YAML, so the batch's own keys still win.
+  const presetOverride = batchOverrides(src.name, s.env, src.file).overrides.find((o) => o.key === "detector_preset");
+  const preset = presetSettings(presetOverride ? presetOverride.value : (src.raw.detector_preset ?? s.defaults.raw.detector_preset));
+  let merged = deepMerge(deepMerge(structuredClone(s.defaults.raw), preset ?? {}), src.raw);
 
   const modelPath = s.env.ANOMSTACK_MODEL_PATH;
   if (modelPath) {

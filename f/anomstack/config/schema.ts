@@ -37,10 +37,25 @@ const cron = z.string().superRefine((value, ctx) => {
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
+const preprocessShape = {
+  diff_n: count,
+  smooth_n: count,
+  lags_n: count,
+  freq: z.string().min(1).nullable(),
+  freq_agg: z.enum(["mean", "sum"]),
+};
+
+/** Detector presets (`detector_preset`); their settings are in presets.ts. */
+export const DETECTOR_PRESET_NAMES = ["default", "original"] as const;
+/** Calibrations of raw model scores (`score_calibration`); the same list as ml/detector.ts CALIBRATION_METHODS. */
+export const SCORE_CALIBRATIONS = ["minmax", "range", "likelihood"] as const;
+
 const modelConfig = z.strictObject({
   model_name: z.string().min(1),
   model_tag: z.string().min(1),
   model_params: z.record(z.string(), z.unknown()).default({}),
+  /** This model's features: the batch's preprocess_params with these keys replaced. */
+  preprocess_params: z.strictObject(preprocessShape).partial().optional(),
 });
 
 const threshold = z
@@ -51,6 +66,20 @@ const threshold = z
     } else if (t.upper !== undefined && t.lower !== undefined && t.lower > t.upper) {
       ctx.addIssue({ code: "custom", message: `lower (${t.lower}) is greater than upper (${t.upper})` });
     }
+  });
+
+const tagValue = z.union([z.string(), z.number(), z.boolean()]);
+const destinations = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+/** One entry of `alert_routes`: alerts whose tags match also go to these recipients / channels. */
+const alertRoute = z
+  .strictObject({
+    match: z.record(z.string(), z.union([tagValue, z.array(tagValue).min(1)])).optional(),
+    email_to: destinations.optional(),
+    slack_channel: destinations.optional(),
+    replace: z.boolean().optional(),
+  })
+  .superRefine((r, ctx) => {
+    if (r.email_to === undefined && r.slack_channel === undefined) ctx.addIssue({ code: "custom", message: "set email_to or slack_channel (or both)" });
   });
 
 const shape = {
@@ -85,6 +114,9 @@ const shape = {
     });
   }),
   model_combination_method: z.enum(["mean", "max", "min"]),
+  detector_preset: z.enum(DETECTOR_PRESET_NAMES),
+  score_calibration: z.enum(SCORE_CALIBRATIONS),
+  score_suppress_n: count,
   // ingest / train / score
   ingest_metric_rounding: rounding,
   train_max_n: maxN,
@@ -95,15 +127,11 @@ const shape = {
   score_metric_timestamp_max_days_ago: days,
   score_metric_rounding: rounding,
   score_exclude_metrics: metricList,
-  preprocess_params: z.strictObject({
-    diff_n: count,
-    smooth_n: count,
-    lags_n: count,
-    freq: z.string().min(1).nullable(),
-    freq_agg: z.enum(["mean", "sum"]),
-  }),
+  preprocess_params: z.strictObject(preprocessShape),
   // ML alerts
   alert_methods: z.string(),
+  alert_routes: z.array(alertRoute),
+  alert_delivery_retry_hours: z.number().positive(),
   alert_always: flag,
   alert_threshold: z.number(),
   alert_recent_n: count,
@@ -139,8 +167,9 @@ const shape = {
   llmalert_anomaly_agent_verification_prompt: z.string().optional(),
   // summary / delete / tags
   summary_metric_timestamp_max_days_ago: days,
+  summary_top_n: count,
   delete_after_n_days: days,
-  metric_tags: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))).optional(),
+  metric_tags: z.record(z.string(), z.record(z.string(), tagValue)).optional(),
   // schedules
   ingest_cron_schedule: cron,
   ingest_default_schedule_status: status,

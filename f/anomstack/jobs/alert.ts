@@ -2,9 +2,8 @@
 // window, alert the newest points at or above the threshold unless snoozed, save and deliver.
 import { decideAnomalyAlerts, type ScoredPoint } from "../rules/anomaly-alert.ts";
 import { groupByMetric, queryJobSql, toMillis, type JobContext } from "../runtime/context.ts";
-import type { Alert } from "../alerts/channel.ts";
-import type { MetricRow } from "../store/metric-row.ts";
-import { buildAlert, flagRow, saveAndDeliver } from "./emit.ts";
+import { expectedFromScores } from "../alerts/expected.ts";
+import { buildAlert, saveAndDeliver, type DeliverySummary, type NewAlert } from "./emit.ts";
 import type { BatchConfig } from "../config/index.ts";
 
 interface AlertRow {
@@ -20,6 +19,7 @@ export interface AlertResult {
   batch: string;
   alerts: { metric: string; timestamp: string; score_smooth: number }[];
   saved: number;
+  delivery: DeliverySummary;
   delivery_failures: number;
 }
 
@@ -36,8 +36,7 @@ export function anomalyAlertParams(cfg: BatchConfig, recent_n = cfg.alert_recent
 export async function alertJob(ctx: JobContext): Promise<AlertResult> {
   const { cfg, log } = ctx;
   const rows = await queryJobSql<AlertRow>(ctx, "alert", "alert_sql");
-  const flagRows: MetricRow[] = [];
-  const alerts: Alert[] = [];
+  const alerts: NewAlert[] = [];
   const found: AlertResult["alerts"] = [];
   for (const [metric, series] of groupByMetric(rows)) {
     const points: ScoredPoint[] = series.map((r) => ({
@@ -46,13 +45,20 @@ export async function alertJob(ctx: JobContext): Promise<AlertResult> {
       score: Number(r.metric_score),
       alerted: Number(r.metric_alert) > 0,
     }));
-    for (const d of decideAnomalyAlerts(points, anomalyAlertParams(cfg))) {
-      flagRows.push(flagRow(ctx, metric, "alert", d.timestamp, { metric_score: d.score, metric_score_smooth: d.score_smooth, alert_threshold: cfg.alert_threshold }));
-      alerts.push(buildAlert(ctx, "anomaly", metric, { timestamp: d.timestamp, value: d.value, score: d.score_smooth, threshold: cfg.alert_threshold }));
+    const decisions = decideAnomalyAlerts(points, anomalyAlertParams(cfg));
+    const alerted = decisions.map((d) => d.timestamp);
+    for (const d of decisions) {
+      const expected = expectedFromScores(points.slice(0, d.index + 1), cfg.alert_smooth_n, cfg.alert_threshold, alerted);
+      alerts.push({
+        metric,
+        timestamp: d.timestamp,
+        metadata: { metric_score: d.score, metric_score_smooth: d.score_smooth, alert_threshold: cfg.alert_threshold },
+        alert: buildAlert(ctx, "anomaly", metric, { timestamp: d.timestamp, value: d.value, score: d.score_smooth, threshold: cfg.alert_threshold }, { expected }),
+      });
       found.push({ metric, timestamp: new Date(d.timestamp).toISOString(), score_smooth: d.score_smooth });
     }
   }
   if (alerts.length === 0) log.info("no anomaly alerts");
-  const { saved, delivery } = await saveAndDeliver(ctx, flagRows, alerts);
-  return { job: "alert", batch: cfg.metric_batch, alerts: found, saved, delivery_failures: delivery.failed.length };
+  const { saved, delivery } = await saveAndDeliver(ctx, "anomaly", alerts);
+  return { job: "alert", batch: cfg.metric_batch, alerts: found, saved, delivery, delivery_failures: delivery.failed.length };
 }

@@ -2,9 +2,8 @@
 // values, the newest `change_detect_last_n` tested, snoozed after a change; save and deliver.
 import { decideChanges, type ChangePoint } from "../rules/change.ts";
 import { groupByMetric, queryJobSql, toMillis, type JobContext } from "../runtime/context.ts";
-import type { Alert } from "../alerts/channel.ts";
-import type { MetricRow } from "../store/metric-row.ts";
-import { buildAlert, flagRow, saveAndDeliver } from "./emit.ts";
+import { expectedFromMad } from "../alerts/expected.ts";
+import { buildAlert, saveAndDeliver, type DeliverySummary, type NewAlert } from "./emit.ts";
 
 interface ChangeRow {
   metric_timestamp: Date;
@@ -19,15 +18,23 @@ export interface ChangeResult {
   changes: { metric: string; timestamp: string; score: number }[];
   snoozed: string[];
   saved: number;
+  delivery: DeliverySummary;
   delivery_failures: number;
 }
 
 export async function changeJob(ctx: JobContext): Promise<ChangeResult> {
   const { cfg, log } = ctx;
   const rows = await queryJobSql<ChangeRow>(ctx, "change", "change_sql");
-  const flagRows: MetricRow[] = [];
-  const alerts: Alert[] = [];
-  const result: ChangeResult = { job: "change", batch: cfg.metric_batch, changes: [], snoozed: [], saved: 0, delivery_failures: 0 };
+  const alerts: NewAlert[] = [];
+  const result: ChangeResult = {
+    job: "change",
+    batch: cfg.metric_batch,
+    changes: [],
+    snoozed: [],
+    saved: 0,
+    delivery: { sent: 0, pending: 0, failed: [] },
+    delivery_failures: 0,
+  };
   for (const [metric, series] of groupByMetric(rows)) {
     const points: ChangePoint[] = series.map((r) => ({
       timestamp: toMillis(r.metric_timestamp),
@@ -41,14 +48,26 @@ export async function changeJob(ctx: JobContext): Promise<ChangeResult> {
     });
     if (decided.skipped === "snoozed") result.snoozed.push(metric);
     for (const c of decided.changes) {
-      flagRows.push(flagRow(ctx, metric, "change", c.timestamp, { change_score: c.score, change_threshold: cfg.change_threshold }));
-      alerts.push(buildAlert(ctx, "change", metric, { timestamp: c.timestamp, value: c.value, score: c.score, threshold: cfg.change_threshold }));
+      const mad = decided.model;
+      alerts.push({
+        metric,
+        timestamp: c.timestamp,
+        metadata: { change_score: c.score, change_threshold: cfg.change_threshold },
+        alert: buildAlert(
+          ctx,
+          "change",
+          metric,
+          { timestamp: c.timestamp, value: c.value, score: c.score, threshold: cfg.change_threshold },
+          mad ? { mad, expected: expectedFromMad(mad, cfg.change_threshold) } : {},
+        ),
+      });
       result.changes.push({ metric, timestamp: new Date(c.timestamp).toISOString(), score: c.score });
     }
   }
   if (alerts.length === 0) log.info("no change alerts");
-  const { saved, delivery } = await saveAndDeliver(ctx, flagRows, alerts);
+  const { saved, delivery } = await saveAndDeliver(ctx, "change", alerts);
   result.saved = saved;
+  result.delivery = delivery;
   result.delivery_failures = delivery.failed.length;
   return result;
 }

@@ -1,7 +1,13 @@
-// Shared by the alerting jobs: build flag rows and alert messages, save the rows, then deliver.
-import { alertTitle, deliverAlerts, formatMinute, type Alert, type AlertKind, type DeliveryReport, type TagValue } from "../alerts/channel.ts";
+// Shared by the alerting jobs: build flag rows and the alerts they carry, plan each alert's deliveries
+// (alert_methods / tholdalert_methods, alert_routes), save the rows once, then deliver (./deliver.ts).
+import { alertTitle, formatMinute, type AlertKind, type ExpectedRange, type TagValue } from "../alerts/channel.ts";
+import { planDeliveries, type AlertRoute } from "../alerts/routes.ts";
 import type { MetricRow, MetricType } from "../store/metric-row.ts";
 import type { JobContext } from "../runtime/context.ts";
+import type { MadModel } from "../ml/mad.ts";
+import { FLAG_TYPE, deliverStoredAlerts, methodChannels, type DeliveryRecord, type DeliverySummary, type StoredAlert } from "./deliver.ts";
+
+export type { DeliverySummary } from "./deliver.ts";
 
 /** A flag row (value 1) of `type` at `timestamp`, e.g. an alert. */
 export function flagRow(ctx: JobContext, metric: string, type: MetricType, timestamp: number, metadata?: object): MetricRow {
@@ -15,14 +21,31 @@ export function flagRow(ctx: JobContext, metric: string, type: MetricType, times
   };
 }
 
-/** An alert message with the original's title and tags, plus the metric's `metric_tags`. */
+/** An alert the job decided to raise: its point, the kind's own flag-row metadata, and the alert. */
+export interface NewAlert {
+  metric: string;
+  timestamp: number;
+  /** Kind-specific metadata of the flag row (scores, thresholds, the LLM explanation). */
+  metadata: Record<string, unknown>;
+  alert: StoredAlert;
+}
+
+/** The alert of one point with the original's title and tags, plus the metric's `metric_tags`. */
 export function buildAlert(
   ctx: JobContext,
   kind: AlertKind,
   metric: string,
   point: { timestamp: number; value: number; score?: number; threshold?: number },
-  extra: { titleDetail?: string; description?: string; tags?: Record<string, TagValue> } = {},
-): Alert {
+  extra: {
+    titleDetail?: string;
+    description?: string;
+    tags?: Record<string, TagValue>;
+    expected?: ExpectedRange;
+    bounds?: { upper?: number; lower?: number };
+    mad?: MadModel;
+    explanations?: StoredAlert["explanations"];
+  } = {},
+): StoredAlert {
   const at = new Date(point.timestamp);
   const tags: Record<string, TagValue> = {
     metric_batch: ctx.cfg.metric_batch,
@@ -30,32 +53,54 @@ export function buildAlert(
     metric_timestamp: formatMinute(at),
     alert_type: kind,
     ...extra.tags,
+    // §10.8: the original's LLM alerts left metric_tags out; every kind carries them here.
     ...(ctx.cfg.metric_tags?.[metric] ?? {}),
   };
-  return {
-    kind,
-    batch: ctx.cfg.metric_batch,
-    metric,
-    timestamp: at,
-    value: point.value,
-    score: point.score,
-    threshold: point.threshold,
-    title: alertTitle(kind, metric, at, extra.titleDetail),
-    description: extra.description,
-    tags,
-  };
+  const stored: StoredAlert = { kind, title: alertTitle(kind, metric, at, extra.titleDetail), value: point.value, tags };
+  if (point.score !== undefined) stored.score = point.score;
+  if (point.threshold !== undefined) stored.threshold = point.threshold;
+  if (extra.description) stored.description = extra.description;
+  if (extra.expected) stored.expected = extra.expected;
+  if (extra.bounds) stored.bounds = extra.bounds;
+  if (extra.mad) stored.mad = extra.mad;
+  if (extra.explanations) stored.explanations = extra.explanations;
+  return stored;
+}
+
+/** The methods setting of a kind: threshold alerts use tholdalert_methods, the others alert_methods. */
+export function methodsOf(ctx: JobContext, kind: AlertKind): { spec: string; key: string } {
+  return kind === "threshold" ? { spec: ctx.cfg.tholdalert_methods, key: "tholdalert_methods" } : { spec: ctx.cfg.alert_methods, key: "alert_methods" };
 }
 
 /**
- * Save the flag rows first (one transaction; already-stored points are skipped), then deliver the
- * alerts. Saving first means a re-run never alerts the same point twice.
+ * Save the alerts' flag rows (one transaction; already-stored points are skipped, so a re-run never
+ * alerts a point twice), each with its alert and planned deliveries, plus `extraRows`; then deliver
+ * everything pending of this kind (see ./deliver.ts).
  */
 export async function saveAndDeliver(
   ctx: JobContext,
-  rows: MetricRow[],
-  alerts: Alert[],
-): Promise<{ saved: number; delivery: DeliveryReport }> {
-  const saved = await ctx.store.append(rows);
-  const delivery = await deliverAlerts(alerts, ctx.channels, ctx.log);
-  return { saved, delivery };
+  kind: AlertKind,
+  alerts: readonly NewAlert[],
+  extraRows: readonly MetricRow[] = [],
+): Promise<{ saved: number; delivery: DeliverySummary }> {
+  const { spec, key } = methodsOf(ctx, kind);
+  const channels = methodChannels(ctx.channels);
+  const routes = (ctx.cfg.alert_routes ?? []) as AlertRoute[];
+  const batch = ctx.cfg.metric_batch;
+  const planFailures: DeliverySummary["failed"] = [];
+  const rows: MetricRow[] = alerts.map((a) => {
+    const plan = planDeliveries(spec, key, a.alert.tags, routes, channels);
+    const what = `${batch} ${a.metric}: ${kind} alert at ${new Date(a.timestamp).toISOString()}`;
+    if (plan.problem) ctx.log.warn(`${what} saved but not sent: ${plan.problem}`);
+    for (const d of plan.deliveries) {
+      if (d.status !== "failed") continue;
+      if (!plan.problem) ctx.log.error(`${what} not sent by ${d.channel}: ${d.error}`);
+      planFailures.push({ metric: a.metric, timestamp: new Date(a.timestamp).toISOString(), channel: d.channel, to: d.to, error: d.error ?? "" });
+    }
+    const deliveries: DeliveryRecord[] = plan.deliveries.map((d) => ({ ...d, attempts: 0, created_at: ctx.now.toISOString() }));
+    return flagRow(ctx, a.metric, FLAG_TYPE[kind], a.timestamp, { ...a.metadata, alert: a.alert, deliveries });
+  });
+  const saved = await ctx.store.append([...rows, ...extraRows]);
+  const delivery = await deliverStoredAlerts(ctx, kind, rows);
+  return { saved, delivery: { ...delivery, failed: [...planFailures, ...delivery.failed] } };
 }

@@ -2,7 +2,7 @@
 // points, retrained every `retrainEvery` points — then apply the alert, change and threshold rules over
 // that history, so a new batch shows realistic scores and alerts at once and history can be evaluated.
 // History alerts are stored, not delivered (nobody wants 500 emails about last month).
-import { minRowsForFeatures, preprocess, type TrainedModel } from "../ml/index.ts";
+import type { TrainedModel } from "../ml/index.ts";
 import { decideAnomalyAlerts, type ScoredPoint } from "../rules/anomaly-alert.ts";
 import { decideChanges, type ChangePoint } from "../rules/change.ts";
 import { decideThresholdBreaches } from "../rules/threshold.ts";
@@ -11,7 +11,8 @@ import type { MetricRow } from "../store/metric-row.ts";
 import { JobError, errorMessage } from "../runtime/errors.ts";
 import { toMillis, type JobContext } from "../runtime/context.ts";
 import { NotEnoughData, trainMetricModels } from "./train.ts";
-import { scoreFeatures } from "./score.ts";
+import { finalScores } from "./score.ts";
+import { scoreLookback, scoreSeries } from "./detector.ts";
 import { anomalyAlertParams } from "./alert.ts";
 import { flagRow } from "./emit.ts";
 import type { BatchConfig } from "../config/index.ts";
@@ -39,42 +40,41 @@ const DAY_MS = 86_400_000;
 
 /**
  * Causal scores of one series (oldest first): the score of point i comes from models trained on points
- * before the last retrain point ≤ i, within `train_max_n` points and `train_metric_timestamp_max_days_ago`.
- * Points before the first successful training get no score (NaN).
+ * before the last retrain point ≤ i, within `train_max_n` points and `train_metric_timestamp_max_days_ago`,
+ * exactly as the score job would have scored it then (its features and calibration history from the points
+ * before it, repeated detections suppressed). Points before the first successful training get no score (NaN).
  */
 export function replayScores(cfg: BatchConfig, timestamps: number[], values: number[], retrainEvery: number): number[] {
   const n = values.length;
-  const scores = new Array<number>(n).fill(Number.NaN);
-  const X = preprocess({ timestamps, values }, cfg.preprocess_params);
-  const offset = minRowsForFeatures(cfg.preprocess_params) - 1; // feature row j belongs to raw point j + offset
-  const rowOf = new Map<number, number>();
-  X.timestamps.forEach((t, j) => rowOf.set(t, j));
+  const computed = new Map<number, number>();
+  const lookback = scoreLookback(cfg);
   let models: TrainedModel[] | undefined;
   let warmupError: unknown;
-  let nextTrain = Math.max(cfg.train_min_n, 1);
-  for (let c = nextTrain; c < n; c++) {
-    if (c >= nextTrain) {
-      const minTs = timestamps[c] - cfg.train_metric_timestamp_max_days_ago * DAY_MS;
-      let a = Math.max(0, c - cfg.train_max_n);
-      while (a < c && timestamps[a] < minTs) a++;
-      try {
-        models = trainMetricModels(cfg, timestamps.slice(a, c), values.slice(a, c));
-        nextTrain = c + retrainEvery;
-      } catch (e) {
-        if (models) throw e;
-        warmupError = e;
-        nextTrain = c + 1; // too little data for some model yet: try again with one more point
-      }
+  let c = Math.max(cfg.train_min_n, 1);
+  while (c < n) {
+    const minTs = timestamps[c] - cfg.train_metric_timestamp_max_days_ago * DAY_MS;
+    let a = Math.max(0, c - cfg.train_max_n);
+    while (a < c && timestamps[a] < minTs) a++;
+    try {
+      models = trainMetricModels(cfg, timestamps.slice(a, c), values.slice(a, c));
+    } catch (e) {
+      if (models) throw e;
+      warmupError = e;
+      c++; // too little data for some model yet: try again with one more point
+      continue;
     }
-    if (!models) continue;
-    const j = rowOf.get(timestamps[c]);
-    if (j === undefined || j + offset !== c) continue;
-    const single = { ...X, rows: 1, data: X.data.subarray(j * X.cols, (j + 1) * X.cols), timestamps: [X.timestamps[j]] };
-    scores[c] = scoreFeatures(cfg, models, single)[0];
+    // Score the points up to the next retrain in one go; the points before them are their history.
+    const end = Math.min(n, c + retrainEvery);
+    const from = Math.max(0, c - lookback);
+    const r = scoreSeries(cfg, models, { timestamps: timestamps.slice(from, end), values: values.slice(from, end) });
+    r.timestamps.forEach((t, i) => {
+      if (t >= timestamps[c]) computed.set(t, r.scores[i]);
+    });
+    c = end;
   }
   // Never trained although there were points: say why, unless it was only a lack of data.
   if (!models && warmupError && !(warmupError instanceof NotEnoughData)) throw warmupError;
-  return scores;
+  return Array.from(finalScores(cfg, timestamps, computed));
 }
 
 export async function replayJob(ctx: JobContext, opts: ReplayOptions = {}): Promise<ReplayResult> {

@@ -1,18 +1,12 @@
 // Score job (anomstack-behaviour §3.4, intended behaviour): score only the points not scored yet, as
-// probabilities calibrated on the training scores, combined across the batch's models.
-import {
-  combineProbabilities,
-  minRowsForFeatures,
-  parseTrainedModel,
-  predictProba,
-  preprocess,
-  type FeatureMatrix,
-  type TrainedModel,
-} from "../ml/index.ts";
-import { roundTo, type MetricRow } from "../store/metric-row.ts";
+// probabilities calibrated on the training scores, combined across the batch's models, with repeated
+// detections suppressed against the stored scores before them.
+import { parseTrainedModel, suppressRepeats, type TrainedModel } from "../ml/index.ts";
+import type { MetricRow } from "../store/metric-row.ts";
 import { errorMessage } from "../runtime/errors.ts";
 import { groupByMetric, inShard, queryJobSql, toMillis, type JobContext } from "../runtime/context.ts";
 import type { BatchConfig } from "../config/index.ts";
+import { scoreHistoryN, scoreSeries } from "./detector.ts";
 
 interface ScoreRow {
   metric_timestamp: Date;
@@ -32,19 +26,14 @@ export interface ScoreResult {
 }
 
 /**
- * Calibrated, combined anomaly probabilities for the rows of `X` (one per feature row), rounded to
- * `score_metric_rounding`. Models whose features do not match `X` are rejected with an Error.
+ * The scores to store for a metric's series (oldest first): the stored score where there is one, else the
+ * computed one (`computed`, by timestamp; NaN where none), with {@link suppressRepeats} over
+ * `score_suppress_n` points applied to the new ones. Replay and the score job both end here.
  */
-export function scoreFeatures(cfg: BatchConfig, models: readonly TrainedModel[], X: FeatureMatrix): number[] {
-  const probs = models.map((m) => {
-    if (m.columns.length !== X.cols) {
-      throw new Error(
-        `model ${m.model_tag} was trained on ${m.columns.length} features but preprocess_params now give ${X.cols}; retrain`,
-      );
-    }
-    return predictProba(m, X);
-  });
-  return Array.from(combineProbabilities(probs, cfg.model_combination_method), (p) => roundTo(p, cfg.score_metric_rounding));
+export function finalScores(cfg: BatchConfig, timestamps: readonly number[], computed: ReadonlyMap<number, number>, stored?: ReadonlyMap<number, number>): Float64Array {
+  const fixed = timestamps.map((t) => stored?.has(t) ?? false);
+  const s = timestamps.map((t) => stored?.get(t) ?? computed.get(t) ?? Number.NaN);
+  return suppressRepeats(s, cfg.score_suppress_n, fixed);
 }
 
 /** Load the batch's models of one metric; missing ones are left out (with a warning), corrupt ones too. */
@@ -64,13 +53,23 @@ export async function loadMetricModels(ctx: JobContext, metric: string): Promise
 
 export async function scoreJob(ctx: JobContext): Promise<ScoreResult> {
   const { cfg, log } = ctx;
-  const historyN = minRowsForFeatures(cfg.preprocess_params) - 1;
+  const historyN = scoreHistoryN(cfg);
   const rows = await queryJobSql<ScoreRow>(ctx, "score", "score_sql", { score_history_n: historyN });
   const result: ScoreResult = { job: "score", batch: cfg.metric_batch, scored: 0, metrics: 0, no_model: [], failed: [] };
   const out: MetricRow[] = [];
   for (const [metric, series] of groupByMetric(rows)) {
     if (!inShard(ctx, metric)) continue;
-    const unscored = new Set(series.filter((r) => r.metric_score === null).map((r) => toMillis(r.metric_timestamp)));
+    // Only the newest score_max_n points may be scored, and only those after the newest stored score (a
+    // point scoring passed by, e.g. a replay's warm-up, is not scored later by a model that has seen it).
+    // The rows before them are history.
+    let frontier = Number.NEGATIVE_INFINITY;
+    for (const r of series) if (r.metric_score !== null) frontier = Math.max(frontier, toMillis(r.metric_timestamp));
+    const unscored = new Set(
+      series
+        .slice(-cfg.score_max_n)
+        .filter((r) => r.metric_score === null && toMillis(r.metric_timestamp) > frontier)
+        .map((r) => toMillis(r.metric_timestamp)),
+    );
     if (unscored.size === 0) continue;
     const models = await loadMetricModels(ctx, metric);
     if (models.length === 0) {
@@ -79,14 +78,16 @@ export async function scoreJob(ctx: JobContext): Promise<ScoreResult> {
       continue;
     }
     try {
-      const X = preprocess(
-        { timestamps: series.map((r) => toMillis(r.metric_timestamp)), values: series.map((r) => Number(r.metric_value)) },
-        cfg.preprocess_params,
-      );
-      const scores = scoreFeatures(cfg, models, X);
+      const timestamps = series.map((r) => toMillis(r.metric_timestamp));
+      const computed = scoreSeries(cfg, models, { timestamps, values: series.map((r) => Number(r.metric_value)) });
+      const byTime = new Map(computed.timestamps.map((t, i) => [t, computed.scores[i]]));
+      const stored = new Map(series.filter((r) => r.metric_score !== null).map((r) => [toMillis(r.metric_timestamp), Number(r.metric_score)]));
+      // The series' points (with resampling, `freq`, the feature rows are bins: they join in time order).
+      const points = [...new Set([...timestamps, ...computed.timestamps])].sort((a, b) => a - b);
+      const scores = finalScores(cfg, points, byTime, stored);
       let n = 0;
-      X.timestamps.forEach((ts, i) => {
-        if (!unscored.has(ts)) return;
+      points.forEach((ts, i) => {
+        if (!unscored.has(ts) || Number.isNaN(scores[i])) return;
         out.push({
           metric_timestamp: new Date(ts),
           metric_batch: cfg.metric_batch,

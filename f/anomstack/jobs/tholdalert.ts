@@ -2,9 +2,7 @@
 // newest values, with a snooze that counts stored alerts, so it works across runs (§10.7).
 import { decideThresholdBreaches, type ThresholdPoint } from "../rules/threshold.ts";
 import { groupByMetric, queryJobSql, toMillis, type JobContext } from "../runtime/context.ts";
-import type { Alert } from "../alerts/channel.ts";
-import type { MetricRow } from "../store/metric-row.ts";
-import { buildAlert, flagRow, saveAndDeliver } from "./emit.ts";
+import { buildAlert, saveAndDeliver, type DeliverySummary, type NewAlert } from "./emit.ts";
 
 interface TholdRow {
   metric_timestamp: Date;
@@ -18,20 +16,27 @@ export interface TholdAlertResult {
   batch: string;
   breaches: { metric: string; timestamp: string; value: number; threshold_type: string; threshold_value: number }[];
   saved: number;
+  delivery: DeliverySummary;
   delivery_failures: number;
 }
 
 export async function tholdalertJob(ctx: JobContext): Promise<TholdAlertResult> {
   const { cfg, log } = ctx;
-  const result: TholdAlertResult = { job: "tholdalert", batch: cfg.metric_batch, breaches: [], saved: 0, delivery_failures: 0 };
+  const result: TholdAlertResult = {
+    job: "tholdalert",
+    batch: cfg.metric_batch,
+    breaches: [],
+    saved: 0,
+    delivery: { sent: 0, pending: 0, failed: [] },
+    delivery_failures: 0,
+  };
   const thresholds = cfg.tholdalert_thresholds ?? {};
   if (Object.keys(thresholds).length === 0) {
     log.info("no tholdalert_thresholds configured");
     return result;
   }
   const rows = await queryJobSql<TholdRow>(ctx, "tholdalert", "tholdalert_sql");
-  const flagRows: MetricRow[] = [];
-  const alerts: Alert[] = [];
+  const alerts: NewAlert[] = [];
   for (const [metric, series] of groupByMetric(rows)) {
     const bounds = thresholds[metric];
     if (!bounds) continue;
@@ -42,26 +47,28 @@ export async function tholdalertJob(ctx: JobContext): Promise<TholdAlertResult> 
     }));
     const breaches = decideThresholdBreaches(points, bounds, { recent_n: cfg.tholdalert_recent_n, snooze_n: cfg.tholdalert_snooze_n });
     for (const b of breaches) {
-      flagRows.push(
-        flagRow(ctx, metric, "tholdalert", b.timestamp, {
+      alerts.push({
+        metric,
+        timestamp: b.timestamp,
+        metadata: {
           thresholds: bounds,
           breached_threshold_type: b.threshold_type,
           breached_threshold_value: b.threshold_value,
           metric_value_at_breach: b.value,
-        }),
-      );
-      alerts.push(
-        buildAlert(ctx, "threshold", metric, { timestamp: b.timestamp, value: b.value, threshold: b.threshold_value }, {
+        },
+        alert: buildAlert(ctx, "threshold", metric, { timestamp: b.timestamp, value: b.value, threshold: b.threshold_value }, {
           titleDetail: b.threshold_type,
           tags: { threshold_type: b.threshold_type, threshold_value: b.threshold_value, metric_value: b.value },
+          bounds: { ...bounds },
         }),
-      );
+      });
       result.breaches.push({ metric, timestamp: new Date(b.timestamp).toISOString(), value: b.value, threshold_type: b.threshold_type, threshold_value: b.threshold_value });
     }
   }
   if (alerts.length === 0) log.info("no threshold breaches");
-  const { saved, delivery } = await saveAndDeliver(ctx, flagRows, alerts);
+  const { saved, delivery } = await saveAndDeliver(ctx, "threshold", alerts);
   result.saved = saved;
+  result.delivery = delivery;
   result.delivery_failures = delivery.failed.length;
   return result;
 }

@@ -1,6 +1,8 @@
 // Train job (anomstack-behaviour §3.3): one model per (metric, model config), fitted on the features of
 // the metric's recent values and saved as JSON. A metric that fails is reported; the others still train.
-import { preprocess, trainModel, type TrainedModel } from "../ml/index.ts";
+import { preprocess, trainModel, type FeatureMatrix, type TrainedModel } from "../ml/index.ts";
+import { quoteTableKey } from "../store/duckdb-store.ts";
+import { modelPreprocess } from "./detector.ts";
 import { errorMessage } from "../runtime/errors.ts";
 import { groupByMetric, inShard, queryJobSql, toMillis, type JobContext } from "../runtime/context.ts";
 import type { BatchConfig } from "../config/index.ts";
@@ -21,18 +23,29 @@ export interface TrainResult {
 }
 
 /**
- * Fit every model config of the batch on one metric's values (oldest first).
+ * Fit every model config of the batch on one metric's values (oldest first), each on its own features
+ * (the batch's preprocess_params with the model's overrides), calibrated by `score_calibration`.
  * Throws when the metric has too few points or a model cannot be fitted.
  */
 export function trainMetricModels(cfg: BatchConfig, timestamps: number[], values: number[]): TrainedModel[] {
   if (values.length < cfg.train_min_n) {
     throw new NotEnoughData(`has ${values.length} point(s), needs train_min_n=${cfg.train_min_n}`);
   }
-  const X = preprocess({ timestamps, values }, cfg.preprocess_params);
-  if (X.rows === 0) throw new NotEnoughData(`has ${values.length} point(s), too few for the features (preprocess_params)`);
+  const matrices = new Map<string, FeatureMatrix>();
   return cfg.model_configs.map((mc) => {
+    const pp = modelPreprocess(cfg, mc);
+    const key = JSON.stringify(pp);
+    let X = matrices.get(key);
+    if (!X) matrices.set(key, (X = preprocess({ timestamps, values }, pp)));
+    if (X.rows === 0) throw new NotEnoughData(`has ${values.length} point(s), too few for the features of ${mc.model_tag} (preprocess_params)`);
+    // RANGE and ZSCORE describe the spread of their training rows: they wait for train_min_n of them.
+    if ((mc.model_name === "RANGE" || mc.model_name === "ZSCORE") && X.rows < cfg.train_min_n) {
+      throw new NotEnoughData(`${mc.model_tag} has ${X.rows} feature row(s), needs train_min_n=${cfg.train_min_n}`);
+    }
     try {
-      return trainModel(mc, X);
+      const model = trainModel(mc, X, { calibration: cfg.score_calibration });
+      model.features = pp;
+      return model;
     } catch (e) {
       // e.g. KNN needs n_neighbors+1 rows: that is a lack of data, not a broken model.
       if (/needs at least/i.test((e as Error).message)) throw new NotEnoughData(`${mc.model_tag}: ${(e as Error).message}`);
@@ -46,12 +59,28 @@ export class NotEnoughData extends Error {
   override name = "NotEnoughData";
 }
 
+/**
+ * Per metric, its newest scored point. Training stops there, so the points still to be scored are
+ * scored by a model that has not seen them, as in a replay (a metric without scores trains on all).
+ */
+async function lastScored(ctx: JobContext): Promise<Map<string, number>> {
+  const rows = await ctx.store.query<{ metric_name: string; last_scored: Date }>(
+    `select metric_name, max(metric_timestamp) as last_scored from ${quoteTableKey(ctx.store.tableKey)}
+     where metric_batch = ? and metric_type = 'score' group by metric_name`,
+    [ctx.cfg.metric_batch],
+  );
+  return new Map(rows.map((r) => [r.metric_name, toMillis(r.last_scored)]));
+}
+
 export async function trainJob(ctx: JobContext, opts: { metrics?: ReadonlySet<string> } = {}): Promise<TrainResult> {
   const { cfg, log } = ctx;
   const rows = await queryJobSql<TrainRow>(ctx, "train", "train_sql");
+  const scoredUntil = await lastScored(ctx);
   const result: TrainResult = { job: "train", batch: cfg.metric_batch, trained: [], skipped: [], failed: [] };
-  for (const [metric, series] of groupByMetric(rows)) {
+  for (const [metric, all] of groupByMetric(rows)) {
     if ((opts.metrics && !opts.metrics.has(metric)) || !inShard(ctx, metric)) continue;
+    const until = scoredUntil.get(metric);
+    const series = until === undefined ? all : all.filter((r) => toMillis(r.metric_timestamp) <= until);
     try {
       const models = trainMetricModels(
         cfg,

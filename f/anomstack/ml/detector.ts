@@ -1,20 +1,40 @@
-// Model registry used by the train / score jobs: trains a named PyOD-equivalent
-// detector, calibrates its scores, scores new rows and (de)serializes models.
+// Model registry used by the train / score jobs: trains a named detector (PyOD-equivalent PCA and KNN,
+// plus the RANGE and ZSCORE members), calibrates its scores, scores new rows and (de)serializes models.
 
 import { calibrate, fitCalibration, type Calibration } from "./calibrate.ts";
-import { buildKnn, KNN_METHODS, knnScores, knnTrainScoreRange, type KnnModel, type KnnParams } from "./knn.ts";
+import { rangeProba } from "./exceedance.ts";
+import { buildKnn, fitKnn, KNN_METHODS, knnScores, knnTrainScoreRange, type KnnModel, type KnnParams } from "./knn.ts";
+import { fitLikelihood, likelihoodProba, LIKELIHOOD_WINDOW, type LikelihoodFit } from "./likelihood.ts";
 import type { FeatureMatrix } from "./matrix.ts";
+import type { PreprocessParams } from "./preprocess.ts";
 import { fitPca, pcaScores, type PcaModel, type PcaParams } from "./pca.ts";
+import { fitRange, rangeScores, SEASONAL_PROFILES, type RangeModel, type RangeParams } from "./range.ts";
+import { fitZscore, zscoreScores, type ZscoreModel } from "./zscore.ts";
 
-/** Detector names accepted in `model_configs[].model_name` (PyOD class names). */
-export const MODEL_NAMES = ["PCA", "KNN"] as const;
+/** Detector names accepted in `model_configs[].model_name` (PyOD class names, then Anomstack's own). */
+export const MODEL_NAMES = ["PCA", "KNN", "RANGE", "ZSCORE"] as const;
 export type ModelName = (typeof MODEL_NAMES)[number];
+
+/**
+ * How raw detector scores become probabilities (`score_calibration`):
+ * - `minmax`: PyOD's linear `predict_proba`, min-max of the training scores clipped to [0, 1] (the original);
+ * - `range`: how far a score leaves the range of the scores seen so far (exceedance.ts);
+ * - `likelihood`: Numenta-style anomaly likelihood of the recent mean score (likelihood.ts).
+ */
+export const CALIBRATION_METHODS = ["minmax", "range", "likelihood"] as const;
+export type CalibrationMethod = (typeof CALIBRATION_METHODS)[number];
 
 /** One entry of Anomstack's `model_configs`. */
 export interface ModelConfig {
   model_name: string;
   model_tag: string;
   model_params?: Record<string, unknown>;
+}
+
+/** Options of {@link trainModel}. */
+export interface TrainOptions {
+  /** Calibration of the raw scores (default "minmax"). */
+  calibration?: CalibrationMethod;
 }
 
 /** A trained, calibrated model; plain JSON data (survives JSON.stringify / JSON.parse). */
@@ -27,9 +47,17 @@ export interface TrainedModel {
   /** Feature columns the model was trained on (scored matrices must match). */
   columns: string[];
   n_train: number;
-  /** Min-max of the training decision scores (PyOD `predict_proba` "linear"). */
+  /** Min-max of the training decision scores (PyOD `predict_proba` "linear"; also the "range" calibration's range). */
   calibration: Calibration;
-  detector: PcaModel | KnnModel;
+  /** How {@link predictProba} turns raw scores into probabilities; absent = "minmax" (models saved before it existed). */
+  calibration_method?: CalibrationMethod;
+  /** The "likelihood" calibration's distribution of recent-mean training scores. */
+  likelihood?: LikelihoodFit;
+  /** Timestamp (epoch ms) of the newest training row: later rows widen the "range" calibration's range. */
+  trained_until?: number;
+  /** The preprocess params of the features (set by the train job; scoring with others is refused). */
+  features?: PreprocessParams;
+  detector: PcaModel | KnnModel | RangeModel | ZscoreModel;
 }
 
 type Check = (v: unknown) => boolean;
@@ -57,6 +85,10 @@ const PARAM_SPECS: Record<ModelName, Record<string, [Check, string]>> = {
     metric: [(v) => v === "minkowski" || v === "euclidean", "minkowski or euclidean (only Euclidean is supported)"],
     p: [(v) => v === 2, "2 (only Euclidean is supported)"],
   },
+  RANGE: {
+    seasonal: [(v) => (SEASONAL_PROFILES as readonly unknown[]).includes(v), `one of ${SEASONAL_PROFILES.join(", ")}`],
+  },
+  ZSCORE: {},
 };
 
 function checkName(name: unknown, where: string): ModelName {
@@ -80,13 +112,16 @@ function checkParams(name: ModelName, params: Record<string, unknown>, where: st
 }
 
 /**
- * Trains the configured detector on `X` and calibrates it on its PyOD training
- * decision scores (`decision_scores_`: PCA scores of the training rows; KNN
- * scores excluding each row itself).
+ * Trains the configured detector on `X` (rows oldest first) and calibrates it on its training
+ * decision scores (PyOD's `decision_scores_`: PCA scores of the training rows; KNN scores excluding
+ * each row itself; RANGE / ZSCORE scores of the training rows).
  * PCA params: `n_components`, `weighted`, `standardization`; KNN params:
  * `n_neighbors`, `method` (plus `algorithm`, `leaf_size`, `n_jobs`, `metric`
  * in {minkowski, euclidean}, `p` = 2, accepted and ignored because the search is
  * exact and Euclidean). `contamination` is accepted and ignored by both.
+ * RANGE params: `seasonal` (none, hour_of_day, hour_of_week); ZSCORE has none.
+ * `opts.calibration` "minmax" and "range" keep the min and max training score, "likelihood" the
+ * distribution of their recent means ({@link fitLikelihood}).
  *
  * @throws Error for an unknown `model_name` (listing the valid names), an unknown
  *   or invalid param (naming it), or the detector's own errors (too few rows...).
@@ -94,7 +129,7 @@ function checkParams(name: ModelName, params: Record<string, unknown>, where: st
  * const m = trainModel({ model_name: "KNN", model_tag: "knn", model_params: { n_neighbors: 1 } }, fromRows([[0], [1], [2], [4]]));
  * m.calibration; // { min: 1, max: 2 }  (training scores [1, 1, 1, 2])
  */
-export function trainModel(config: ModelConfig, X: FeatureMatrix): TrainedModel {
+export function trainModel(config: ModelConfig, X: FeatureMatrix, opts: TrainOptions = {}): TrainedModel {
   const name = checkName(config.model_name, "trainModel");
   if (typeof config.model_tag !== "string") throw new Error("trainModel: model_tag must be a string");
   if (config.model_params !== undefined && config.model_params !== null && !isObj(config.model_params)) {
@@ -102,17 +137,32 @@ export function trainModel(config: ModelConfig, X: FeatureMatrix): TrainedModel 
   }
   const params = { ...(config.model_params ?? {}) };
   checkParams(name, params, `trainModel(${config.model_tag})`);
-  let detector: PcaModel | KnnModel;
+  const method = opts.calibration ?? "minmax";
+  if (!(CALIBRATION_METHODS as readonly string[]).includes(method)) {
+    throw new Error(`trainModel(${config.model_tag}): calibration must be one of ${CALIBRATION_METHODS.join(", ")}, got ${JSON.stringify(method)}`);
+  }
+  let detector: TrainedModel["detector"];
+  let trainScores: Float64Array | undefined;
   let calibration: Calibration;
   if (name === "PCA") {
     detector = fitPca(X, params as PcaParams);
-    calibration = fitCalibration(pcaScores(detector, X));
+    trainScores = pcaScores(detector, X);
+  } else if (name === "KNN") {
+    if (method === "likelihood") {
+      const fit = fitKnn(X, params as KnnParams);
+      detector = fit.model;
+      trainScores = fit.trainScores;
+    } else detector = buildKnn(X, params as KnnParams);
+  } else if (name === "RANGE") {
+    detector = fitRange(X, params as RangeParams);
+    trainScores = rangeScores(detector, X);
   } else {
-    detector = buildKnn(X, params as KnnParams);
-    // Calibration needs only the min and max training score; found without scoring every row.
-    calibration = knnTrainScoreRange(detector);
+    detector = fitZscore(X);
+    trainScores = zscoreScores(detector, X);
   }
-  return {
+  // KNN without all training scores: the min and max are found without scoring every row.
+  calibration = trainScores ? fitCalibration(trainScores) : knnTrainScoreRange(detector as KnnModel);
+  const model: TrainedModel = {
     kind: "anomstack-model",
     version: 1,
     model_name: name,
@@ -123,6 +173,10 @@ export function trainModel(config: ModelConfig, X: FeatureMatrix): TrainedModel 
     calibration,
     detector,
   };
+  if (method !== "minmax") model.calibration_method = method;
+  if (method === "likelihood") model.likelihood = fitLikelihood(trainScores!, LIKELIHOOD_WINDOW);
+  if (X.timestamps.length === X.rows && X.rows > 0) model.trained_until = X.timestamps[X.rows - 1];
+  return model;
 }
 
 /**
@@ -139,12 +193,29 @@ export function decisionScores(m: TrainedModel, X: FeatureMatrix): Float64Array 
       `model ${m.model_tag}: columns [${X.columns.join(", ")}] do not match training columns [${m.columns.join(", ")}]`,
     );
   }
-  return m.detector.kind === "pca" ? pcaScores(m.detector, X) : knnScores(m.detector, X);
+  const d = m.detector;
+  switch (d.kind) {
+    case "pca":
+      return pcaScores(d, X);
+    case "knn":
+      return knnScores(d, X);
+    case "range":
+      return rangeScores(d, X);
+    default:
+      return zscoreScores(d, X);
+  }
 }
 
 /**
- * PyOD `predict_proba(X, method="linear")[:, 1]`: decision scores min-max scaled
- * with the training calibration and clipped to [0, 1].
+ * Anomaly probabilities (0..1) of the rows of `X`, which are consecutive points, oldest first, by the
+ * model's calibration:
+ * - "minmax" (default): PyOD `predict_proba(X, method="linear")[:, 1]`, decision scores min-max scaled
+ *   with the training calibration and clipped to [0, 1]; each row on its own;
+ * - "range": {@link rangeProba}, the training range widened by the earlier rows of `X` newer than the
+ *   training window (`trained_until`);
+ * - "likelihood": {@link likelihoodProba}, each row's recent mean taken over it and the rows before it in `X`.
+ * So rows before the ones of interest may be passed as history: they change "range" and
+ * "likelihood" probabilities exactly as they would have when those rows were scored one by one.
  *
  * @throws Error as {@link decisionScores}.
  * @example
@@ -152,7 +223,16 @@ export function decisionScores(m: TrainedModel, X: FeatureMatrix): Float64Array 
  * Array.from(predictProba(m, fromRows([[3], [10]]))); // [0, 1]
  */
 export function predictProba(m: TrainedModel, X: FeatureMatrix): Float64Array {
-  return calibrate(m.calibration, decisionScores(m, X));
+  const raw = decisionScores(m, X);
+  const method = m.calibration_method ?? "minmax";
+  if (method === "minmax") return calibrate(m.calibration, raw);
+  if (method === "likelihood") {
+    if (!m.likelihood) throw new Error(`model ${m.model_tag}: likelihood calibration without its fit; retrain`);
+    return likelihoodProba(m.likelihood, raw);
+  }
+  const until = m.trained_until ?? Number.POSITIVE_INFINITY;
+  const extend = X.timestamps.length === X.rows ? X.timestamps.map((t) => t > until) : new Array<boolean>(X.rows).fill(false);
+  return rangeProba(m.calibration, raw, extend);
 }
 
 function fail(where: string, msg: string): never {
@@ -205,6 +285,19 @@ export function parseTrainedModel(json: unknown, where: string): TrainedModel {
   if (!isObj(v.calibration)) fail(where, "calibration must be an object");
   const [cmin, cmax] = finiteArray([v.calibration.min, v.calibration.max], 2, where, "calibration min/max");
   if (cmax < cmin) fail(where, "calibration max < min");
+  const method = v.calibration_method ?? "minmax";
+  if (!(CALIBRATION_METHODS as readonly unknown[]).includes(method)) fail(where, `calibration_method must be one of ${CALIBRATION_METHODS.join(", ")}`);
+  if (method === "likelihood") {
+    const l = v.likelihood;
+    if (!isObj(l)) fail(where, "likelihood calibration needs its fit (likelihood)");
+    const [, std] = finiteArray([l.mean, l.std], 2, where, "likelihood mean/std");
+    if (!(std > 0)) fail(where, "likelihood std must be positive");
+    if (!isPosInt(l.window)) fail(where, "likelihood window must be a positive integer");
+  }
+  if (v.features !== undefined && !isObj(v.features)) fail(where, "features must be an object (preprocess params)");
+  if (v.trained_until !== undefined && !(typeof v.trained_until === "number" && Number.isFinite(v.trained_until))) {
+    fail(where, "trained_until must be a finite number (epoch ms)");
+  }
   const d = v.detector;
   if (!isObj(d) || d.version !== 1) fail(where, "detector must be an object with version 1");
   if (name === "PCA") {
@@ -216,6 +309,18 @@ export function parseTrainedModel(json: unknown, where: string): TrainedModel {
     d.components.forEach((c, i) => finiteArray(c, p, where, `detector.components[${i}]`));
     const w = finiteArray(d.weights, d.components.length, where, "detector.weights");
     if (w.some((x) => x <= 0)) fail(where, "detector.weights must be positive");
+  } else if (name === "RANGE") {
+    if (d.kind !== "range") fail(where, `RANGE detector kind must be "range", got ${JSON.stringify(d.kind)}`);
+    if (!(SEASONAL_PROFILES as readonly unknown[]).includes(d.seasonal)) fail(where, `detector.seasonal must be one of ${SEASONAL_PROFILES.join(", ")}`);
+    const size = d.seasonal === "hour_of_day" ? 24 : d.seasonal === "hour_of_week" ? 168 : 0;
+    if (!Array.isArray(d.profile) || d.profile.length !== size || !d.profile.every((x) => x === null || (typeof x === "number" && Number.isFinite(x)))) {
+      fail(where, `detector.profile must hold ${size} numbers or nulls`);
+    }
+    finiteArray([d.level, d.center], 2, where, "detector level/center");
+  } else if (name === "ZSCORE") {
+    if (d.kind !== "zscore") fail(where, `ZSCORE detector kind must be "zscore", got ${JSON.stringify(d.kind)}`);
+    const [, scale] = finiteArray([d.median, d.scale], 2, where, "detector median/scale");
+    if (!(scale > 0)) fail(where, "detector.scale must be positive");
   } else {
     if (d.kind !== "knn") fail(where, `KNN detector kind must be "knn", got ${JSON.stringify(d.kind)}`);
     if (!isPosInt(d.k)) fail(where, "detector.k must be a positive integer");

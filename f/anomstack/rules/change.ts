@@ -1,6 +1,6 @@
 // The change-detection rule (anomstack-behaviour §3.6, INTENDED behaviour: it fires; §10.1).
 // MAD fitted on the older values, the newest `detect_last_n` values tested against it. Pure.
-import { fitMad, madScore } from "../ml/mad.ts";
+import { fitMad, madScore, type MadModel } from "../ml/mad.ts";
 import { isSnoozed } from "./anomaly-alert.ts";
 
 /** One value of a metric, oldest first. `changed` = a change alert is already stored for it. */
@@ -32,6 +32,8 @@ export interface ChangeResult {
   /** The MAD score of every point (NaN when skipped). */
   scores: number[];
   changes: ChangeDecision[];
+  /** The MAD model fitted on the older values (absent when skipped). */
+  model?: MadModel;
 }
 
 /** Fewer older values than this make MAD meaningless (the median of 2 values is noise). */
@@ -53,5 +55,5 @@ export function decideChanges(points: readonly ChangePoint[], p: ChangeParams): 
     flags[i] = true;
     changes.push({ index: i, timestamp: points[i].timestamp, value: points[i].value, score: scores[i] });
   }
-  return { scores, changes };
+  return { scores, changes, model };
 }

@@ -3,6 +3,7 @@
 import type { BatchConfig } from "../config/index.ts";
 import { renderTemplate } from "../config/index.ts";
 import type { AlertChannel } from "../alerts/channel.ts";
+import type { LlmSettings } from "../alerts/settings.ts";
 import type { MetricsStore, QueryRow } from "../store/metrics-store.ts";
 import { openDuckdbStore } from "../store/duckdb-store.ts";
 import { openModelStore, type ModelStore } from "../store/model-store.ts";
@@ -19,6 +20,8 @@ export interface JobContext {
   now: Date;
   /** Which shard of the batch's metrics this run handles (train and score); 0 of 1 = all. */
   shard: { index: number; count: number };
+  /** Anthropic settings for LLM alerts; undefined when no key is configured. */
+  llm?: LlmSettings;
 }
 
 export interface OpenContextOptions {
@@ -27,6 +30,7 @@ export interface OpenContextOptions {
   log: Logger;
   channels: readonly AlertChannel[];
   shard?: { index: number; count: number };
+  llm?: LlmSettings;
 }
 
 /** Open the stores a batch's jobs need. Close with {@link closeJobContext}. */
@@ -41,6 +45,7 @@ export async function openJobContext(cfg: BatchConfig, opts: OpenContextOptions)
     // Templates see `now` to the second, so the points a job stamps with `now` must not be finer.
     now: new Date(Math.floor(opts.now.getTime() / 1000) * 1000),
     shard: opts.shard ?? { index: 0, count: 1 },
+    llm: opts.llm,
   };
 }
 

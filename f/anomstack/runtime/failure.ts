@@ -1,7 +1,8 @@
 // Failure notices of the generated flows: one short message with the batch, the job, the error and a
 // link to the run, written to the log (and delivered through the alert channels where configured).
 import { settingsToEnv, type C_anomstack_settings, type EnvRecord } from "./settings.ts";
-import { createLogger } from "./log.ts";
+import { sendFailureNotice } from "./notices.ts";
+import type { NoticeDelivery } from "../alerts/channels.ts";
 
 export interface FailureNotice {
   batch: string;
@@ -26,10 +27,11 @@ export function formatFailure(n: FailureNotice): { title: string; text: string }
   return { title, text };
 }
 
-/** Log the failure notice and return what was said. */
-export async function failureNotice(n: FailureNotice): Promise<{ title: string; text: string }> {
+/**
+ * Log the failure notice, send it through the configured alert channels (email, Slack; see
+ * runtime/notices.ts) and return what was said and where it went.
+ */
+export async function failureNotice(n: FailureNotice): Promise<{ title: string; text: string } & NoticeDelivery> {
   settingsToEnv(n.settings); // validates the resource's shape before anything is said
-  const out = formatFailure(n);
-  createLogger({ scope: `${n.batch} ${n.job}` }).error(out.text);
-  return out;
+  return sendFailureNotice({ batch: n.batch, job: n.job, error: n.error, runUrl: n.runUrl, settings: n.settings });
 }

@@ -4,8 +4,10 @@
 // The metrics folder bundled for Windmill workers (used when there is no ./metrics folder).
 import "../generated/metrics_bundle.ts";
 import { isStageEnabled, loadBatch, resolveDuckdbPath, type BatchConfig } from "../config/index.ts";
-import { consoleChannel } from "../alerts/console.ts";
 import type { AlertChannel } from "../alerts/channel.ts";
+import { createChannels } from "../alerts/channels.ts";
+import { redactDeep, redactingLogger } from "../alerts/redact.ts";
+import { resolveChannelSettings } from "../alerts/settings.ts";
 import { JOBS, type PipelineJob } from "../jobs/index.ts";
 import { closeJobContext, openJobContext, type JobContext } from "./context.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -46,13 +48,17 @@ export async function withJobContext<T>(batch: string, opts: StageOptions, fn: (
   const shard = { index: opts.shard ?? 0, count: opts.shardCount ?? 1 };
   checkShard(shard.index, shard.count);
   const cfg = opts.cfg ?? loadBatch(batch, { env });
-  const log = (opts.log ?? createLogger()).child(`${cfg.metric_batch}`);
+  // Channel settings (email, Slack, Anthropic) come from the same env; their secrets never reach a log line.
+  const channelSettings = resolveChannelSettings(env);
+  const log = redactingLogger(opts.log ?? createLogger(), channelSettings.redact).child(`${cfg.metric_batch}`);
+  for (const p of channelSettings.problems) log.warn(`alert channel settings: ${p}`);
   const ctx = await openJobContext(cfg, {
     duckdbPath: resolveDuckdbPath(env),
     now: parseNow(opts.now),
     log,
-    channels: opts.channels ?? [consoleChannel()],
+    channels: opts.channels ?? createChannels(channelSettings, log),
     shard,
+    llm: channelSettings.llm,
   });
   try {
     return await fn(ctx);
@@ -68,14 +74,18 @@ export async function runStage(job: PipelineJob, batch: string, opts: StageOptio
   if (!isStageEnabled(cfg, job)) {
     return { job, batch: cfg.metric_batch, status: "disabled", reason: `disable_${job} is set` };
   }
+  const { redact } = resolveChannelSettings(env);
   return withJobContext(batch, { ...opts, env, settings: undefined, cfg }, async (ctx) => {
     const log = ctx.log.child(job);
     try {
       const out = await JOBS[job]({ ...ctx, log });
-      return { ...out, status: "ok" as const };
+      return redactDeep({ ...out, status: "ok" as const }, redact);
     } catch (e) {
-      if (e instanceof JobError) throw e;
-      throw new JobError(cfg.metric_batch, job, (e as Error).message ?? String(e), { cause: e });
+      if (e instanceof JobError) {
+        e.message = redact(e.message);
+        throw e;
+      }
+      throw new JobError(cfg.metric_batch, job, redact((e as Error).message ?? String(e)), { cause: e });
     }
   });
 }

@@ -1,0 +1,2 @@
+// Style sheets are bundled by esbuild (imported for their side effect).
+declare module "*.css";

@@ -1,0 +1,77 @@
+// The dashboard's home page data: one card per batch over the window, highest anomaly rate first.
+// A card: metrics, anomaly rate, average score, alerts, newest point, stale marker.
+import { CronExpressionParser } from "cron-parser";
+import type { BatchConfig } from "../config/index.ts";
+import { dashboardScope, withBatchStore, type DashboardOptions } from "./context.ts";
+import { byAnomalyRate, latestPoint, queryDashboardColumns, toSeries } from "./series.ts";
+import type { BatchCard, Overview } from "./types.ts";
+import { parseWindow } from "./window.ts";
+
+/** Ingest periods without a new point after which a batch is marked stale. */
+export const STALE_PERIODS = 3;
+
+/**
+ * True when the batch's newest point is older than the ingest fire time `STALE_PERIODS` periods before
+ * `now` (by `ingest_cron_schedule` in `schedule_timezone`): ingest has not stored anything for a while.
+ */
+export function isStale(cfg: Pick<BatchConfig, "ingest_cron_schedule" | "schedule_timezone">, latest: Date | null, now: Date): boolean {
+  if (latest === null) return false;
+  const it = CronExpressionParser.parse(cfg.ingest_cron_schedule, { currentDate: new Date(now.getTime() + 1), tz: cfg.schedule_timezone || "UTC" });
+  let fire = now;
+  for (let i = 0; i < STALE_PERIODS; i++) fire = it.prev().toDate();
+  return latest.getTime() < fire.getTime();
+}
+
+/** Every batch's card for the home page. */
+export async function loadOverview(opts: DashboardOptions & { window?: string } = {}): Promise<Overview> {
+  const scope = dashboardScope(opts);
+  const window = parseWindow(opts.window, scope.now);
+  const cards: BatchCard[] = [];
+  for (const cfg of scope.batches.values()) {
+    cards.push(
+      await withBatchStore(scope, cfg, async (store) => {
+        const latest = store ? await latestPoint(store, cfg, scope.now) : null;
+        const series = store && latest ? toSeries(await queryDashboardColumns(store, cfg, window, scope.now)) : [];
+        const alerts = { anomaly: 0, change: 0, tholdalert: 0, llmalert: 0, total: 0 };
+        let points = 0;
+        let flagged = 0;
+        let scoreSum = 0;
+        let scored = 0;
+        for (const s of series) {
+          points += s.stats.points;
+          flagged += Math.round(s.stats.anomalyRate * s.stats.points);
+          for (const v of s.score) {
+            if (v !== null) {
+              scoreSum += v;
+              scored++;
+            }
+          }
+          alerts.anomaly += s.stats.alerts.anomaly;
+          alerts.change += s.stats.alerts.change;
+          alerts.tholdalert += s.stats.alerts.tholdalert;
+          alerts.llmalert += s.stats.alerts.llmalert;
+        }
+        alerts.total = alerts.anomaly + alerts.change + alerts.tholdalert + alerts.llmalert;
+        return {
+          batch: cfg.metric_batch,
+          metrics: series.length,
+          points,
+          anomalyRate: points ? flagged / points : 0,
+          avgScore: scored ? scoreSum / scored : 0,
+          alerts,
+          latest: latest ? latest.toISOString() : null,
+          stale: isStale(cfg, latest, scope.now),
+        };
+      }),
+    );
+  }
+  cards.sort((a, b) => byAnomalyRate({ ...a, name: a.batch }, { ...b, name: b.batch }));
+  return {
+    window: window.spec,
+    now: scope.now.toISOString(),
+    store: scope.duckdbPath,
+    batches: cards,
+    hidden: scope.hidden,
+    empty: cards.every((c) => c.latest === null),
+  };
+}

@@ -1,0 +1,86 @@
+// A batch's detector as the train, score and replay jobs use it: each model's features (the batch's
+// preprocess_params with the model's own overrides), the history a point's score depends on, and the
+// combined, rounded scores of a series.
+import {
+  combineProbabilities,
+  LIKELIHOOD_WINDOW,
+  minRowsForFeatures,
+  predictProba,
+  preprocess,
+  type FeatureMatrix,
+  type PreprocessParams,
+  type TrainedModel,
+} from "../ml/index.ts";
+import { roundTo } from "../store/metric-row.ts";
+import type { BatchConfig } from "../config/index.ts";
+
+type ModelConfigEntry = BatchConfig["model_configs"][number];
+
+/** The features of one model: the batch's `preprocess_params` with the model's `preprocess_params` on top. */
+export function modelPreprocess(cfg: BatchConfig, mc: Pick<ModelConfigEntry, "preprocess_params">): PreprocessParams {
+  return { ...cfg.preprocess_params, ...(mc.preprocess_params ?? {}) } as PreprocessParams;
+}
+
+/**
+ * How many earlier points a point's score reads besides itself: the widest feature window of the
+ * batch's models, plus the likelihood calibration's averaging window.
+ */
+export function scoreLookback(cfg: BatchConfig): number {
+  const features = Math.max(...cfg.model_configs.map((mc) => minRowsForFeatures(modelPreprocess(cfg, mc)) - 1));
+  return features + (cfg.score_calibration === "likelihood" ? LIKELIHOOD_WINDOW - 1 : 0);
+}
+
+/** Points scored since a model's training that the score job reads to widen the "range" calibration. */
+export const RANGE_HISTORY_N = 100;
+
+/**
+ * Rows the score job reads before the first point it scores (`score_history_n` of score_sql): the
+ * lookback, plus the points the suppression compares with (`score_suppress_n`) or, with the "range"
+ * calibration, the points scored since training (at least {@link RANGE_HISTORY_N}).
+ */
+export function scoreHistoryN(cfg: BatchConfig): number {
+  const recent = Math.max(cfg.score_suppress_n, cfg.score_calibration === "range" ? RANGE_HISTORY_N : 0);
+  return scoreLookback(cfg) + recent;
+}
+
+function sameFeatures(a: PreprocessParams, b: PreprocessParams): boolean {
+  return (["diff_n", "smooth_n", "lags_n", "freq", "freq_agg"] as const).every((k) => (a[k] ?? null) === (b[k] ?? null));
+}
+
+/**
+ * Combined anomaly probabilities of a series (oldest first), rounded to `score_metric_rounding`: one per
+ * timestamp where every model has a feature row. Every row is scored; earlier rows also serve as the
+ * history of later ones (feature windows, the range calibration's points since training, the likelihood's
+ * recent mean), so pass the points before the ones of interest along.
+ *
+ * @throws Error when a model was trained on other features than its config now gives (retrain).
+ */
+export function scoreSeries(
+  cfg: BatchConfig,
+  models: readonly TrainedModel[],
+  series: { timestamps: number[]; values: number[] },
+): { timestamps: number[]; scores: number[] } {
+  const matrices = new Map<string, FeatureMatrix>();
+  const perModel = models.map((m) => {
+    const mc = cfg.model_configs.find((c) => c.model_tag === m.model_tag);
+    const pp = modelPreprocess(cfg, mc ?? {});
+    if (m.features && !sameFeatures(m.features, pp)) {
+      throw new Error(`model ${m.model_tag} was trained on other features (${JSON.stringify(m.features)}) than its config gives now (${JSON.stringify(pp)}); retrain`);
+    }
+    const key = JSON.stringify(pp);
+    let X = matrices.get(key);
+    if (!X) matrices.set(key, (X = preprocess(series, pp)));
+    if (m.columns.length !== X.cols) {
+      throw new Error(`model ${m.model_tag} was trained on ${m.columns.length} features but preprocess_params now give ${X.cols}; retrain`);
+    }
+    const p = predictProba(m, X);
+    return new Map(X.timestamps.map((t, i) => [t, p[i]]));
+  });
+  if (perModel.length === 0) return { timestamps: [], scores: [] };
+  // Rows every model scored, in time order (the smallest map has the fewest candidates).
+  const smallest = perModel.reduce((a, b) => (b.size < a.size ? b : a));
+  const timestamps = [...smallest.keys()].filter((t) => perModel.every((m) => m.has(t))).sort((a, b) => a - b);
+  const probs = perModel.map((m) => Float64Array.from(timestamps, (t) => m.get(t)!));
+  const combined = combineProbabilities(probs, cfg.model_combination_method);
+  return { timestamps, scores: Array.from(combined, (p) => roundTo(p, cfg.score_metric_rounding)) };
+}

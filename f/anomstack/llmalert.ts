@@ -1,0 +1,13 @@
+// Anomstack LLM alerts: Claude detects, then verifies, anomalies in each metric's recent values.
+// Windmill stage script: the work is in ./jobs/llmalert.ts; this file opens the batch's stores and runs it.
+import { runStage } from "./runtime/stage.ts";
+import type { C_anomstack_settings } from "./runtime/settings.ts";
+
+/**
+ * @param batch the metric batch to run (its `metric_batch` name)
+ * @param now ISO timestamp to treat as now, for reruns and backfills (empty: the current time)
+ * @param settings the deployment's settings resource (database path, overrides, alert channels, Anthropic key)
+ */
+export async function main(batch: string, now = "", settings?: C_anomstack_settings) {
+  return runStage("llmalert", batch, { now, settings });
+}
