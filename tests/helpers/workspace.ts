@@ -58,7 +58,7 @@ export function makeWorkspace(): Workspace {
       const log = memoryLogger();
       const sent: Alert[] = [];
       const recorder: AlertChannel = { name: "recorder", send: async (a) => void sent.push(a) };
-      const ctx = await openJobContext(opts.cfg ?? ws.load(name), { duckdbPath, now, log, channels: [recorder] });
+      const ctx = await openJobContext(opts.cfg ?? ws.load(name), { env: { ...process.env, ...env }, duckdbPath, now, log, channels: [recorder] });
       return Object.assign(ctx, { sent, logLines: log.lines });
     },
   };

@@ -3,7 +3,7 @@
 
 // The metrics folder bundled for Windmill workers (used when there is no ./metrics folder).
 import "../generated/metrics_bundle.ts";
-import { isStageEnabled, loadBatch, resolveDuckdbPath, type BatchConfig } from "../config/index.ts";
+import { isStageEnabled, loadBatch, type BatchConfig } from "../config/index.ts";
 import { consoleChannel } from "../alerts/console.ts";
 import type { AlertChannel } from "../alerts/channel.ts";
 import { JOBS, type PipelineJob } from "../jobs/index.ts";
@@ -48,7 +48,7 @@ export async function withJobContext<T>(batch: string, opts: StageOptions, fn: (
   const cfg = opts.cfg ?? loadBatch(batch, { env });
   const log = (opts.log ?? createLogger()).child(`${cfg.metric_batch}`);
   const ctx = await openJobContext(cfg, {
-    duckdbPath: resolveDuckdbPath(env),
+    env,
     now: parseNow(opts.now),
     log,
     channels: opts.channels ?? [consoleChannel()],
