@@ -60,7 +60,7 @@ export function makeWorkspace(): Workspace {
       const sent: Alert[] = [];
       // Gets every new alert (like the console channel), whatever alert_methods says.
       const recorder: AlertChannel = { name: "recorder", everyAlert: true, send: async (n) => void (n.alert && sent.push(n.alert)) };
-      const ctx = await openJobContext(opts.cfg ?? ws.load(name), { duckdbPath, now, log, channels: [recorder, ...(opts.channels ?? [])] });
+      const ctx = await openJobContext(opts.cfg ?? ws.load(name), { env: { ...process.env, ...env }, duckdbPath, now, log, channels: [recorder, ...(opts.channels ?? [])] });
       return Object.assign(ctx, { sent, logLines: log.lines });
     },
   };

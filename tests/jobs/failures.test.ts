@@ -124,11 +124,13 @@ describe("SQL and templates", () => {
     await closeJobContext(ctx);
   });
 
-  it("refuses a db it cannot reach yet with a clear message", async () => {
+  it("names what is missing when a batch's database is not configured or not supported", async () => {
     ws.writeBatch("pg", "db: postgres\ningest_sql: select 1\n");
-    const ctx = await ws.open("pg", NOW);
-    await expect(ingestJob(ctx)).rejects.toThrow('pg ingest: db "postgres" is not supported yet for ingest_sql (supported: duckdb)');
-    await closeJobContext(ctx);
+    await expect(ws.open("pg", NOW)).rejects.toThrow(
+      "pg.db is postgres but no connection is configured: set ANOMSTACK_POSTGRES_URL, or ANOMSTACK_POSTGRES_HOST (with _PORT, _USER, _PASSWORD, _DATABASE), or a postgresql resource in the settings",
+    );
+    ws.writeBatch("lite", "db: sqlite\ningest_sql: select 1\n");
+    await expect(ws.open("lite", NOW)).rejects.toThrow('lite.db: "sqlite" is not supported yet (supported: duckdb, postgres)');
   });
 });
 

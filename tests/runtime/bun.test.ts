@@ -1,6 +1,7 @@
 // Windmill runs TypeScript on Bun: the stage scripts and the CLI must work there as they do on Node.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { makeWorkspace, REPO_DIR } from "../helpers/workspace.ts";
@@ -73,6 +74,28 @@ describe("under Bun", () => {
     expect(out.steps).toEqual(["ingest:ok:5", "tholdalert:ok:", "score_plan:ok:", "score_shard:ok:125", "score:ok:", "alert:ok:", "change:ok:", "plot:ok:"]);
     // the last step draws the plots: a Windmill rich result, a heading and one PNG per metric
     expect(out.last.render_all).toHaveLength(6);
+  });
+
+  it("on a worker without the metrics folder, loads batches, SQL and ingest functions from the generated bundle", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "anomstack-worker-"));
+    const script = path.join(dir, "job.ts");
+    fs.writeFileSync(
+      script,
+      `import { main as ingest } from ${JSON.stringify(path.join(REPO_DIR, "f/anomstack/ingest.ts"))};
+       import { main as change } from ${JSON.stringify(path.join(REPO_DIR, "f/anomstack/change.ts"))};
+       const a = await ingest("python_ingest_simple", "2026-03-01T12:00:00Z");
+       const b = await ingest("example_simple", "2026-03-01T12:00:00Z");
+       const c = await change("python_ingest_simple", "2026-03-01T12:00:00Z");
+       console.log(JSON.stringify({ a, b, c }));`,
+    );
+    // No ANOMSTACK_METRICS_DIR and no ./metrics in the working directory: like a Windmill worker.
+    const env = { ANOMSTACK_DUCKDB_PATH: path.join(dir, "w.duckdb"), ANOMSTACK_MODEL_PATH: `local://${path.join(dir, "models")}` };
+    const r = spawnSync(BUN, [script], { cwd: dir, env: { PATH: process.env.PATH ?? "", HOME: dir, ...env }, encoding: "utf8", timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const { a, b, c } = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+    expect(a).toMatchObject({ status: "ok", batch: "python_ingest_simple", rows: 5, inserted: 5 });
+    expect(b).toMatchObject({ status: "ok", batch: "example_simple", rows: 2, inserted: 2 });
+    expect(c).toMatchObject({ status: "ok", job: "change" });
   });
 
   it("runs the CLI demo end to end", () => {

@@ -59,8 +59,10 @@ let bundle: { source: MetricsSource; ingest: Map<string, unknown> } | undefined;
  * its TypeScript ingest functions (by path relative to the folder), for workers without the folder.
  */
 export function registerBundle(files: Readonly<Record<string, string>>, ingestModules: Readonly<Record<string, unknown>>): void {
+  // The modules count as files of the folder too (the loader checks that ingest_fn exists).
+  const modules = Object.fromEntries(Object.keys(ingestModules).map((rel) => [rel, "// bundled TypeScript module"]));
   bundle = {
-    source: memorySource(files),
+    source: memorySource({ ...files, ...modules }),
     ingest: new Map(Object.entries(ingestModules).map(([rel, mod]) => [path.posix.join(BUNDLE_ROOT, rel), mod])),
   };
 }

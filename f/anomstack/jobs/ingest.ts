@@ -24,9 +24,7 @@ export async function fetchIngestRows(ctx: JobContext): Promise<unknown> {
   const { cfg } = ctx;
   if (cfg.ingest_sql) {
     const sql = renderJobSql(ctx, "ingest", "ingest_sql");
-    if (cfg.db !== "duckdb") {
-      throw new JobError(cfg.metric_batch, "ingest", `db "${cfg.db}" is not supported yet for ingest_sql (supported: duckdb)`);
-    }
+    // ingest_sql runs on the batch's db, which is also where its metrics table lives (ctx.store).
     try {
       return await ctx.store.query(sql);
     } catch (e) {

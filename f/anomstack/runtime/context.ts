@@ -5,7 +5,7 @@ import { renderTemplate } from "../config/index.ts";
 import type { AlertChannel } from "../alerts/channel.ts";
 import type { LlmSettings } from "../alerts/settings.ts";
 import type { MetricsStore, QueryRow } from "../store/metrics-store.ts";
-import { openDuckdbStore } from "../store/duckdb-store.ts";
+import { openMetricsStore } from "../store/open.ts";
 import { openModelStore, type ModelStore } from "../store/model-store.ts";
 import type { Logger } from "./log.ts";
 import { SqlError, TemplateJobError } from "./errors.ts";
@@ -25,7 +25,10 @@ export interface JobContext {
 }
 
 export interface OpenContextOptions {
-  duckdbPath: string;
+  /** Environment with the store's connection settings (default: process.env). */
+  env?: Record<string, string | undefined>;
+  /** DuckDB file for DuckDB batches (default: from env). */
+  duckdbPath?: string;
   now: Date;
   log: Logger;
   channels: readonly AlertChannel[];
@@ -35,7 +38,7 @@ export interface OpenContextOptions {
 
 /** Open the stores a batch's jobs need. Close with {@link closeJobContext}. */
 export async function openJobContext(cfg: BatchConfig, opts: OpenContextOptions): Promise<JobContext> {
-  const store = await openDuckdbStore({ path: opts.duckdbPath, tableKey: cfg.table_key });
+  const store = await openMetricsStore(cfg, opts.env ?? process.env, opts.duckdbPath);
   return {
     cfg,
     store,

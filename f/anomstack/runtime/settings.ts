@@ -16,6 +16,8 @@ export type C_anomstack_settings = {
   slack?: { token?: string };
   /** An Anthropic API key resource. */
   anthropic?: { api_key?: string };
+  /** A Windmill `postgresql` resource: the database of batches with `db: postgres`. */
+  postgresql?: { host?: string; port?: number; user?: string; password?: string; dbname?: string; sslmode?: string };
 };
 
 export type EnvRecord = Record<string, string | undefined>;
@@ -32,13 +34,21 @@ export function settingsToEnv(settings: C_anomstack_settings | null | undefined,
     throw new Error("settings: expected a c_anomstack_settings resource (an object)");
   }
   const derived: EnvRecord = {};
-  const { smtp, slack, anthropic } = settings;
+  const { smtp, slack, anthropic, postgresql } = settings;
   if (smtp?.host) derived.ANOMSTACK_ALERT_EMAIL_SMTP_HOST = smtp.host;
   if (smtp?.port) derived.ANOMSTACK_ALERT_EMAIL_SMTP_PORT = String(smtp.port);
   if (smtp?.user) derived.ANOMSTACK_ALERT_EMAIL_FROM = smtp.user;
   if (smtp?.password) derived.ANOMSTACK_ALERT_EMAIL_PASSWORD = smtp.password;
   if (slack?.token) derived.ANOMSTACK_SLACK_BOT_TOKEN = slack.token;
   if (anthropic?.api_key) derived.ANOMSTACK_ANTHROPIC_API_KEY = anthropic.api_key;
+  if (postgresql?.host) {
+    derived.ANOMSTACK_POSTGRES_HOST = postgresql.host;
+    if (postgresql.port) derived.ANOMSTACK_POSTGRES_PORT = String(postgresql.port);
+    if (postgresql.user) derived.ANOMSTACK_POSTGRES_USER = postgresql.user;
+    if (postgresql.password) derived.ANOMSTACK_POSTGRES_PASSWORD = postgresql.password;
+    if (postgresql.dbname) derived.ANOMSTACK_POSTGRES_DATABASE = postgresql.dbname;
+    if (postgresql.sslmode) derived.ANOMSTACK_POSTGRES_SSLMODE = postgresql.sslmode;
+  }
   const explicit: EnvRecord = {};
   for (const [k, v] of Object.entries(settings.env ?? {})) {
     if (v === null || v === undefined) continue;

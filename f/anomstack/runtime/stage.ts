@@ -3,7 +3,7 @@
 
 // The metrics folder bundled for Windmill workers (used when there is no ./metrics folder).
 import "../generated/metrics_bundle.ts";
-import { isStageEnabled, loadBatch, resolveDuckdbPath, type BatchConfig } from "../config/index.ts";
+import { isStageEnabled, loadBatch, type BatchConfig } from "../config/index.ts";
 import type { AlertChannel } from "../alerts/channel.ts";
 import { createChannels } from "../alerts/channels.ts";
 import { redactDeep, redactingLogger } from "../alerts/redact.ts";
@@ -53,7 +53,7 @@ export async function withJobContext<T>(batch: string, opts: StageOptions, fn: (
   const log = redactingLogger(opts.log ?? createLogger(), channelSettings.redact).child(`${cfg.metric_batch}`);
   for (const p of channelSettings.problems) log.warn(`alert channel settings: ${p}`);
   const ctx = await openJobContext(cfg, {
-    duckdbPath: resolveDuckdbPath(env),
+    env,
     now: parseNow(opts.now),
     log,
     channels: opts.channels ?? createChannels(channelSettings, log),

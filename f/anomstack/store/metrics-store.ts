@@ -11,7 +11,7 @@ export class StoreError extends Error {
 /** The long-format metrics table of one (database, table_key). */
 export interface MetricsStore {
   /** SQL dialect of the queries this store runs. */
-  readonly dialect: "duckdb";
+  readonly dialect: "duckdb" | "postgres";
   /** Where the data lives (a file path), for messages. */
   readonly location: string;
   /** The table key as configured, e.g. `metrics` or `tmp.metrics`. */

@@ -1,0 +1,196 @@
+// The metrics table in PostgreSQL (batches with `db: postgres`): created when missing with a primary key
+// on (batch, name, type, timestamp), idempotent appends (`on conflict do nothing`), transactions.
+// Timestamps are `timestamp` (without zone) holding UTC, as in the DuckDB store.
+import pg from "pg";
+import type { MetricRow } from "./metric-row.ts";
+import { StoreError, type MetricsStore, type QueryRow } from "./metrics-store.ts";
+import { quoteTableKey } from "./duckdb-store.ts";
+
+/** Connection settings: a `postgresql://` URL or the fields of Windmill's `postgresql` resource. */
+export type PostgresConnection =
+  | string
+  | { host?: string; port?: number; user?: string; password?: string; dbname?: string; database?: string; sslmode?: string };
+
+/** Rows per INSERT statement: big enough to be fast, small enough for Postgres's parameter limits. */
+const CHUNK_ROWS = 10_000;
+
+// Parse `timestamp` (1114) as UTC and `int8` (20) as a number, per client (not globally).
+const TYPES = {
+  getTypeParser(oid: number, format?: string) {
+    if (oid === 1114) return (s: string) => new Date(`${s.replace(" ", "T")}Z`);
+    if (oid === 20) return (s: string) => Number(s);
+    return pg.types.getTypeParser(oid, format as "text");
+  },
+};
+
+function clientConfig(conn: PostgresConnection): pg.ClientConfig {
+  if (typeof conn === "string") return { connectionString: conn, types: TYPES as pg.CustomTypesConfig };
+  const ssl = conn.sslmode && !["disable", "allow", "prefer"].includes(conn.sslmode) ? { rejectUnauthorized: conn.sslmode === "verify-full" } : undefined;
+  return {
+    host: conn.host,
+    port: conn.port,
+    user: conn.user,
+    password: conn.password,
+    database: conn.dbname ?? conn.database,
+    ssl,
+    types: TYPES as pg.CustomTypesConfig,
+  };
+}
+
+/** Where a connection points, without its password (for messages). */
+export function describeConnection(conn: PostgresConnection): string {
+  if (typeof conn === "string") return conn.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
+  return `postgresql://${conn.user ?? ""}@${conn.host ?? "localhost"}:${conn.port ?? 5432}/${conn.dbname ?? conn.database ?? ""}`;
+}
+
+/** `?` placeholders (DuckDB style, used by the jobs) as `$1, $2, ...`; quoted text is left alone. */
+export function toPgPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|\?/g, (m) => (m === "?" ? `$${++n}` : m));
+}
+
+function pgTimestamp(d: Date): string {
+  return d.toISOString().replace("T", " ").replace("Z", "");
+}
+
+/** Open (and create if missing) the metrics table in PostgreSQL. */
+export async function openPostgresStore(opts: { connection: PostgresConnection; tableKey?: string }): Promise<MetricsStore> {
+  const tableKey = opts.tableKey ?? "metrics";
+  const table = quoteTableKey(tableKey);
+  const client = new pg.Client(clientConfig(opts.connection));
+  const where = describeConnection(opts.connection);
+  try {
+    await client.connect();
+  } catch (e) {
+    throw new StoreError(`cannot connect to PostgreSQL at ${where}: ${(e as Error).message}`);
+  }
+  const store = new PostgresStore(client, where, tableKey, table);
+  try {
+    await store.ensureTable();
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    throw e;
+  }
+  return store;
+}
+
+class PostgresStore implements MetricsStore {
+  readonly dialect = "postgres" as const;
+  private txDepth = 0;
+  private closed = false;
+  // One statement at a time on the connection: calls made while another runs wait their turn.
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly client: pg.Client,
+    readonly location: string,
+    readonly tableKey: string,
+    private readonly table: string,
+  ) {}
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.txDepth > 0) return fn(); // inside a transaction: run now, as part of it
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async ensureTable(): Promise<void> {
+    const schema = this.tableKey.includes(".") ? this.table.split(".")[0] : undefined;
+    const pk = `"${this.tableKey.replace(/\W/g, "_")}_pkey"`;
+    try {
+      if (schema) await this.client.query(`create schema if not exists ${schema}`);
+      await this.client.query(
+        `create table if not exists ${this.table} (
+           metric_timestamp timestamp not null,
+           metric_batch text not null,
+           metric_name text not null,
+           metric_type text not null,
+           metric_value double precision not null,
+           metadata text not null default '',
+           constraint ${pk} primary key (metric_batch, metric_name, metric_type, metric_timestamp)
+         )`,
+      );
+    } catch (e) {
+      throw new StoreError(`cannot create table ${this.tableKey} in ${this.location}: ${(e as Error).message}`);
+    }
+  }
+
+  query<T = QueryRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+    this.assertOpen();
+    return this.serial(async () => (await this.client.query(toPgPlaceholders(sql), params.map(toPgParam))).rows as T[]);
+  }
+
+  exec(sql: string, params: unknown[] = []): Promise<number> {
+    this.assertOpen();
+    return this.serial(async () => (await this.client.query(toPgPlaceholders(sql), params.map(toPgParam))).rowCount ?? 0);
+  }
+
+  transaction<T>(fn: () => Promise<T>): Promise<T> {
+    this.assertOpen();
+    if (this.txDepth > 0) return fn();
+    return this.serial(async () => {
+      await this.client.query("begin");
+      this.txDepth = 1;
+      try {
+        const out = await fn();
+        await this.client.query("commit");
+        return out;
+      } catch (e) {
+        await this.client.query("rollback").catch(() => undefined);
+        throw e;
+      } finally {
+        this.txDepth = 0;
+      }
+    });
+  }
+
+  /** Rows go in as column arrays through `unnest`, in chunks, all in one transaction. */
+  append(rows: readonly MetricRow[]): Promise<number> {
+    this.assertOpen();
+    if (rows.length === 0) return Promise.resolve(0);
+    rows.forEach((r, i) => {
+      if (!Number.isFinite(r.metric_timestamp.getTime())) throw new StoreError(`row ${i} (${r.metric_name}) has an invalid timestamp`);
+      if (!Number.isFinite(r.metric_value)) {
+        throw new StoreError(`row ${i} (${r.metric_name} at ${r.metric_timestamp.toISOString()}) has a non-finite value`);
+      }
+    });
+    return this.transaction(async () => {
+      let inserted = 0;
+      for (let s = 0; s < rows.length; s += CHUNK_ROWS) {
+        const chunk = rows.slice(s, s + CHUNK_ROWS);
+        const res = await this.client.query(
+          `insert into ${this.table} (metric_timestamp, metric_batch, metric_name, metric_type, metric_value, metadata)
+           select * from unnest($1::timestamp[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::text[])
+           on conflict do nothing`,
+          [
+            chunk.map((r) => pgTimestamp(r.metric_timestamp)),
+            chunk.map((r) => r.metric_batch),
+            chunk.map((r) => r.metric_name),
+            chunk.map((r) => r.metric_type),
+            chunk.map((r) => r.metric_value),
+            chunk.map((r) => r.metadata),
+          ],
+        );
+        inserted += res.rowCount ?? 0;
+      }
+      return inserted;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue.catch(() => undefined);
+    await this.client.end();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError(`store ${this.location} is closed`);
+  }
+}
+
+/** Dates as UTC timestamp text (the column type has no zone); everything else as is. */
+function toPgParam(v: unknown): unknown {
+  return v instanceof Date ? pgTimestamp(v) : v;
+}
