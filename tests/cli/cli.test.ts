@@ -85,7 +85,7 @@ describe("anomstack", () => {
     ]);
     const bad = anomstack(["run", "--jobs", "ingest,trian"]);
     expect(bad.code).toBe(1);
-    expect(bad.err).toContain("unknown job(s) trian; valid: ingest, train, score, alert, change, tholdalert, delete");
+    expect(bad.err).toContain("unknown job(s) trian; valid: ingest, train, score, alert, change, tholdalert, llmalert, plot, delete");
     const badPeriods = anomstack(["backfill", "--batch", "python_ingest_simple", "--periods", "zero"]);
     expect(badPeriods.code).not.toBe(0);
     expect(badPeriods.err).toContain("must be a positive integer");

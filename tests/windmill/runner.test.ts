@@ -60,6 +60,7 @@ describe("generated flows, run locally", () => {
       "score:ok",
       "alert:ok",
       "change:ok",
+      "plot:ok",
     ]);
     const ctx = await ws.open("python_ingest_simple", NOW);
     const scores = await storedRows(ctx, "score");
