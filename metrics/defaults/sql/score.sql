@@ -1,6 +1,7 @@
 -- Scoring data: per metric, the newest {{ score_max_n }} values (the points eligible for scoring) plus the
--- {{ score_history_n }} values before them that the features (diff, smoothing, lags) need, each with its
--- existing score (null = not scored yet). Returns metric_timestamp, metric_name, metric_value, metric_score.
+-- {{ score_history_n }} values before them that the features need (diff, smoothing, lags, seasonal
+-- residuals) and that the calibration and repeat suppression compare with, each with its existing score
+-- (null = not scored yet). Returns metric_timestamp, metric_name, metric_value, metric_score.
 {% from 'defaults/sql/macros.sql' import per_point, recency_rank, same_point with context -%}
 with v as (
   {{ per_point('metric', 'avg', 'metric_value', days=score_metric_timestamp_max_days_ago, exclude=score_exclude_metrics) }}
