@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { loadConfig, resolveDuckdbPath, type BatchConfig } from "../../f/anomstack/config/index.ts";
 import { PIPELINE_JOBS } from "../../f/anomstack/jobs/index.ts";
 import { backfillJob, replayJob } from "../../f/anomstack/jobs/index.ts";
-import { quoteTableKey } from "../../f/anomstack/store/duckdb-store.ts";
+import { quoteTableKey } from "../../f/anomstack/store/metrics-store.ts";
 import { parseNow, withJobContext } from "../../f/anomstack/runtime/stage.ts";
 import { createLogger } from "../../f/anomstack/runtime/log.ts";
 import { runPipeline } from "./run.ts";

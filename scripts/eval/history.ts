@@ -2,7 +2,7 @@
 // an anomaly alert is stored, and the dashboard's thumbs up / down.
 import type { EvalSeries } from "../../f/anomstack/eval/evaluate.ts";
 import type { FeedbackRow } from "../../f/anomstack/eval/labels.ts";
-import { quoteTableKey } from "../../f/anomstack/store/duckdb-store.ts";
+import { quoteTableKey } from "../../f/anomstack/store/metrics-store.ts";
 import { toMillis, type JobContext } from "../../f/anomstack/runtime/context.ts";
 
 interface Row {

@@ -2,7 +2,7 @@
 // One columnar series per metric, with its summary numbers (anomaly rate, average score, alert counts).
 import { renderTemplate, type BatchConfig } from "../config/index.ts";
 import type { MetricsStore } from "../store/metrics-store.ts";
-import { quoteTableKey } from "../store/duckdb-store.ts";
+import { quoteTableKey } from "../store/metrics-store.ts";
 import type { FeedbackKind, MetricSeries } from "./types.ts";
 import type { Window } from "./window.ts";
 

@@ -1,5 +1,5 @@
 // How many metrics a batch has (its metric rows within the training window), to plan its shards.
-import { quoteTableKey } from "../store/duckdb-store.ts";
+import { quoteTableKey } from "../store/metrics-store.ts";
 import type { JobContext } from "../runtime/context.ts";
 
 export async function countBatchMetrics(ctx: JobContext): Promise<number> {

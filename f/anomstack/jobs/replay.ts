@@ -6,7 +6,7 @@ import type { TrainedModel } from "../ml/index.ts";
 import { decideAnomalyAlerts, type ScoredPoint } from "../rules/anomaly-alert.ts";
 import { decideChanges, type ChangePoint } from "../rules/change.ts";
 import { decideThresholdBreaches } from "../rules/threshold.ts";
-import { quoteTableKey } from "../store/duckdb-store.ts";
+import { quoteTableKey } from "../store/metrics-store.ts";
 import type { MetricRow } from "../store/metric-row.ts";
 import { JobError, errorMessage } from "../runtime/errors.ts";
 import { toMillis, type JobContext } from "../runtime/context.ts";

@@ -1,7 +1,7 @@
 // Train job (anomstack-behaviour §3.3): one model per (metric, model config), fitted on the features of
 // the metric's recent values and saved as JSON. A metric that fails is reported; the others still train.
 import { preprocess, trainModel, type FeatureMatrix, type TrainedModel } from "../ml/index.ts";
-import { quoteTableKey } from "../store/duckdb-store.ts";
+import { quoteTableKey } from "../store/metrics-store.ts";
 import { modelPreprocess } from "./detector.ts";
 import { errorMessage } from "../runtime/errors.ts";
 import { groupByMetric, inShard, queryJobSql, toMillis, type JobContext } from "../runtime/context.ts";

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, type DuckDBConnection } from "@duckdb/node-api";
 import type { MetricRow } from "./metric-row.ts";
-import { StoreError, type MetricsStore, type QueryRow } from "./metrics-store.ts";
+import { StoreError, quoteTableKey, type MetricsStore, type QueryRow } from "./metrics-store.ts";
 
 // One DuckDB instance per file per process: DuckDB refuses a second writer instance on the same file.
 const instances = new Map<string, Promise<DuckDBInstance>>();
@@ -21,15 +21,6 @@ export interface DuckdbStoreOptions {
   path: string;
   /** Table name, optionally `schema.table` (the schema is created too). Default "metrics". */
   tableKey?: string;
-}
-
-/** Quote a possibly dotted identifier for DuckDB: `tmp.metrics` → `"tmp"."metrics"`. */
-export function quoteTableKey(tableKey: string): string {
-  const parts = tableKey.split(".");
-  if (parts.length > 2 || parts.some((p) => p.length === 0)) {
-    throw new StoreError(`table_key "${tableKey}" must be "table" or "schema.table"`);
-  }
-  return parts.map((p) => `"${p.replaceAll('"', '""')}"`).join(".");
 }
 
 async function getInstance(file: string): Promise<DuckDBInstance> {

@@ -1,11 +1,24 @@
 // The contract every metrics store implements (DuckDB today; the other dialects plug in behind it).
 import type { MetricRow } from "./metric-row.ts";
+import { sqlIdent } from "../config/sql-filters.ts";
 
 export type QueryRow = Record<string, unknown>;
 
 /** Raised for store problems: open, lock, permissions, bad rows. The message names the file or table. */
 export class StoreError extends Error {
   override name = "StoreError";
+}
+
+/**
+ * A `table_key` as a quoted SQL identifier for every store: `tmp.metrics` → `"tmp"."metrics"` (the
+ * templates' `sql_ident` filter), limited to `table` or `schema.table`.
+ */
+export function quoteTableKey(tableKey: string): string {
+  const parts = tableKey.split(".");
+  if (parts.length > 2 || parts.some((p) => p.length === 0)) {
+    throw new StoreError(`table_key "${tableKey}" must be "table" or "schema.table"`);
+  }
+  return sqlIdent(tableKey);
 }
 
 /** The long-format metrics table of one (database, table_key). */

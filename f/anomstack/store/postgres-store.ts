@@ -3,8 +3,7 @@
 // Timestamps are `timestamp` (without zone) holding UTC, as in the DuckDB store.
 import pg from "pg";
 import type { MetricRow } from "./metric-row.ts";
-import { StoreError, type MetricsStore, type QueryRow } from "./metrics-store.ts";
-import { quoteTableKey } from "./duckdb-store.ts";
+import { StoreError, quoteTableKey, type MetricsStore, type QueryRow } from "./metrics-store.ts";
 
 /** Connection settings: a `postgresql://` URL or the fields of Windmill's `postgresql` resource. */
 export type PostgresConnection =
