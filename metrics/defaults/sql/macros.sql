@@ -24,8 +24,9 @@
 {#- One row per (timestamp, metric) with one column per entry of `columns`, in a single scan of the
     batch's rows up to `now` (and, when `since` is given as 'YYYY-MM-DD HH:MM:SS' UTC, no older). Each entry is
     [metric_type, agg, alias] or [metric_type, agg, alias, column] (default column metric_value):
-    `agg`(column) over the point's rows of that type, null when it has none. -#}
-{% macro per_point_pivot(columns, since=none) -%}
+    `agg`(column) over the point's rows of that type, null when it has none. `days` limits the rows to
+    that many days before `now`, `include` to the listed metrics. -#}
+{% macro per_point_pivot(columns, since=none, days=none, include=none) -%}
   select metric_timestamp, metric_name
     {%- for c in columns %},
     {{ c[1] }}({{ c[3] if c[3] else 'metric_value' }}) filter (where metric_type = {{ c[0] | sql_str }}) as {{ c[2] }}
@@ -36,6 +37,12 @@
     and metric_timestamp <= cast({{ now | sql_str }} as timestamp)
     {%- if since is not none %}
     and metric_timestamp >= cast({{ since | sql_str }} as timestamp)
+    {%- endif %}
+    {%- if days is not none %}
+    and metric_timestamp >= cast({{ now | sql_str }} as timestamp) - interval '{{ days }} day'
+    {%- endif %}
+    {%- if include %}
+    and metric_name in ({{ include | sql_list }})
     {%- endif %}
   group by metric_timestamp, metric_name
 {%- endmacro %}
