@@ -108,63 +108,28 @@ export function buildKnn(X: FeatureMatrix, params: KnnParams = {}): KnnModel {
  * (PyOD's `predict_proba` "linear" min-max scales by them), computed without scoring every row.
  *
  * For "largest" (the default) the training score of row i is d_k(i), its k-th smallest distance to
- * the other rows (the (k+1)-th smallest counting itself, at 0). The maximum is searched from the rows
- * farthest from the centroid inwards: a row's search stops as soon as k+1 distances ≤ the current
- * maximum are found, since it cannot raise it. The minimum is searched from the centre outwards, each
- * row only looking for distances below the current minimum (a small range search). Both values are
- * the very distances a full scan computes, so the result equals the min and max of
- * {@link fitKnn}'s `trainScores` exactly. Other methods fall back to scoring every row.
+ * the other rows; the KD-tree finds the largest and the smallest d_k over all rows by searches that
+ * stop early or stay below the minimum found so far ({@link KdTree.maxKthSquared},
+ * {@link KdTree.minKthSquared}). Both are the very distances a full scan computes, so the result
+ * equals the min and max of {@link fitKnn}'s `trainScores` exactly. Other methods score every row.
  * @example knnTrainScoreRange(buildKnn(fromRows([[0], [1], [3], [6]]), { n_neighbors: 1 })) // => { min: 1, max: 3 }
  */
 export function knnTrainScoreRange(model: KnnModel): { min: number; max: number } {
   const tree = treeFor(model);
   const { k, cols } = model;
-  const n = tree.n;
-  if (model.method !== "largest") {
-    const sq = new Float64Array(k + 1);
-    let min = Infinity;
-    let max = -Infinity;
-    for (let t = 0; t < n; t++) {
-      tree.nearestSquared(tree.points, t * cols, k + 1, sq);
-      const s = reduce(sq, 1, k, model.method);
-      if (s < min) min = s;
-      if (s > max) max = s;
-    }
-    return { min, max };
+  if (model.method === "largest") {
+    return { min: Math.sqrt(tree.minKthSquared(k)), max: Math.sqrt(tree.maxKthSquared(k)) };
   }
-  // Order rows by squared distance from the centroid (tree positions).
-  const centre = new Float64Array(cols);
-  for (let t = 0; t < n; t++) for (let j = 0; j < cols; j++) centre[j] += tree.points[t * cols + j] / n;
-  const spread = new Float64Array(n);
-  for (let t = 0; t < n; t++) {
-    let acc = 0;
-    for (let j = 0; j < cols; j++) {
-      const g = tree.points[t * cols + j] - centre[j];
-      acc += g * g;
-    }
-    spread[t] = acc;
+  const sq = new Float64Array(k + 1);
+  let min = Infinity;
+  let max = -Infinity;
+  for (let t = 0; t < tree.n; t++) {
+    tree.nearestSquared(tree.points, t * cols, k + 1, sq);
+    const s = reduce(sq, 1, k, model.method);
+    if (s < min) min = s;
+    if (s > max) max = s;
   }
-  const order = Array.from({ length: n }, (_, t) => t).sort((a, b) => spread[a] - spread[b]);
-  // Max: rows far from the centre first; a row's search stops once k+1 distances ≤ the max so far
-  // are found (its k-th distance cannot raise the max). `upper` keeps each row's bound on d_k.
-  let maxSq = -1;
-  const upper = new Float64Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    const t = order[i];
-    const r = tree.kthSquared(tree.points, t * cols, k + 1, Infinity, maxSq);
-    upper[t] = r;
-    if (r > maxSq) maxSq = r;
-  }
-  // Min: rows with the smallest bounds first, so the minimum is found early; every other row then
-  // only looks for distances below it (a small range search), which settles most rows at once.
-  const byUpper = Array.from({ length: n }, (_, t) => t).sort((a, b) => upper[a] - upper[b]);
-  let minSq = Infinity;
-  for (let i = 0; i < n && minSq > 0; i++) {
-    const t = byUpper[i];
-    const r = tree.kthSquared(tree.points, t * cols, k + 1, minSq, -1);
-    if (r < minSq) minSq = r;
-  }
-  return { min: Math.sqrt(minSq), max: Math.sqrt(maxSq) };
+  return { min, max };
 }
 
 /**
