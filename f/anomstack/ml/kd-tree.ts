@@ -117,28 +117,25 @@ export class KdTree {
     this.off = new Float64Array(dims);
     this.q = new Float64Array(dims);
     this.kernel = distanceKernel(dims);
-    const src = Float64Array.from(data);
-    for (let i = 0; i < src.length; i++) {
-      if (!Number.isFinite(src[i])) throw new Error(`KdTree: non-finite coordinate ${src[i]} at index ${i}`);
+    // Rows are moved into tree order as the tree is built, so every pass reads contiguous memory.
+    const pts = Float64Array.from(data);
+    for (let i = 0; i < pts.length; i++) {
+      if (!Number.isFinite(pts[i])) throw new Error(`KdTree: non-finite coordinate ${pts[i]} at index ${i}`);
     }
     const idx = new Int32Array(n);
     for (let i = 0; i < n; i++) idx[i] = i;
     this.nodes = 1;
-    this.build(src, idx, 0, 0, n, leafSize);
+    this.build(pts, idx, 0, 0, n, leafSize);
     let largestLeaf = 0;
     for (let v = 0; v < this.nodes; v++) {
       if (this.left[v] < 0) largestLeaf = Math.max(largestLeaf, this.hi[v] - this.lo[v]);
     }
     this.dist = new Float64Array(largestLeaf);
     this.index = idx;
-    this.points = new Float64Array(n * dims);
-    for (let t = 0; t < n; t++) {
-      const o = idx[t] * dims;
-      for (let j = 0; j < dims; j++) this.points[t * dims + j] = src[o + j];
-    }
+    this.points = pts;
   }
 
-  private build(src: Float64Array, idx: Int32Array, node: number, lo: number, hi: number, leafSize: number): void {
+  private build(pts: Float64Array, idx: Int32Array, node: number, lo: number, hi: number, leafSize: number): void {
     const d = this.dims;
     const bmin = this.boxMin;
     const bmax = this.boxMax;
@@ -148,9 +145,9 @@ export class KdTree {
       bmax[b + j] = -Infinity;
     }
     for (let t = lo; t < hi; t++) {
-      const o = idx[t] * d;
+      const o = t * d;
       for (let j = 0; j < d; j++) {
-        const x = src[o + j];
+        const x = pts[o + j];
         if (x < bmin[b + j]) bmin[b + j] = x;
         if (x > bmax[b + j]) bmax[b + j] = x;
       }
@@ -170,14 +167,14 @@ export class KdTree {
     }
     if (!(spread > 0)) return; // all points identical: keep as one leaf
     const mid = (lo + hi) >>> 1;
-    select(src, idx, d, dim, lo, hi - 1, mid);
+    select(pts, idx, d, dim, lo, hi - 1, mid);
     this.splitDim[node] = dim;
-    this.splitVal[node] = src[idx[mid] * d + dim];
+    this.splitVal[node] = pts[mid * d + dim];
     const l = this.nodes;
     this.nodes += 2;
     this.left[node] = l;
-    this.build(src, idx, l, lo, mid, leafSize);
-    this.build(src, idx, l + 1, mid, hi, leafSize);
+    this.build(pts, idx, l, lo, mid, leafSize);
+    this.build(pts, idx, l + 1, mid, hi, leafSize);
   }
 
   /**
@@ -226,12 +223,23 @@ export class KdTree {
    */
   maxKthSquared(kk: number): number {
     this.checkSelfK(kk);
+    const d = this.dims;
     const leaves = this.leavesByDensity();
+    const dist = this.dist;
     let max = -1;
     for (let r = leaves.length - 1; r >= 0; r--) {
-      const leaf = leaves[r];
-      for (let t = this.lo[leaf]; t < this.hi[leaf]; t++) {
-        const v = this.kthSquared(this.points, t * this.dims, kk + 1, Infinity, max);
+      const from = this.lo[leaves[r]];
+      const to = this.hi[leaves[r]];
+      for (let t = from; t < to; t++) {
+        // Most points have k neighbours within the maximum in their own leaf: no search needed.
+        if (max >= 0 && to - from > kk) {
+          for (let j = 0; j < d; j++) this.q[j] = this.points[t * d + j];
+          this.kernel(this.points, from, to, this.q, dist);
+          let within = 0;
+          for (let i = 0; i < to - from; i++) if (dist[i] <= max) within++;
+          if (within > kk) continue;
+        }
+        const v = this.kthSquared(this.points, t * d, kk + 1, Infinity, max);
         if (v > max) max = v;
       }
     }
@@ -441,21 +449,27 @@ function offerToHeap(h: Float64Array, base: number, size: number, v: number): vo
 }
 
 /**
- * Quickselect (Hoare partition) on `idx[lo..hi]` (inclusive) by coordinate `dim`
- * so that `idx[k]` holds the k-th smallest and the sides are partitioned.
+ * Quickselect (Hoare partition) of the rows `lo..hi` (inclusive) of `pts` by coordinate `dim`, moving
+ * whole rows and their `idx` entries, so that row `k` holds the k-th smallest and the sides are
+ * partitioned.
  */
-function select(src: Float64Array, idx: Int32Array, d: number, dim: number, lo: number, hi: number, k: number): void {
+function select(pts: Float64Array, idx: Int32Array, d: number, dim: number, lo: number, hi: number, k: number): void {
   while (hi > lo) {
-    const pivot = src[idx[(lo + hi) >>> 1] * d + dim];
+    const pivot = pts[((lo + hi) >>> 1) * d + dim];
     let i = lo;
     let j = hi;
     while (i <= j) {
-      while (src[idx[i] * d + dim] < pivot) i++;
-      while (src[idx[j] * d + dim] > pivot) j--;
+      while (pts[i * d + dim] < pivot) i++;
+      while (pts[j * d + dim] > pivot) j--;
       if (i <= j) {
         const tmp = idx[i];
         idx[i] = idx[j];
         idx[j] = tmp;
+        for (let c = 0, a = i * d, b = j * d; c < d; c++, a++, b++) {
+          const x = pts[a];
+          pts[a] = pts[b];
+          pts[b] = x;
+        }
         i++;
         j--;
       }

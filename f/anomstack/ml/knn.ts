@@ -98,7 +98,10 @@ export function buildKnn(X: FeatureMatrix, params: KnnParams = {}): KnnModel {
   if (X.cols < 1) throw new Error("KNN needs at least 1 column");
   const n = X.rows;
   if (n < k + 1) throw new Error(`KNN needs at least k+1 rows (n_neighbors=${k}, so ${k + 1}), got ${n}`);
-  const model: KnnModel = { kind: "knn", version: 1, k, method, cols: X.cols, train: Array.from(X.data) };
+  // A plain loop: Array.from on a typed array goes through the iterator, several times slower.
+  const train = new Array<number>(X.data.length);
+  for (let i = 0; i < train.length; i++) train[i] = X.data[i];
+  const model: KnnModel = { kind: "knn", version: 1, k, method, cols: X.cols, train };
   treeCache.set(model, new KdTree(X.data, n, X.cols));
   return model;
 }
