@@ -38,10 +38,10 @@ function distanceKernel(dims: number): DistanceKernel {
 /**
  * A static KD-tree over `n` points of dimension `dims`.
  *
- * Build: each node holds a contiguous range of an index permutation and its tight bounding box; a
- * node with more than `leafSize` points is split at the median (quickselect) of its widest
- * dimension (scikit-learn's KDTree rule). Points are copied into tree order so leaves scan
- * contiguous memory.
+ * Build: each node holds a contiguous range of tree positions; a node with more than `leafSize`
+ * points is split at the median (quickselect) of the widest side of its cell. Rows are moved into
+ * tree order, so leaves scan contiguous memory. Each node then gets the tight bounding box of its
+ * points (for the leaf density order and the self-join).
  *
  * Query: depth-first, nearer child first, keeping the `kk` smallest squared distances in a bounded
  * max-heap; a cell is skipped when the lower bound of its distance to the query (kept
@@ -124,57 +124,95 @@ export class KdTree {
     }
     const idx = new Int32Array(n);
     for (let i = 0; i < n; i++) idx[i] = i;
+    this.points = pts;
+    this.index = idx;
     this.nodes = 1;
+    this.hi[0] = n;
+    this.pointsBox(0);
     this.build(pts, idx, 0, 0, n, leafSize);
+    this.shrinkBoxes();
     let largestLeaf = 0;
     for (let v = 0; v < this.nodes; v++) {
       if (this.left[v] < 0) largestLeaf = Math.max(largestLeaf, this.hi[v] - this.lo[v]);
     }
     this.dist = new Float64Array(largestLeaf);
-    this.index = idx;
-    this.points = pts;
   }
 
+  /**
+   * Splits node `node` (tree positions `lo .. hi`) while it holds more than `leafSize` points, at
+   * the median of the widest side of its cell (the root's box cut by the splits above, kept in the
+   * node's box slots while building; cheaper than measuring every node's points).
+   */
   private build(pts: Float64Array, idx: Int32Array, node: number, lo: number, hi: number, leafSize: number): void {
     const d = this.dims;
     const bmin = this.boxMin;
     const bmax = this.boxMax;
     const b = node * d;
-    for (let j = 0; j < d; j++) {
-      bmin[b + j] = Infinity;
-      bmax[b + j] = -Infinity;
-    }
-    for (let t = lo; t < hi; t++) {
-      const o = t * d;
-      for (let j = 0; j < d; j++) {
-        const x = pts[o + j];
-        if (x < bmin[b + j]) bmin[b + j] = x;
-        if (x > bmax[b + j]) bmax[b + j] = x;
-      }
-    }
     this.lo[node] = lo;
     this.hi[node] = hi;
     this.left[node] = -1;
     if (hi - lo <= leafSize) return;
     let dim = 0;
-    let spread = -1;
+    let width = -1;
     for (let j = 0; j < d; j++) {
-      const s = bmax[b + j] - bmin[b + j];
-      if (s > spread) {
-        spread = s;
+      if (bmax[b + j] - bmin[b + j] > width) {
+        width = bmax[b + j] - bmin[b + j];
         dim = j;
       }
     }
-    if (!(spread > 0)) return; // all points identical: keep as one leaf
+    if (!(width > 0)) return; // a point-sized cell: all its points are identical
     const mid = (lo + hi) >>> 1;
     select(pts, idx, d, dim, lo, hi - 1, mid);
+    const value = pts[mid * d + dim];
     this.splitDim[node] = dim;
-    this.splitVal[node] = pts[mid * d + dim];
+    this.splitVal[node] = value;
     const l = this.nodes;
     this.nodes += 2;
     this.left[node] = l;
+    for (const child of [l, l + 1]) {
+      bmin.copyWithin(child * d, b, b + d);
+      bmax.copyWithin(child * d, b, b + d);
+    }
+    bmax[l * d + dim] = value;
+    bmin[(l + 1) * d + dim] = value;
     this.build(pts, idx, l, lo, mid, leafSize);
     this.build(pts, idx, l + 1, mid, hi, leafSize);
+  }
+
+  /** Replaces every node's cell by the tight bounding box of its points, leaves first. */
+  private shrinkBoxes(): void {
+    const d = this.dims;
+    const bmin = this.boxMin;
+    const bmax = this.boxMax;
+    for (let v = this.nodes - 1; v >= 0; v--) {
+      const b = v * d;
+      const l = this.left[v];
+      if (l >= 0) {
+        for (let j = 0; j < d; j++) {
+          bmin[b + j] = Math.min(bmin[l * d + j], bmin[(l + 1) * d + j]);
+          bmax[b + j] = Math.max(bmax[l * d + j], bmax[(l + 1) * d + j]);
+        }
+        continue;
+      }
+      this.pointsBox(v);
+    }
+  }
+
+  /** Sets the box of node `v` to the bounding box of its points. */
+  private pointsBox(v: number): void {
+    const d = this.dims;
+    const b = v * d;
+    for (let j = 0; j < d; j++) {
+      this.boxMin[b + j] = Infinity;
+      this.boxMax[b + j] = -Infinity;
+    }
+    for (let o = this.lo[v] * d, end = this.hi[v] * d; o < end; o += d) {
+      for (let j = 0; j < d; j++) {
+        const x = this.points[o + j];
+        if (x < this.boxMin[b + j]) this.boxMin[b + j] = x;
+        if (x > this.boxMax[b + j]) this.boxMax[b + j] = x;
+      }
+    }
   }
 
   /**
