@@ -41,7 +41,7 @@ function distanceKernel(dims: number): DistanceKernel {
  * Build: each node holds a contiguous range of tree positions; a node with more than `leafSize`
  * points is split at the median (quickselect) of the widest side of its cell. Rows are moved into
  * tree order, so leaves scan contiguous memory. Each node then gets the tight bounding box of its
- * points (for the leaf density order and the self-join).
+ * points (the leaf density order of the calibration searches uses them).
  *
  * Query: depth-first, nearer child first, keeping the `kk` smallest squared distances in a bounded
  * max-heap; a cell is skipped when the lower bound of its distance to the query (kept

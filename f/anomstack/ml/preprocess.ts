@@ -145,11 +145,15 @@ export function preprocess(points: { timestamps: number[]; values: number[] }, p
     if (!Number.isFinite(values[i])) throw new Error(`preprocess: non-finite value ${values[i]} at index ${i}`);
   }
 
-  // 1. stable sort by timestamp
-  const order = Array.from({ length: values.length }, (_, i) => i);
-  order.sort((a, b) => timestamps[a] - timestamps[b] || a - b);
-  let ts = order.map((i) => timestamps[i]);
-  let v = order.map((i) => values[i]);
+  // 1. stable sort by timestamp (skipped when already in order, as rows read back by time are)
+  let ts = timestamps;
+  let v = values;
+  if (!isAscending(timestamps)) {
+    const order = Array.from({ length: values.length }, (_, i) => i);
+    order.sort((a, b) => timestamps[a] - timestamps[b] || a - b);
+    ts = order.map((i) => timestamps[i]);
+    v = order.map((i) => values[i]);
+  }
 
   // 2. resample
   if (stepMs !== null) ({ ts, vs: v } = resample(ts, v, stepMs, params.freq_agg));
@@ -181,8 +185,9 @@ export function preprocess(points: { timestamps: number[]; values: number[] }, p
   const cols = lagsN + 1;
   const columns = ["metric_value"];
   for (let k = 1; k <= lagsN; k++) columns.push(`lag_${k}`);
-  const data: number[] = [];
+  const data = new Float64Array(Math.max(n - lagsN, 0) * cols);
   const keptTs: number[] = [];
+  let filled = 0;
   for (let i = lagsN; i < n; i++) {
     let ok = true;
     for (let k = 0; k <= lagsN; k++) {
@@ -192,8 +197,13 @@ export function preprocess(points: { timestamps: number[]; values: number[] }, p
       }
     }
     if (!ok) continue;
-    for (let k = 0; k <= lagsN; k++) data.push(v[i - k]);
+    for (let k = 0; k <= lagsN; k++) data[filled++] = v[i - k];
     keptTs.push(ts[i]);
   }
-  return { rows: keptTs.length, cols, data: Float64Array.from(data), timestamps: keptTs, columns };
+  return { rows: keptTs.length, cols, data: filled === data.length ? data : data.slice(0, filled), timestamps: keptTs, columns };
+}
+
+function isAscending(xs: number[]): boolean {
+  for (let i = 1; i < xs.length; i++) if (!(xs[i - 1] <= xs[i])) return false;
+  return true;
 }
