@@ -82,3 +82,55 @@ describe("KdTree", () => {
     expect(() => new KdTree([1, Infinity], 1, 2)).toThrow(/non-finite coordinate Infinity at index 1/);
   });
 });
+
+/** Every point's kk-th smallest squared distance to the other points, by brute force. */
+function kthToOthers(data: Float64Array, n: number, d: number, kk: number): number[] {
+  return Array.from({ length: n }, (_, i) => {
+    const others = brute(data, n, d, data, i * d, n).slice(1); // drop one 0: the point itself
+    return others[kk - 1];
+  });
+}
+
+describe("KdTree.minKthSquared / maxKthSquared (KNN calibration)", () => {
+  const cases: [string, number, number, () => number][] = [];
+  const r = rng(17);
+  cases.push(["uniform 6-d", 700, 6, () => r()]);
+  cases.push(["gaussian-ish 3-d", 500, 3, () => r() + r() + r()]);
+  cases.push(["integer grid with many ties", 300, 2, () => Math.floor(r() * 6)]);
+  cases.push(["one column", 200, 1, () => r() * 100]);
+  cases.push(["10 columns", 300, 10, () => r() * 2 - 1]);
+  for (const [name, n, d, draw] of cases) {
+    const data = Float64Array.from({ length: n * d }, draw);
+    for (const leaf of [1, 5, 12, 40]) {
+      it(`${name}, leaf ${leaf}: equal the brute-force min and max for k = 1, 5, n - 1`, () => {
+        const tree = new KdTree(data, n, d, leaf);
+        for (const kk of [1, 5, n - 1]) {
+          const all = kthToOthers(data, n, d, kk);
+          expect(tree.minKthSquared(kk)).toBe(Math.min(...all));
+          expect(tree.maxKthSquared(kk)).toBe(Math.max(...all));
+        }
+      });
+    }
+  }
+
+  it("an outlier far from a tight cluster sets the max; a duplicate pair sets the min to 0 for k = 1", () => {
+    const rows = [[0, 0], [0.1, 0], [0, 0.1], [0.1, 0.1], [0.05, 0.05], [9, 9]];
+    const tree = new KdTree(rows.flat(), rows.length, 2, 2);
+    expect(tree.maxKthSquared(1)).toBe(kthToOthers(Float64Array.from(rows.flat()), 6, 2, 1)[5]);
+    expect(tree.minKthSquared(1)).toBeCloseTo(0.005, 15);
+    const dup = new KdTree([...rows.flat(), 0.05, 0.05], rows.length + 1, 2, 2);
+    expect(dup.minKthSquared(1)).toBe(0);
+  });
+
+  it("all points identical: both are 0", () => {
+    const tree = new KdTree(new Float64Array(40 * 3).fill(2.5), 40, 3, 4);
+    expect(tree.minKthSquared(5)).toBe(0);
+    expect(tree.maxKthSquared(5)).toBe(0);
+  });
+
+  it("rejects a k that leaves no k other points", () => {
+    const tree = new KdTree([0, 1, 2], 3, 1);
+    expect(() => tree.minKthSquared(3)).toThrow(/k=3 not in \[1, 2\]/);
+    expect(() => tree.maxKthSquared(0)).toThrow(/k=0 not in \[1, 2\]/);
+  });
+});
