@@ -92,6 +92,7 @@ export class KdTree {
   private joinHeaps = new Float64Array(0);
   private joinBound = 0;
   private joinQuery = 0;
+  private joinK = 0;
 
   /**
    * @param data row-major `n x dims` finite coordinates (copied, not retained).
@@ -254,9 +255,10 @@ export class KdTree {
    * the OTHER points (PyOD's largest KNN training score, squared, for `kk = n_neighbors`).
    *
    * Points are taken leaf by leaf, sparsest leaves (largest box volume per point) first, where
-   * that distance is largest. Each point's search stops as soon as `kk + 1` distances (its own 0
-   * included) no larger than the maximum so far are found: its k-th distance cannot raise the
-   * maximum. Every value that does raise it is a full, exact search.
+   * that distance is largest. A point cannot raise the maximum so far once `kk + 1` of its distances
+   * (its own 0 included) are no larger than it: most points find them in their own leaf and need no
+   * search; the others search only until they find them. Every value that does raise the maximum
+   * comes from a full, exact search.
    * @throws Error when `kk` is not an integer in `[1, n - 1]`.
    */
   maxKthSquared(kk: number): number {
@@ -312,7 +314,7 @@ export class KdTree {
     }
     if (bound === 0) return 0;
     this.joinHeaps = new Float64Array(this.n * kk).fill(bound);
-    this.kk = kk;
+    this.joinK = kk;
     this.joinBound = bound;
     for (let t = 0; t < this.n - 1; t++) {
       for (let j = 0; j < d; j++) {
@@ -452,7 +454,7 @@ export class KdTree {
     const dist = this.dist;
     const bound = this.joinBound;
     const heaps = this.joinHeaps;
-    const kk = this.kk;
+    const kk = this.joinK;
     this.kernel(this.points, from, to, this.q, dist);
     for (let i = 0; i < to - from; i++) {
       const acc = dist[i];
