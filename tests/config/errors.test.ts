@@ -189,4 +189,13 @@ describe("config errors", () => {
       ].join("\n"),
     );
   });
+
+  it("model tags whose model file names could collide", () => {
+    const [file, err] = batchError(
+      "metric_batch: b\ningest_sql: select 1\nmodel_configs:\n  - {model_name: KNN, model_tag: knn}\n  - {model_name: KNN, model_tag: fast_knn}\n  - {model_name: PCA, model_tag: pca_default}\n",
+    );
+    expect(err.message).toBe(
+      `${file}: b.model_configs[1].model_tag: model_tag "fast_knn" ends with "_knn" (model_configs[0]): model files are named <metric>_<model_tag>.json, so metric "x_fast" with "knn" and metric "x" with "fast_knn" would share one; rename one of the tags`,
+    );
+  });
 });
