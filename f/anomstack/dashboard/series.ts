@@ -3,19 +3,12 @@
 import { renderTemplate, type BatchConfig } from "../config/index.ts";
 import type { MetricsStore } from "../store/metrics-store.ts";
 import { quoteTableKey } from "../store/metrics-store.ts";
+import type { PerPointRow } from "../store/metric-row.ts";
 import type { FeedbackKind, MetricSeries } from "./types.ts";
 import type { Window } from "./window.ts";
 
 /** One row of `dashboard_sql`. */
-export interface DashboardRow {
-  metric_timestamp: Date;
-  metric_name: string;
-  metric_value: number;
-  metric_score: number | null;
-  metric_alert: number;
-  metric_change: number;
-  metric_tholdalert: number;
-  metric_llmalert: number;
+export interface DashboardRow extends PerPointRow {
   metric_thumbsup: number;
   metric_thumbsdown: number;
   metric_llmalert_metadata: string;

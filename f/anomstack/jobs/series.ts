@@ -5,17 +5,7 @@ import type { BatchConfig } from "../config/index.ts";
 import { madScore, type MadModel } from "../ml/mad.ts";
 import { smoothScores } from "../rules/anomaly-alert.ts";
 import { groupByMetric, queryJobSql, toMillis, type JobContext } from "../runtime/context.ts";
-
-interface PlotSqlRow {
-  metric_timestamp: Date;
-  metric_name: string;
-  metric_value: number;
-  metric_score: number | null;
-  metric_alert: number;
-  metric_change: number;
-  metric_tholdalert: number;
-  metric_llmalert: number;
-}
+import type { PerPointRow } from "../store/metric-row.ts";
 
 /** One point of the plot window: value, raw score and the alerts stored at it. */
 export interface PlotRow {
@@ -26,7 +16,7 @@ export interface PlotRow {
 }
 
 /** The flag columns of plot_sql and the alert kind each marks. */
-const FLAG_KINDS: [keyof PlotSqlRow, AlertKind][] = [
+const FLAG_KINDS: [keyof PerPointRow, AlertKind][] = [
   ["metric_alert", "anomaly"],
   ["metric_change", "change"],
   ["metric_tholdalert", "threshold"],
@@ -35,7 +25,7 @@ const FLAG_KINDS: [keyof PlotSqlRow, AlertKind][] = [
 
 /** Run plot_sql (for `metrics` only, when given) and return each metric's points, oldest first. */
 export async function loadPlotRows(ctx: JobContext, job: string, metrics?: readonly string[]): Promise<Map<string, PlotRow[]>> {
-  const rows = await queryJobSql<PlotSqlRow>(ctx, job, "plot_sql", metrics ? { plot_metrics: [...metrics] } : {});
+  const rows = await queryJobSql<PerPointRow>(ctx, job, "plot_sql", metrics ? { plot_metrics: [...metrics] } : {});
   const out = new Map<string, PlotRow[]>();
   for (const [metric, list] of groupByMetric(rows)) {
     if (metrics && !metrics.includes(metric)) continue; // a custom plot_sql may ignore plot_metrics

@@ -25,6 +25,21 @@ export interface MetricRow {
   metadata: string;
 }
 
+/**
+ * One point with its value, score and alert flags side by side: what `plot_sql` and `dashboard_sql`
+ * return (the `per_point_pivot` macro of defaults/sql/macros.sql). Flags are 1 where stored, else 0.
+ */
+export interface PerPointRow {
+  metric_timestamp: Date;
+  metric_name: string;
+  metric_value: number;
+  metric_score: number | null;
+  metric_alert: number;
+  metric_change: number;
+  metric_tholdalert: number;
+  metric_llmalert: number;
+}
+
 /** The identity of a row: writing a second row with the same key is a no-op (idempotent writes). */
 export function rowKey(r: Pick<MetricRow, "metric_timestamp" | "metric_batch" | "metric_name" | "metric_type">): string {
   return `${r.metric_batch}\u0001${r.metric_name}\u0001${r.metric_type}\u0001${r.metric_timestamp.getTime()}`;
