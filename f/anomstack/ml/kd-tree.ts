@@ -74,6 +74,7 @@ export class KdTree {
   private readonly splitDim: Int32Array;
   private readonly splitVal: Float64Array;
   private nodes = 0;
+  private densityOrder: Int32Array | undefined;
   private readonly kernel: DistanceKernel;
   // query scratch
   /** Copy of the current query point. */
@@ -333,8 +334,9 @@ export class KdTree {
     if (!Number.isInteger(kk) || kk < 1 || kk > this.n - 1) throw new Error(`KdTree: k=${kk} not in [1, ${this.n - 1}]`);
   }
 
-  /** Leaf nodes by ascending box volume per point (densest first); ties keep tree order. */
+  /** Leaf nodes by ascending box volume per point (densest first); ties keep tree order. Computed once. */
   private leavesByDensity(): Int32Array {
+    if (this.densityOrder) return this.densityOrder;
     const d = this.dims;
     const leaves: number[] = [];
     const volume = new Float64Array(this.nodes);
@@ -345,7 +347,8 @@ export class KdTree {
       for (let j = 0; j < d; j++) p *= this.boxMax[v * d + j] - this.boxMin[v * d + j];
       volume[v] = p / (this.hi[v] - this.lo[v]);
     }
-    return Int32Array.from(leaves.sort((a, b) => volume[a] - volume[b] || a - b));
+    this.densityOrder = Int32Array.from(leaves.sort((a, b) => volume[a] - volume[b] || a - b));
+    return this.densityOrder;
   }
 
   /** Fills `heap[0..kk)` (a max-heap) with the kk best squared distances; see {@link kthSquared}. */
