@@ -98,9 +98,11 @@ describe("trainModel validation", () => {
   const X = fromRows([[0, 1], [1, 0], [2, 2], [3, 1], [4, 4], [5, 2], [6, 3]]);
 
   it("lists the valid model names", () => {
-    expect(MODEL_NAMES).toEqual(["PCA", "KNN", "RANGE", "ZSCORE"]);
-    expect(() => trainModel({ model_name: "IForest", model_tag: "x" }, X)).toThrow('unknown model_name "IForest"; valid names: PCA, KNN, RANGE, ZSCORE');
-    expect(() => trainModel({ model_name: "pca", model_tag: "x" }, X)).toThrow(/valid names: PCA, KNN, RANGE, ZSCORE/);
+    expect(MODEL_NAMES).toEqual(["PCA", "KNN", "IForest", "LOF", "OCSVM", "ECOD", "COPOD", "HBOS", "MCD", "MAD", "RANGE", "ZSCORE"]);
+    expect(() => trainModel({ model_name: "IsolationForest", model_tag: "x" }, X)).toThrow(
+      'unknown model_name "IsolationForest" (did you mean "IForest"?); valid names: PCA, KNN, IForest, LOF, OCSVM, ECOD, COPOD, HBOS, MCD, MAD, RANGE, ZSCORE',
+    );
+    expect(() => trainModel({ model_name: "pca", model_tag: "x" }, X)).toThrow(/\(did you mean "PCA"\?\); valid names: PCA, KNN, IForest/);
   });
 
   it("rejects unknown or invalid params, naming them", () => {
@@ -151,7 +153,8 @@ describe("parseTrainedModel", () => {
       ["{nope", /not JSON/],
       [broken(pca, (o) => (o.kind = "model")), /kind must be "anomstack-model"/],
       [broken(pca, (o) => (o.version = 2)), /unsupported version 2/],
-      [broken(pca, (o) => (o.model_name = "LOF")), /unknown model_name "LOF"/],
+      [broken(pca, (o) => (o.model_name = "LOFF")), /unknown model_name "LOFF"/],
+      [broken(pca, (o) => (o.model_name = "LOF")), /LOF detector kind must be "lof", got "pca"/],
       [broken(pca, (o) => (o.model_params = { bogus: 1 })), /unknown model_params key "bogus"/],
       [broken(pca, (o) => (o.columns = [])), /columns must be a non-empty array/],
       [broken(pca, (o) => (o.calibration = { min: 1 })), /calibration min\/max/],

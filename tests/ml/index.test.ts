@@ -16,7 +16,10 @@ describe("ml index", () => {
     ]) {
       expect(typeof (ml as Record<string, unknown>)[name], name).toBe("function");
     }
-    expect(ml.MODEL_NAMES).toEqual(["PCA", "KNN", "RANGE", "ZSCORE"]);
+    expect(ml.MODEL_NAMES).toEqual(["PCA", "KNN", "IForest", "LOF", "OCSVM", "ECOD", "COPOD", "HBOS", "MCD", "MAD", "RANGE", "ZSCORE"]);
+    for (const name of ["fitIForest", "fitLof", "fitOcsvm", "fitEcod", "fitCopod", "fitHbos", "fitMcd", "fitMadModel", "modelParamProblems"]) {
+      expect(typeof (ml as Record<string, unknown>)[name], name).toBe("function");
+    }
     expect(ml.CALIBRATION_METHODS).toEqual(["minmax", "range", "likelihood"]);
     expect(ml.COMBINATION_METHODS).toEqual(["mean", "max", "min"]);
     expect(ml.KNN_METHODS).toEqual(["largest", "mean", "median"]);

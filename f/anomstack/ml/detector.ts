@@ -1,9 +1,12 @@
-// Model registry used by the train / score jobs: trains a named detector (PyOD-equivalent PCA and KNN,
-// plus the RANGE and ZSCORE members), calibrates its scores, scores new rows and (de)serializes models.
+// Model registry used by the train / score jobs: trains a named detector (PyOD-equivalent PCA, KNN,
+// IForest, LOF, OCSVM, ECOD, COPOD, HBOS, MCD and MAD, plus the RANGE and ZSCORE members), calibrates its
+// scores, scores new rows and (de)serializes models.
 
 import { calibrate, fitCalibration, type Calibration } from "./calibrate.ts";
 import { rangeProba } from "./exceedance.ts";
 import { buildKnn, fitKnn, KNN_METHODS, knnScores, knnTrainScoreRange, type KnnModel, type KnnParams } from "./knn.ts";
+import { isModelName, modelParamProblems, unknownModelNameMessage, type ModelName } from "./model-params.ts";
+import { isPyodModelName, PYOD_MODELS, type PyodDetector } from "./pyod-models.ts";
 import { fitLikelihood, likelihoodProba, LIKELIHOOD_WINDOW, type LikelihoodFit } from "./likelihood.ts";
 import type { FeatureMatrix } from "./matrix.ts";
 import type { PreprocessParams } from "./preprocess.ts";
@@ -11,9 +14,7 @@ import { fitPca, pcaScores, type PcaModel, type PcaParams } from "./pca.ts";
 import { fitRange, rangeScores, SEASONAL_PROFILES, type RangeModel, type RangeParams } from "./range.ts";
 import { fitZscore, zscoreScores, type ZscoreModel } from "./zscore.ts";
 
-/** Detector names accepted in `model_configs[].model_name` (PyOD class names, then Anomstack's own). */
-export const MODEL_NAMES = ["PCA", "KNN", "RANGE", "ZSCORE"] as const;
-export type ModelName = (typeof MODEL_NAMES)[number];
+export { MODEL_NAMES, type ModelName } from "./model-params.ts";
 
 /**
  * How raw detector scores become probabilities (`score_calibration`):
@@ -57,64 +58,29 @@ export interface TrainedModel {
   trained_until?: number;
   /** The preprocess params of the features (set by the train job; scoring with others is refused). */
   features?: PreprocessParams;
-  detector: PcaModel | KnnModel | RangeModel | ZscoreModel;
+  /** PyOD's `threshold_` on the raw scores (set by the models of pyod-models.ts): rows above it are PyOD's outliers. */
+  threshold?: number;
+  detector: PcaModel | KnnModel | RangeModel | ZscoreModel | PyodDetector;
 }
 
-type Check = (v: unknown) => boolean;
-const isBool: Check = (v) => typeof v === "boolean";
-const isPosInt: Check = (v) => typeof v === "number" && Number.isInteger(v) && v >= 1;
-/** PyOD: `0 < contamination <= 0.5`; accepted and ignored (it only sets the binary threshold). */
-const isContamination: Check = (v) => typeof v === "number" && v > 0 && v <= 0.5;
-
-/** Accepted params per model with their validity checks and what they must be. */
-const PARAM_SPECS: Record<ModelName, Record<string, [Check, string]>> = {
-  PCA: {
-    contamination: [isContamination, "a number in (0, 0.5]"],
-    n_components: [(v) => v === null || isPosInt(v), "null or a positive integer"],
-    weighted: [isBool, "a boolean"],
-    standardization: [isBool, "a boolean"],
-  },
-  KNN: {
-    contamination: [isContamination, "a number in (0, 0.5]"],
-    n_neighbors: [isPosInt, "a positive integer"],
-    method: [(v) => (KNN_METHODS as readonly unknown[]).includes(v), `one of ${KNN_METHODS.join(", ")}`],
-    // Accepted and ignored: they only pick scikit-learn's search structure, results are exact anyway.
-    algorithm: [(v) => ["auto", "ball_tree", "kd_tree", "brute"].includes(v as string), "auto, ball_tree, kd_tree or brute"],
-    leaf_size: [isPosInt, "a positive integer"],
-    n_jobs: [(v) => v === null || Number.isInteger(v), "null or an integer"],
-    metric: [(v) => v === "minkowski" || v === "euclidean", "minkowski or euclidean (only Euclidean is supported)"],
-    p: [(v) => v === 2, "2 (only Euclidean is supported)"],
-  },
-  RANGE: {
-    seasonal: [(v) => (SEASONAL_PROFILES as readonly unknown[]).includes(v), `one of ${SEASONAL_PROFILES.join(", ")}`],
-  },
-  ZSCORE: {},
-};
+const isPosInt = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 1;
 
 function checkName(name: unknown, where: string): ModelName {
-  if (!(MODEL_NAMES as readonly unknown[]).includes(name)) {
-    throw new Error(`${where}: unknown model_name ${JSON.stringify(name)}; valid names: ${MODEL_NAMES.join(", ")}`);
-  }
-  return name as ModelName;
+  if (!isModelName(name)) throw new Error(`${where}: ${unknownModelNameMessage(name)}`);
+  return name;
 }
 
 function checkParams(name: ModelName, params: Record<string, unknown>, where: string): void {
-  const spec = PARAM_SPECS[name];
-  for (const [key, value] of Object.entries(params)) {
-    const entry = spec[key];
-    if (!entry) {
-      throw new Error(`${where}: unknown model_params key ${JSON.stringify(key)} for ${name}; allowed: ${Object.keys(spec).join(", ")}`);
-    }
-    if (!entry[0](value)) {
-      throw new Error(`${where}: model_params.${key} for ${name} must be ${entry[1]}, got ${JSON.stringify(value)}`);
-    }
-  }
+  const problem = modelParamProblems(name, params)[0];
+  if (problem) throw new Error(`${where}: ${problem.message}`);
 }
 
 /**
  * Trains the configured detector on `X` (rows oldest first) and calibrates it on its training
  * decision scores (PyOD's `decision_scores_`: PCA scores of the training rows; KNN scores excluding
- * each row itself; RANGE / ZSCORE scores of the training rows).
+ * each row itself; RANGE / ZSCORE scores of the training rows; the models of pyod-models.ts (IForest,
+ * LOF, OCSVM, ECOD, COPOD, HBOS, MCD, MAD) their own `decision_scores_`, and PyOD's `threshold_` is
+ * kept as `threshold`). Params of every model: model-params.ts.
  * PCA params: `n_components`, `weighted`, `standardization`; KNN params:
  * `n_neighbors`, `method` (plus `algorithm`, `leaf_size`, `n_jobs`, `metric`
  * in {minkowski, euclidean}, `p` = 2, accepted and ignored because the search is
@@ -144,7 +110,13 @@ export function trainModel(config: ModelConfig, X: FeatureMatrix, opts: TrainOpt
   let detector: TrainedModel["detector"];
   let trainScores: Float64Array | undefined;
   let calibration: Calibration;
-  if (name === "PCA") {
+  let threshold: number | undefined;
+  if (isPyodModelName(name)) {
+    const fit = PYOD_MODELS[name].fit(X, params);
+    detector = fit.detector;
+    trainScores = fit.trainScores;
+    threshold = fit.threshold;
+  } else if (name === "PCA") {
     detector = fitPca(X, params as PcaParams);
     trainScores = pcaScores(detector, X);
   } else if (name === "KNN") {
@@ -173,6 +145,7 @@ export function trainModel(config: ModelConfig, X: FeatureMatrix, opts: TrainOpt
     calibration,
     detector,
   };
+  if (threshold !== undefined) model.threshold = threshold;
   if (method !== "minmax") model.calibration_method = method;
   if (method === "likelihood") model.likelihood = fitLikelihood(trainScores!, LIKELIHOOD_WINDOW);
   if (X.timestamps.length === X.rows && X.rows > 0) model.trained_until = X.timestamps[X.rows - 1];
@@ -194,6 +167,7 @@ export function decisionScores(m: TrainedModel, X: FeatureMatrix): Float64Array 
     );
   }
   const d = m.detector;
+  if (isPyodModelName(m.model_name)) return PYOD_MODELS[m.model_name].score(d as PyodDetector, X);
   switch (d.kind) {
     case "pca":
       return pcaScores(d, X);
@@ -202,7 +176,7 @@ export function decisionScores(m: TrainedModel, X: FeatureMatrix): Float64Array 
     case "range":
       return rangeScores(d, X);
     default:
-      return zscoreScores(d, X);
+      return zscoreScores(d as ZscoreModel, X);
   }
 }
 
@@ -298,9 +272,15 @@ export function parseTrainedModel(json: unknown, where: string): TrainedModel {
   if (v.trained_until !== undefined && !(typeof v.trained_until === "number" && Number.isFinite(v.trained_until))) {
     fail(where, "trained_until must be a finite number (epoch ms)");
   }
+  if (v.threshold !== undefined && !(typeof v.threshold === "number" && Number.isFinite(v.threshold))) fail(where, "threshold must be a finite number");
   const d = v.detector;
   if (!isObj(d) || d.version !== 1) fail(where, "detector must be an object with version 1");
-  if (name === "PCA") {
+  if (isPyodModelName(name)) {
+    const spec = PYOD_MODELS[name];
+    if (d.kind !== spec.kind) fail(where, `${name} detector kind must be "${spec.kind}", got ${JSON.stringify(d.kind)}`);
+    const problem = spec.problem(d, p);
+    if (problem) fail(where, problem);
+  } else if (name === "PCA") {
     if (d.kind !== "pca") fail(where, `PCA detector kind must be "pca", got ${JSON.stringify(d.kind)}`);
     finiteArray(d.mean, p, where, "detector.mean");
     const scale = finiteArray(d.scale, p, where, "detector.scale");
