@@ -198,4 +198,60 @@ describe("config errors", () => {
       `${file}: b.model_configs[1].model_tag: model_tag "fast_knn" ends with "_knn" (model_configs[0]): model files are named <metric>_<model_tag>.json, so metric "x_fast" with "knn" and metric "x" with "fast_knn" would share one; rename one of the tags`,
     );
   });
+  it("unknown model_name: the closest valid name and the list, when the config loads", () => {
+    const [file, err] = batchError("metric_batch: b\ningest_sql: select 1\nmodel_configs:\n  - {model_name: IForrest, model_tag: a}\n  - {model_name: iforest, model_tag: b}\n");
+    const names = "PCA, KNN, IForest, LOF, OCSVM, ECOD, COPOD, HBOS, MCD, MAD, RANGE, ZSCORE";
+    expect(err.message).toBe(
+      [
+        `${file}: b.model_configs[0].model_name: unknown model_name "IForrest" (did you mean "IForest"?); valid names: ${names}`,
+        `${file}: b.model_configs[1].model_name: unknown model_name "iforest" (did you mean "IForest"?); valid names: ${names}`,
+      ].join("\n"),
+    );
+    expect(err.issues[0]).toMatchObject({ file, batch: "b", key: "model_configs[0].model_name" });
+  });
+
+  it("unknown or invalid model_params: the key, the closest accepted one, what a value must be", () => {
+    const [file, err] = batchError(
+      "metric_batch: b\ningest_sql: select 1\nmodel_configs:\n  - {model_name: IForest, model_tag: a, model_params: {n_estimator: 50, contamination: 0.9}}\n  - {model_name: LOF, model_tag: b, model_params: {n_neighbours: 10}}\n",
+    );
+    expect(err.issues.map((i) => [i.key, i.message])).toEqual([
+      ["model_configs[0].model_params.n_estimator", expect.stringMatching(/^unknown model_params key "n_estimator" for IForest \(did you mean "n_estimators"\?\); allowed: n_estimators, max_samples, /)],
+      ["model_configs[0].model_params.contamination", "model_params.contamination for IForest must be a number in (0, 0.5], got 0.9"],
+      ["model_configs[1].model_params.n_neighbours", expect.stringMatching(/^unknown model_params key "n_neighbours" for LOF \(did you mean "n_neighbors"\?\)/)],
+    ]);
+    expect(err.issues.every((i) => i.file === file && i.batch === "b")).toBe(true);
+  });
+
+  it("a MAD model with lag features (PyOD's MAD is univariate)", () => {
+    const [file, err] = batchError(
+      "metric_batch: b\ningest_sql: select 1\npreprocess_params: {lags_n: 3}\nmodel_configs:\n  - {model_name: MAD, model_tag: mad}\n  - {model_name: MAD, model_tag: mad1, preprocess_params: {lags_n: 0}}\n",
+    );
+    expect(err.message).toBe(
+      `${file}: b.model_configs[0].model_name: MAD is univariate (PyOD's MAD), but this model's features have lags_n = 3 lag columns; give it preprocess_params: {lags_n: 0}`,
+    );
+  });
+
+  it("the PyOD models with their PyOD parameters load", () => {
+    const dir = makeMetricsDir();
+    writeFile(
+      dir,
+      "b.yaml",
+      [
+        "metric_batch: b",
+        "ingest_sql: select 1",
+        "model_configs:",
+        "  - {model_name: IForest, model_tag: if, model_params: {n_estimators: 50, max_samples: auto, random_state: 42, contamination: 0.05}}",
+        "  - {model_name: LOF, model_tag: lof, model_params: {n_neighbors: 10, algorithm: kd_tree}}",
+        "  - {model_name: OCSVM, model_tag: svm, model_params: {nu: 0.1, gamma: scale, kernel: rbf}}",
+        "  - {model_name: ECOD, model_tag: ecod}",
+        "  - {model_name: COPOD, model_tag: copod, model_params: {n_jobs: 2}}",
+        "  - {model_name: HBOS, model_tag: hbos, model_params: {n_bins: auto, alpha: 0.2}}",
+        "  - {model_name: MCD, model_tag: mcd, model_params: {support_fraction: 0.8}}",
+        "  - {model_name: MAD, model_tag: mad, model_params: {threshold: 3}}",
+        "",
+      ].join("\n"),
+    );
+    const cfg = loadBatch("b", { metricsDir: dir, env: {} });
+    expect(cfg.model_configs.map((m) => m.model_name)).toEqual(["IForest", "LOF", "OCSVM", "ECOD", "COPOD", "HBOS", "MCD", "MAD"]);
+  });
 });

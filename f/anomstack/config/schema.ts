@@ -2,6 +2,7 @@
 // stage names and helpers that read per-stage switches and schedules from a config.
 import { z } from "zod";
 import { cronProblem } from "./cron.ts";
+import { isModelName, modelParamProblems, unknownModelNameMessage } from "../ml/model-params.ts";
 
 /** Databases a batch can read from and write to. */
 export const DB_TYPES = ["duckdb", "postgres", "sqlite", "clickhouse", "bigquery", "snowflake", "motherduck"] as const;
@@ -50,13 +51,41 @@ export const DETECTOR_PRESET_NAMES = ["default", "original"] as const;
 /** Calibrations of raw model scores (`score_calibration`); the same list as ml/detector.ts CALIBRATION_METHODS. */
 export const SCORE_CALIBRATIONS = ["minmax", "range", "likelihood"] as const;
 
-const modelConfig = z.strictObject({
-  model_name: z.string().min(1),
-  model_tag: z.string().min(1),
-  model_params: z.record(z.string(), z.unknown()).default({}),
-  /** This model's features: the batch's preprocess_params with these keys replaced. */
-  preprocess_params: z.strictObject(preprocessShape).partial().optional(),
-});
+const modelConfig = z
+  .strictObject({
+    model_name: z.string().min(1),
+    model_tag: z.string().min(1),
+    model_params: z.record(z.string(), z.unknown()).default({}),
+    /** This model's features: the batch's preprocess_params with these keys replaced. */
+    preprocess_params: z.strictObject(preprocessShape).partial().optional(),
+  })
+  .superRefine((m, ctx) => {
+    // The model registry's names and params (ml/model-params.ts), checked when the config loads.
+    if (!isModelName(m.model_name)) {
+      ctx.addIssue({ code: "custom", path: ["model_name"], message: unknownModelNameMessage(m.model_name) });
+      return;
+    }
+    for (const p of modelParamProblems(m.model_name, m.model_params)) {
+      ctx.addIssue({ code: "custom", path: ["model_params", p.key], message: p.message });
+    }
+  });
+
+/** PyOD's MAD is univariate: a MAD model whose features (batch and model preprocess_params) have lag columns. */
+function madWithLags(raw: Record<string, unknown>): { index: number; lags: number }[] {
+  const list = raw.model_configs;
+  if (!Array.isArray(list)) return [];
+  const batch = raw.preprocess_params;
+  const batchLags = typeof batch === "object" && batch !== null ? (batch as Record<string, unknown>).lags_n : undefined;
+  const out: { index: number; lags: number }[] = [];
+  list.forEach((m, index) => {
+    if (typeof m !== "object" || m === null || (m as Record<string, unknown>).model_name !== "MAD") return;
+    const own = (m as Record<string, unknown>).preprocess_params;
+    const ownLags = typeof own === "object" && own !== null ? (own as Record<string, unknown>).lags_n : undefined;
+    const lags = ownLags ?? batchLags;
+    if (typeof lags === "number" && lags > 0) out.push({ index, lags });
+  });
+  return out;
+}
 
 const threshold = z
   .strictObject({ upper: z.number().optional(), lower: z.number().optional() })
@@ -242,6 +271,13 @@ export const BatchConfigSchema = z.strictObject(shape).superRefine(
       ctx.addIssue({ code: "custom", path: [], message: "both ingest_sql and ingest_fn are set; set exactly one of them" });
     } else if (!hasSql && !hasFn) {
       ctx.addIssue({ code: "custom", path: [], message: "neither ingest_sql nor ingest_fn is set; set exactly one of them" });
+    }
+    for (const { index, lags } of madWithLags(raw)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["model_configs", index, "model_name"],
+        message: `MAD is univariate (PyOD's MAD), but this model's features have lags_n = ${lags} lag columns; give it preprocess_params: {lags_n: 0}`,
+      });
     }
   },
   { when: () => true },
