@@ -185,6 +185,30 @@ describe("train and score", () => {
     await closeJobContext(later);
   });
 
+  it("trains, saves and scores the PyOD models (IForest, LOF, OCSVM, ECOD, COPOD, HBOS, MCD, MAD)", async () => {
+    const models = [
+      "  - {model_name: IForest, model_tag: iforest, model_params: {n_estimators: 20}, preprocess_params: {lags_n: 2}}",
+      "  - {model_name: LOF, model_tag: lof, preprocess_params: {diff_n: 1}}",
+      "  - {model_name: OCSVM, model_tag: ocsvm, model_params: {nu: 0.2}}",
+      "  - {model_name: ECOD, model_tag: ecod}",
+      "  - {model_name: COPOD, model_tag: copod}",
+      "  - {model_name: HBOS, model_tag: hbos}",
+      "  - {model_name: MCD, model_tag: mcd, preprocess_params: {lags_n: 1}}",
+      "  - {model_name: MAD, model_tag: mad}",
+    ];
+    const ctx = await seeded("pyod", noise(150).map((x) => 10 + x), `model_configs:\n${models.join("\n")}\n`);
+    expect(await trainJob(ctx)).toEqual({ job: "train", batch: "pyod", trained: ["m"], skipped: [], failed: [] });
+    const files = fs.readdirSync(path.join(ws.modelsDir, "pyod")).sort();
+    expect(files).toEqual(["m_copod.json", "m_ecod.json", "m_hbos.json", "m_iforest.json", "m_lof.json", "m_mad.json", "m_mcd.json", "m_ocsvm.json"]);
+    const iforest = JSON.parse(fs.readFileSync(path.join(ws.modelsDir, "pyod", "m_iforest.json"), "utf8"));
+    expect(iforest).toMatchObject({ model_name: "IForest", columns: ["metric_value", "lag_1", "lag_2"], calibration_method: "range", detector: { kind: "iforest" } });
+    expect(iforest.detector.trees).toHaveLength(20);
+    expect(await scoreJob(ctx)).toMatchObject({ scored: 25, metrics: 1, no_model: [], failed: [] });
+    const scores = await storedRows(ctx, "score");
+    expect(scores.every((x) => x.metric_value >= 0 && x.metric_value <= 1)).toBe(true);
+    await closeJobContext(ctx);
+  });
+
   it("skips metrics without a model with a warning", async () => {
     const ctx = await seeded("nomodel", noise(40).map((x) => 10 + x));
     const r = await scoreJob(ctx);
