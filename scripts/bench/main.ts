@@ -1,5 +1,6 @@
 // `npm run bench`: speed of train + score (default PCA + KNN, 2,500 points per metric) in metrics per
-// second, and of appending rows to the DuckDB store in rows per second. `--json` prints one JSON object.
+// second, of each other PyOD model alone (IForest, LOF, OCSVM, ECOD, COPOD, HBOS, MCD, MAD), and of
+// appending rows to the DuckDB store in rows per second. `--json` prints one JSON object.
 // Single-threaded on purpose: JS runs on one core, and DuckDB is limited to one thread here.
 // `npm run bench:bun` runs the same under Bun, the runtime of Windmill's workers.
 import fs from "node:fs";
@@ -17,6 +18,8 @@ const { values: args } = parseArgs({
     metrics: { type: "string", default: "200" },
     warmup: { type: "string", default: "20" },
     rows: { type: "string", default: "1000000" },
+    // Metrics timed per PyOD model (after 2 warm-up metrics); 0 skips them.
+    "model-metrics": { type: "string", default: "10" },
   },
 });
 
@@ -25,6 +28,11 @@ const MODEL_CONFIGS: ModelConfig[] = [
   { model_name: "KNN", model_tag: "knn_default", model_params: { contamination: 0.01 } },
 ];
 const PREPROCESS = { diff_n: 1, smooth_n: 3, lags_n: 5, freq: null, freq_agg: "mean" as const };
+/** The other PyOD models, each timed alone with its PyOD defaults (MAD on the univariate feature). */
+const PYOD_BENCH: { name: string; preprocess: typeof PREPROCESS }[] = ["IForest", "LOF", "OCSVM", "ECOD", "COPOD", "HBOS", "MCD", "MAD"].map((name) => ({
+  name,
+  preprocess: name === "MAD" ? { ...PREPROCESS, lags_n: 0 } : PREPROCESS,
+}));
 const POINTS = 2500;
 const SCORE_N = 25;
 
@@ -43,29 +51,29 @@ function series(seed: number, n: number): { timestamps: number[]; values: number
   return { timestamps, values };
 }
 
-/** Trains both models on each series and scores its last SCORE_N points; returns the training ms. */
-function trainAndScore(data: { timestamps: number[]; values: number[] }[]): number {
+/** Trains the models on each series and scores its last SCORE_N points; returns the training ms. */
+function trainAndScore(data: { timestamps: number[]; values: number[] }[], configs = MODEL_CONFIGS, pp = PREPROCESS): number {
   let trainMs = 0;
   for (const d of data) {
     const a = performance.now();
-    const X = preprocess(d, PREPROCESS);
-    const models = MODEL_CONFIGS.map((mc) => trainModel(mc, X));
+    const X = preprocess(d, pp);
+    const models = configs.map((mc) => trainModel(mc, X));
     trainMs += performance.now() - a;
     const recent = { timestamps: d.timestamps.slice(-SCORE_N - 8), values: d.values.slice(-SCORE_N - 8) };
-    const Xs = preprocess(recent, PREPROCESS);
+    const Xs = preprocess(recent, pp);
     combineProbabilities(models.map((m) => predictProba(m, Xs)), "mean");
   }
   return trainMs;
 }
 
-function benchModels(nMetrics: number, nWarmup: number) {
+function benchModels(nMetrics: number, nWarmup: number, configs = MODEL_CONFIGS, pp = PREPROCESS) {
   // Other series than the timed ones, so that the JIT has compiled the hot loops before timing.
   const coldStart = performance.now();
-  trainAndScore(Array.from({ length: nWarmup }, (_, i) => series(nMetrics + i + 1, POINTS)));
+  trainAndScore(Array.from({ length: nWarmup }, (_, i) => series(nMetrics + i + 1, POINTS)), configs, pp);
   const warmupMs = performance.now() - coldStart;
   const data = Array.from({ length: nMetrics }, (_, i) => series(i + 1, POINTS));
   const t0 = performance.now();
-  const trainMs = trainAndScore(data);
+  const trainMs = trainAndScore(data, configs, pp);
   const totalMs = performance.now() - t0;
   return {
     metrics: nMetrics,
@@ -108,6 +116,13 @@ async function benchAppend(nRows: number) {
 }
 
 const models = benchModels(Number(args.metrics), Number(args.warmup));
+const perModel: Record<string, ReturnType<typeof benchModels>> = {};
+const modelMetrics = Number(args["model-metrics"]);
+if (modelMetrics > 0) {
+  for (const { name, preprocess: pp } of PYOD_BENCH) {
+    perModel[name] = benchModels(modelMetrics, 2, [{ model_name: name, model_tag: name.toLowerCase() }], pp);
+  }
+}
 const append = await benchAppend(Number(args.rows));
 const runtime = process.versions.bun ? `bun ${process.versions.bun}` : `node ${process.version}`;
 const result = {
@@ -115,6 +130,7 @@ const result = {
   node: process.version,
   cpus: os.cpus().length,
   train_score: models,
+  models: perModel,
   store: append,
   targets: { metrics_per_second: 200, append_rows_per_second: 500_000 },
 };
@@ -129,6 +145,15 @@ if (args.json) {
       models.warmup_ms_per_metric === null
         ? "  without warm-up (the first metrics pay for the JIT compiling the hot loops)"
         : `  after ${models.warmup_metrics} warm-up metrics (${models.warmup_ms_per_metric.toFixed(2)} ms per metric while the JIT compiles)`,
+      ...(modelMetrics > 0
+        ? [
+            `train + score of one model, its PyOD defaults, ${POINTS} points per metric, ${modelMetrics} metrics each (after 2 warm-up):`,
+            ...Object.entries(perModel).map(
+              ([name, m]) =>
+                `  ${name.padEnd(8)} ${m.metrics_per_second.toFixed(1).padStart(7)} metrics/s  (${m.train_score_ms_per_metric.toFixed(1)} ms per metric, train ${m.train_ms_per_metric.toFixed(1)} ms)`,
+            ),
+          ]
+        : []),
       `append ${r(append.rows)} rows to DuckDB (threads=1):`,
       `  ${r(append.append_rows_per_second)} rows/s appended  target >= 500,000`,
       `  ${r(append.ingest_rows_per_second)} rows/s including validation (wrangle)`,
