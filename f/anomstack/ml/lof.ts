@@ -1,6 +1,7 @@
 // PyOD's LOF detector (Breunig et al. 2000, "LOF: Identifying Density-Based Local Outliers"), as
 // scikit-learn's LocalOutlierFactor with novelty=True computes it: exact Euclidean k-nearest neighbours.
 
+import { NeighborIndex } from "./neighbor-index.ts";
 import { checkScore, checkTrain, pyodThreshold, DEFAULT_CONTAMINATION, type PyodFit } from "./pyod-base.ts";
 import type { FeatureMatrix } from "./matrix.ts";
 
@@ -29,46 +30,21 @@ export interface LofParams {
 /** scikit-learn adds this to the mean reachability distance, so duplicates give a finite density. */
 const LRD_EPS = 1e-10;
 
-/**
- * The k nearest rows of `train` to query row `q` (excluding the training row `self`, or none with -1),
- * ascending by distance, ties by lower row index: fills `sq` (squared distances) and `idx`.
- */
-function nearest(
-  train: ArrayLike<number>,
-  n: number,
-  p: number,
-  q: ArrayLike<number>,
-  qOff: number,
-  self: number,
-  k: number,
-  sq: Float64Array,
-  idx: Int32Array,
-): void {
-  sq.fill(Infinity);
-  idx.fill(-1);
-  for (let t = 0; t < n; t++) {
-    if (t === self) continue;
-    let acc = 0;
-    const o = t * p;
-    for (let j = 0; j < p; j++) {
-      const g = q[qOff + j] - train[o + j];
-      acc += g * g;
-    }
-    if (!(acc < sq[k - 1])) continue;
-    let m = k - 1;
-    while (m > 0 && sq[m - 1] > acc) {
-      sq[m] = sq[m - 1];
-      idx[m] = idx[m - 1];
-      m--;
-    }
-    sq[m] = acc;
-    idx[m] = t;
+const indexCache = new WeakMap<LofDetector, NeighborIndex>();
+
+function indexFor(m: LofDetector): NeighborIndex {
+  let index = indexCache.get(m);
+  if (!index) {
+    index = new NeighborIndex(Float64Array.from(m.train), m.train.length / m.cols, m.cols);
+    indexCache.set(m, index);
   }
+  return index;
 }
 
 /**
  * Fits PyOD `LOF(n_neighbors=20)` (scikit-learn `LocalOutlierFactor(novelty=True)`): for each training
- * row its k nearest other rows (Euclidean; exact duplicates count at distance 0; ties by row order),
+ * row its k nearest other rows (Euclidean, exact, by a KD-tree (neighbor-index.ts); exact duplicates
+ * count at distance 0; ties by row order),
  * its k-distance, and its local reachability density
  * `lrd(a) = 1 / (mean_b max(d(a, b), kdist(b)) + 1e-10)` over those neighbours b.
  * `decision_scores_` = `-negative_outlier_factor_` = `mean_b lrd(b) / lrd(a)`; `threshold_` is their
@@ -87,8 +63,9 @@ export function fitLof(X: FeatureMatrix, params: LofParams = {}): PyodFit<LofDet
   const nbIdx = new Int32Array(n * k);
   const sq = new Float64Array(k);
   const idx = new Int32Array(k);
+  const index = new NeighborIndex(data, n, p);
   for (let i = 0; i < n; i++) {
-    nearest(data, n, p, data, i * p, i, k, sq, idx);
+    index.query(data, i * p, k, i, sq, idx);
     for (let m = 0; m < k; m++) {
       nbDist[i * k + m] = Math.sqrt(sq[m]);
       nbIdx[i * k + m] = idx[m];
@@ -111,6 +88,7 @@ export function fitLof(X: FeatureMatrix, params: LofParams = {}): PyodFit<LofDet
   const train = new Array<number>(data.length);
   for (let i = 0; i < data.length; i++) train[i] = data[i];
   const detector: LofDetector = { kind: "lof", version: 1, k, cols: p, train, kdist, lrd };
+  indexCache.set(detector, index);
   return { detector, trainScores, threshold: pyodThreshold(trainScores, params.contamination ?? DEFAULT_CONTAMINATION) };
 }
 
@@ -123,13 +101,13 @@ export function fitLof(X: FeatureMatrix, params: LofParams = {}): PyodFit<LofDet
  */
 export function lofScores(m: LofDetector, X: FeatureMatrix): Float64Array {
   checkScore(X, "LOF", m.cols);
-  const { k, cols: p, train, kdist, lrd } = m;
-  const n = train.length / p;
+  const { k, cols: p, kdist, lrd } = m;
+  const index = indexFor(m);
   const sq = new Float64Array(k);
   const idx = new Int32Array(k);
   const out = new Float64Array(X.rows);
   for (let i = 0; i < X.rows; i++) {
-    nearest(train, n, p, X.data, i * p, -1, k, sq, idx);
+    index.query(X.data, i * p, k, -1, sq, idx);
     let s = 0;
     for (let q = 0; q < k; q++) s += Math.max(Math.sqrt(sq[q]), kdist[idx[q]]);
     const own = 1 / (s / k + LRD_EPS);
