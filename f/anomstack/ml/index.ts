@@ -1,6 +1,6 @@
 // Public entry point of the anomstack ML library: preprocessing, PyOD-equivalent
-// detectors (PCA, KNN, MAD), the RANGE and ZSCORE members, calibrations (min-max, range,
-// likelihood), combination, repeat suppression and the model registry.
+// detectors (PCA, KNN, IForest, LOF, OCSVM, ECOD, COPOD, HBOS, MCD, MAD), the RANGE and ZSCORE members,
+// calibrations (min-max, range, likelihood), combination, repeat suppression and the model registry.
 
 export * from "./matrix.ts";
 export * from "./preprocess.ts";
