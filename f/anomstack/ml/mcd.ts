@@ -121,7 +121,10 @@ export function pinvh(m: Float64Array, p: number): Float64Array {
 }
 
 /** Squared Mahalanobis distances `((x - loc) P) . (x - loc)` of every row (numpy's operation order). */
-function mahalanobis(X: Float64Array, n: number, p: number, location: ArrayLike<number>, precision: ArrayLike<number>): Float64Array {
+function mahalanobis(X: Float64Array, n: number, p: number, loc: ArrayLike<number>, prec: ArrayLike<number>): Float64Array {
+  // Typed copies keep the loop monomorphic (models loaded from JSON hold plain arrays).
+  const location = Float64Array.from(loc);
+  const precision = Float64Array.from(prec);
   const out = new Float64Array(n);
   const c = new Float64Array(p);
   for (let i = 0; i < n; i++) {
