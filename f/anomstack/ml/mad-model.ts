@@ -23,6 +23,14 @@ export interface MadParams {
 /** PyOD's default MAD threshold. */
 export const MAD_DEFAULT_THRESHOLD = 3.5;
 
+/**
+ * The score of a departure from the median when the MAD is 0. PyOD gives numpy's `nan_to_num(inf)` =
+ * 1.8e308; a score that large overflows the likelihood calibration's means and squares (NaN
+ * probabilities), so it is capped here: any score above this counts as this. Min-max and range
+ * calibrations are unchanged by the cap (it is still far above every finite score).
+ */
+export const MAD_MAX_SCORE = 1e100;
+
 function column(X: FeatureMatrix): number[] {
   if (X.cols !== 1) {
     throw new Error(`MAD is for univariate data (PyOD: "MAD algorithm is just for univariate data"): the features have ${X.cols} columns; set the model's preprocess_params.lags_n to 0`);
@@ -32,8 +40,8 @@ function column(X: FeatureMatrix): number[] {
 
 /**
  * Fits PyOD `MAD(threshold)`: median and MAD of the single feature column; `decision_scores_` are the
- * training rows' modified z-scores ({@link madScore}: 0 for the median, `Number.MAX_VALUE`, numpy's
- * `nan_to_num(inf)`, for any other value when MAD is 0); `threshold_` is `threshold` itself, not a
+ * training rows' modified z-scores ({@link madScore}: 0 for the median and, when MAD is 0,
+ * {@link MAD_MAX_SCORE} for any other value, where PyOD gives 1.8e308); `threshold_` is `threshold` itself, not a
  * percentile (PyOD's MAD overrides `_process_decision_scores`).
  *
  * @throws Error unless X has exactly 1 column and at least 1 row of finite values.
@@ -49,13 +57,14 @@ export function fitMadModel(X: FeatureMatrix, params: MadParams = {}): PyodFit<M
 }
 
 /**
- * PyOD `MAD.decision_function`: the modified z-score of each row's value against the training median and MAD.
+ * PyOD `MAD.decision_function`: the modified z-score of each row's value against the training median and
+ * MAD, at most {@link MAD_MAX_SCORE}.
  * @example Array.from(madModelScores({ kind: "mad", version: 1, median: 3, mad: 1 }, fromRows([[5]]))); // [1.349]
  */
 export function madModelScores(m: MadDetector, X: FeatureMatrix): Float64Array {
   checkScore(X, "MAD", 1);
   const values = column(X);
   const out = new Float64Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = madScore(m, values[i]);
+  for (let i = 0; i < values.length; i++) out[i] = Math.min(madScore(m, values[i]), MAD_MAX_SCORE);
   return out;
 }
