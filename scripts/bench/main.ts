@@ -29,17 +29,19 @@ const MODEL_CONFIGS: ModelConfig[] = [
 ];
 const PREPROCESS = { diff_n: 1, smooth_n: 3, lags_n: 5, freq: null, freq_agg: "mean" as const };
 /** The other PyOD models, each timed alone with its PyOD defaults (MAD on the univariate feature). */
-const PYOD_BENCH: { name: string; preprocess: typeof PREPROCESS }[] = ["IForest", "LOF", "OCSVM", "ECOD", "COPOD", "HBOS", "MCD", "MAD"].map((name) => ({
-  name,
-  preprocess: name === "MAD" ? { ...PREPROCESS, lags_n: 0 } : PREPROCESS,
-}));
+const PYOD_BENCH: { name: string; preprocess: typeof PREPROCESS }[] = ["IForest", "LOF", "OCSVM", "ECOD", "COPOD", "HBOS", "MCD", "MAD"].map(
+  (name) => ({
+    name,
+    preprocess: name === "MAD" ? { ...PREPROCESS, lags_n: 0 } : PREPROCESS,
+  }),
+);
 const POINTS = 2500;
 const SCORE_N = 25;
 
 /** A deterministic random walk with daily seasonality, like a business metric. */
 function series(seed: number, n: number): { timestamps: number[]; values: number[] } {
   let s = seed * 9301 + 49297;
-  const rand = () => ((s = (s * 9301 + 49297) % 233280) / 233280);
+  const rand = () => (s = (s * 9301 + 49297) % 233280) / 233280;
   const timestamps: number[] = [];
   const values: number[] = [];
   let level = 100;
@@ -61,7 +63,10 @@ function trainAndScore(data: { timestamps: number[]; values: number[] }[], confi
     trainMs += performance.now() - a;
     const recent = { timestamps: d.timestamps.slice(-SCORE_N - 8), values: d.values.slice(-SCORE_N - 8) };
     const Xs = preprocess(recent, pp);
-    combineProbabilities(models.map((m) => predictProba(m, Xs)), "mean");
+    combineProbabilities(
+      models.map((m) => predictProba(m, Xs)),
+      "mean",
+    );
   }
   return trainMs;
 }
@@ -69,7 +74,11 @@ function trainAndScore(data: { timestamps: number[]; values: number[] }[], confi
 function benchModels(nMetrics: number, nWarmup: number, configs = MODEL_CONFIGS, pp = PREPROCESS) {
   // Other series than the timed ones, so that the JIT has compiled the hot loops before timing.
   const coldStart = performance.now();
-  trainAndScore(Array.from({ length: nWarmup }, (_, i) => series(nMetrics + i + 1, POINTS)), configs, pp);
+  trainAndScore(
+    Array.from({ length: nWarmup }, (_, i) => series(nMetrics + i + 1, POINTS)),
+    configs,
+    pp,
+  );
   const warmupMs = performance.now() - coldStart;
   const data = Array.from({ length: nMetrics }, (_, i) => series(i + 1, POINTS));
   const t0 = performance.now();
@@ -94,7 +103,7 @@ async function benchAppend(nRows: number) {
   const raw = Array.from({ length: nRows }, (_, i) => ({
     metric_timestamp: new Date(1_700_000_000_000 + Math.floor(i / metrics) * 60_000),
     metric_name: `metric_${i % metrics}`,
-    metric_value: (i * 7919) % 1000 / 7,
+    metric_value: ((i * 7919) % 1000) / 7,
   }));
   const t0 = performance.now();
   const { rows } = wrangleIngested(raw, { batch: "bench", rounding: 4 });

@@ -3,7 +3,14 @@
 // point labels (precision / recall / F1 of the alerts), and the dashboard's thumbs up / down.
 import fs from "node:fs";
 import type { Command } from "commander";
-import { evaluateFeedback, evaluatePoints, evaluateWindows, type EvalSeries, type PointEvaluation, type WindowEvaluation } from "../../f/anomstack/eval/evaluate.ts";
+import {
+  evaluateFeedback,
+  evaluatePoints,
+  evaluateWindows,
+  type EvalSeries,
+  type PointEvaluation,
+  type WindowEvaluation,
+} from "../../f/anomstack/eval/evaluate.ts";
 import { feedbackVerdicts, parsePointLabels, parseWindowLabels, type FeedbackRow } from "../../f/anomstack/eval/labels.ts";
 import { parseNow, withJobContext } from "../../f/anomstack/runtime/stage.ts";
 import { readEvalHistory } from "../eval/history.ts";
@@ -45,7 +52,9 @@ export function formatReport(r: EvalReport): string {
   const out: string[] = [];
   if (r.windows) {
     const w = r.windows;
-    out.push(`${r.batch}: NAB windows — ${w.metrics} metric(s), ${w.points} point(s), ${w.windows} window(s)${w.unmatched.length ? `; no metric for ${w.unmatched.length} label key(s): ${w.unmatched.slice(0, 3).join(", ")}${w.unmatched.length > 3 ? ", ..." : ""}` : ""}`);
+    out.push(
+      `${r.batch}: NAB windows — ${w.metrics} metric(s), ${w.points} point(s), ${w.windows} window(s)${w.unmatched.length ? `; no metric for ${w.unmatched.length} label key(s): ${w.unmatched.slice(0, 3).join(", ")}${w.unmatched.length > 3 ? ", ..." : ""}` : ""}`,
+    );
     out.push(
       table(
         ["NAB profile", "scores: NAB score", "threshold", "windows found", "false pos.", "alerts: NAB score", "windows found", "false pos."],
@@ -55,12 +64,21 @@ export function formatReport(r: EvalReport): string {
         }),
       ),
     );
-    out.push("scores: NAB's standard method (one threshold per profile over all metrics, maximising the score); alerts: the stored alerts as they are.");
+    out.push(
+      "scores: NAB's standard method (one threshold per profile over all metrics, maximising the score); alerts: the stored alerts as they are.",
+    );
   }
   if (r.points) {
     const p = r.points;
-    out.push(`${r.batch}: point labels — ${p.metrics} metric(s), ${p.points} point(s), ${p.labelled} labelled anomalous${p.tolerance ? `, tolerance ${p.tolerance} point(s)` : ""}`);
-    out.push(table(["alerts", "right alerts", "labels caught", "precision", "recall", "F1"], [[p.alerts, p.true_alerts, `${p.caught}/${p.labelled}`, pct(p.precision), pct(p.recall), pct(p.f1)]]));
+    out.push(
+      `${r.batch}: point labels — ${p.metrics} metric(s), ${p.points} point(s), ${p.labelled} labelled anomalous${p.tolerance ? `, tolerance ${p.tolerance} point(s)` : ""}`,
+    );
+    out.push(
+      table(
+        ["alerts", "right alerts", "labels caught", "precision", "recall", "F1"],
+        [[p.alerts, p.true_alerts, `${p.caught}/${p.labelled}`, pct(p.precision), pct(p.recall), pct(p.f1)]],
+      ),
+    );
   }
   if (r.feedback) {
     const f = r.feedback;

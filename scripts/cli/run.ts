@@ -23,7 +23,10 @@ export interface PipelineOutcome {
 /** Parse `--jobs a,b,c` into pipeline jobs, in pipeline order. */
 export function parseJobs(spec: string | undefined): PipelineJob[] {
   if (!spec) return [...PIPELINE_JOBS];
-  const asked = spec.split(",").map((s) => s.trim()).filter(Boolean);
+  const asked = spec
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = asked.filter((j) => !(PIPELINE_JOBS as readonly string[]).includes(j));
   if (unknown.length) throw new Error(`unknown job(s) ${unknown.join(", ")}; valid: ${PIPELINE_JOBS.join(", ")}`);
   return PIPELINE_JOBS.filter((j) => asked.includes(j));
@@ -110,8 +113,9 @@ function summarizeJob(job: string, x: Record<string, any>): string {
       return x.breaches.length ? x.breaches.map((b: any) => `${b.metric} ${b.threshold_type}`).join(", ") : "no breaches";
     case "llmalert":
       return (
-        (x.alerts.length ? x.alerts.map((a: any) => `${a.metric} (${a.anomalies} anomal${a.anomalies === 1 ? "y" : "ies"})`).join(", ") : "no LLM alerts") +
-        (x.skipped.length ? `; skipped: ${x.skipped.map((s: any) => s.metric).join(", ")}` : "")
+        (x.alerts.length
+          ? x.alerts.map((a: any) => `${a.metric} (${a.anomalies} anomal${a.anomalies === 1 ? "y" : "ies"})`).join(", ")
+          : "no LLM alerts") + (x.skipped.length ? `; skipped: ${x.skipped.map((s: any) => s.metric).join(", ")}` : "")
       );
     case "plot":
       return `${x.plots.length} plot(s)`;

@@ -63,7 +63,9 @@ const TITLES: Record<string, string> = {
 /** The modules of one job: a script step, or for sharded jobs a shard plan and a parallel for-loop. */
 export function jobModules(cfg: BatchConfig, job: StageName): Json[] {
   if (!SHARDED.has(job)) {
-    return [{ id: job, summary: TITLES[job], value: { type: "script", path: `${FOLDER}/${job}`, input_transforms: stageInputs(cfg) }, ...guard(cfg) }];
+    return [
+      { id: job, summary: TITLES[job], value: { type: "script", path: `${FOLDER}/${job}`, input_transforms: stageInputs(cfg) }, ...guard(cfg) },
+    ];
   }
   const plan = `${job}_plan`;
   return [

@@ -143,7 +143,9 @@ describe("config errors", () => {
     const b = writeFile(dir, "sub/b.yaml", "metric_batch: b\ningest_fn: ingest.py\n");
     writeFile(dir, "sub/ingest.py", "");
     expect(loadError(dir).message).toBe(
-      [`${a}: a.ingest_fn: file not found: ${path.join(dir, "sub", "ingest.ts")}`, `${b}: b.ingest_fn: must name a .ts module, got "ingest.py"`].join("\n"),
+      [`${a}: a.ingest_fn: file not found: ${path.join(dir, "sub", "ingest.ts")}`, `${b}: b.ingest_fn: must name a .ts module, got "ingest.py"`].join(
+        "\n",
+      ),
     );
   });
 
@@ -173,7 +175,10 @@ describe("config errors", () => {
     fs.writeFileSync(defaults, fs.readFileSync(defaults, "utf8").replace("score_max_n: 25", "score_max_n: lots"));
     writeBatch(dir, "b");
     expect(loadError(dir).message).toBe(
-      [`${defaults}: b.score_max_n: expected integer, got string "lots"`, `${defaults}: b.alert_threshold_x: unknown key, did you mean \`alert_threshold\`?`].join("\n"),
+      [
+        `${defaults}: b.score_max_n: expected integer, got string "lots"`,
+        `${defaults}: b.alert_threshold_x: unknown key, did you mean \`alert_threshold\`?`,
+      ].join("\n"),
     );
   });
 
@@ -199,7 +204,9 @@ describe("config errors", () => {
     );
   });
   it("unknown model_name: the closest valid name and the list, when the config loads", () => {
-    const [file, err] = batchError("metric_batch: b\ningest_sql: select 1\nmodel_configs:\n  - {model_name: IForrest, model_tag: a}\n  - {model_name: iforest, model_tag: b}\n");
+    const [file, err] = batchError(
+      "metric_batch: b\ningest_sql: select 1\nmodel_configs:\n  - {model_name: IForrest, model_tag: a}\n  - {model_name: iforest, model_tag: b}\n",
+    );
     const names = "PCA, KNN, IForest, LOF, OCSVM, ECOD, COPOD, HBOS, MCD, MAD, RANGE, ZSCORE";
     expect(err.message).toBe(
       [
@@ -215,9 +222,17 @@ describe("config errors", () => {
       "metric_batch: b\ningest_sql: select 1\nmodel_configs:\n  - {model_name: IForest, model_tag: a, model_params: {n_estimator: 50, contamination: 0.9}}\n  - {model_name: LOF, model_tag: b, model_params: {n_neighbours: 10}}\n",
     );
     expect(err.issues.map((i) => [i.key, i.message])).toEqual([
-      ["model_configs[0].model_params.n_estimator", expect.stringMatching(/^unknown model_params key "n_estimator" for IForest \(did you mean "n_estimators"\?\); allowed: n_estimators, max_samples, /)],
+      [
+        "model_configs[0].model_params.n_estimator",
+        expect.stringMatching(
+          /^unknown model_params key "n_estimator" for IForest \(did you mean "n_estimators"\?\); allowed: n_estimators, max_samples, /,
+        ),
+      ],
       ["model_configs[0].model_params.contamination", "model_params.contamination for IForest must be a number in (0, 0.5], got 0.9"],
-      ["model_configs[1].model_params.n_neighbours", expect.stringMatching(/^unknown model_params key "n_neighbours" for LOF \(did you mean "n_neighbors"\?\)/)],
+      [
+        "model_configs[1].model_params.n_neighbours",
+        expect.stringMatching(/^unknown model_params key "n_neighbours" for LOF \(did you mean "n_neighbors"\?\)/),
+      ],
     ]);
     expect(err.issues.every((i) => i.file === file && i.batch === "b")).toBe(true);
   });

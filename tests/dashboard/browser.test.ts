@@ -12,7 +12,8 @@ import { EXPLANATION, feedbackRows, liveNow, makeFixture, type Fixture } from ".
 
 const CHROMIUM = findChromium();
 if (!CHROMIUM) {
-  const why = "Chromium not found (looked at $ANOMSTACK_CHROMIUM, /usr/bin/chromium, /usr/bin/chromium-browser); install it with apt-get install -y chromium";
+  const why =
+    "Chromium not found (looked at $ANOMSTACK_CHROMIUM, /usr/bin/chromium, /usr/bin/chromium-browser); install it with apt-get install -y chromium";
   // CI installs Chromium (.ci/run): there, a missing browser is a failure, not a skip.
   if (process.env.CI) throw new Error(`browser tests: ${why}`);
   console.warn(`browser tests skipped: ${why}`);
@@ -143,9 +144,13 @@ describe.skipIf(!CHROMIUM)("dashboard in Chromium", () => {
     await page.waitForSelector('.grid[data-complete="yes"] .chart[data-drawn]');
     expect(await isDark(page)).toBe(true);
     // (runs in the page: the window's getComputedStyle)
-    expect(await page.locator("body").evaluate((b) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(b).backgroundColor)).toBe(
-      "rgb(17, 18, 20)",
-    );
+    expect(
+      await page
+        .locator("body")
+        .evaluate(
+          (b) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(b).backgroundColor,
+        ),
+    ).toBe("rgb(17, 18, 20)");
     await shot(page, "batch-dark");
     await page.context().close();
   });

@@ -58,7 +58,18 @@ describe("ECOD and COPOD behaviour", () => {
     const back = JSON.parse(JSON.stringify(detector));
     expect(Array.from(copodScores(back, fromRows(d.test)))).toEqual(Array.from(copodScores(detector, fromRows(d.test))));
     expect(copodProblem(back, 2)).toBeUndefined();
-    expect(ecodProblem({ ...back, sorted: [[2, 1], [1, 1]] }, 2)).toMatch(/ascending/);
+    expect(
+      ecodProblem(
+        {
+          ...back,
+          sorted: [
+            [2, 1],
+            [1, 1],
+          ],
+        },
+        2,
+      ),
+    ).toMatch(/ascending/);
     expect(ecodProblem(back, 3)).toMatch(/3 columns/);
     expect(() => fitEcod(fromRows([[1]]))).toThrow(/ECOD needs at least 2 rows/);
   });

@@ -63,11 +63,22 @@ describe("IForest vs scikit-learn", () => {
 
   it("scikit-learn's own trees score exactly as scikit-learn scores them (depth + c(leaf rows), normalised by c(max_samples))", () => {
     const s = ref.small;
-    const m: IForestDetector = { kind: "iforest", version: 1, cols: 3, max_samples: s.max_samples, offset: s.offset, trees: s.trees.map(fromSklearn) };
+    const m: IForestDetector = {
+      kind: "iforest",
+      version: 1,
+      cols: 3,
+      max_samples: s.max_samples,
+      offset: s.offset,
+      trees: s.trees.map(fromSklearn),
+    };
     expectClose(anomalyScores(m, fromRows(s.train)), s.train_scores, 1e-15);
     expectClose(anomalyScores(m, fromRows(s.test)), s.test_scores, 1e-15);
     // PyOD's decision_function: offset_ - score_samples.
-    expectClose(iforestScores(m, fromRows(s.test)), s.test_scores.map((x) => x + s.offset), 1e-15);
+    expectClose(
+      iforestScores(m, fromRows(s.test)),
+      s.test_scores.map((x) => x + s.offset),
+      1e-15,
+    );
   });
 
   it("max_samples = min(256, n), depth limit ceil(log2(max_samples)) reached, every row of a tree in one leaf", () => {
@@ -160,7 +171,14 @@ describe("IForest behaviour", () => {
   });
 
   it("identical rows make a single leaf; JSON round-trip and shape checks", () => {
-    const { detector } = fitIForest(fromRows([[1, 1], [1, 1], [1, 1]]), { n_estimators: 2 });
+    const { detector } = fitIForest(
+      fromRows([
+        [1, 1],
+        [1, 1],
+        [1, 1],
+      ]),
+      { n_estimators: 2 },
+    );
     expect(detector.trees[0]).toEqual({ feature: [-1], value: [3] });
     const back = JSON.parse(JSON.stringify(detector));
     expect(iforestProblem(back, 2)).toBeUndefined();

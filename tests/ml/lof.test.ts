@@ -37,7 +37,9 @@ describe("LOF behaviour", () => {
   it("round-trips through JSON and validates its shape", () => {
     const { detector } = fitLof(fromRows(ref.datasets.small.train));
     const back = JSON.parse(JSON.stringify(detector));
-    expect(Array.from(lofScores(back, fromRows(ref.datasets.small.test)))).toEqual(Array.from(lofScores(detector, fromRows(ref.datasets.small.test))));
+    expect(Array.from(lofScores(back, fromRows(ref.datasets.small.test)))).toEqual(
+      Array.from(lofScores(detector, fromRows(ref.datasets.small.test))),
+    );
     expect(lofProblem(back, 2)).toBeUndefined();
     expect(lofProblem({ ...back, k: 99 }, 2)).toMatch(/detector.k/);
     expect(lofProblem({ ...back, lrd: [1] }, 2)).toMatch(/detector.lrd/);
@@ -45,7 +47,13 @@ describe("LOF behaviour", () => {
 
   it("rejects too few rows and wrong widths", () => {
     expect(() => fitLof(fromRows([[1]]))).toThrow(/LOF needs at least 2 rows, got 1/);
-    const { detector } = fitLof(fromRows([[1, 2], [2, 3], [4, 4]]));
+    const { detector } = fitLof(
+      fromRows([
+        [1, 2],
+        [2, 3],
+        [4, 4],
+      ]),
+    );
     expect(() => lofScores(detector, fromRows([[1]]))).toThrow(/model has 2 columns, X has 1/);
   });
 });

@@ -12,7 +12,11 @@ describe("MAD model", () => {
       expect(detector.median).toBe(c.median);
       expect(detector.mad).toBe(c.mad);
       // numpy's nan_to_num(inf) (MAD 0) is capped at MAD_MAX_SCORE.
-      expectClose(madModelScores(detector, fromRows(c.xs.map((x) => [x]))), c.scores.map((x) => Math.min(x, MAD_MAX_SCORE)), 1e-15);
+      expectClose(
+        madModelScores(detector, fromRows(c.xs.map((x) => [x]))),
+        c.scores.map((x) => Math.min(x, MAD_MAX_SCORE)),
+        1e-15,
+      );
     });
   }
 
@@ -26,7 +30,10 @@ describe("MAD model", () => {
 
   it("MAD 0: any departure scores MAD_MAX_SCORE (PyOD: 1.8e308), so every calibration gives finite probabilities", () => {
     const rows = Array.from({ length: 100 }, (_, i) => [i % 10 === 0 ? 2 : 1]);
-    const X = fromRows(rows, rows.map((_, i) => i));
+    const X = fromRows(
+      rows,
+      rows.map((_, i) => i),
+    );
     const { detector, trainScores } = fitMadModel(X);
     expect(detector.mad).toBe(0);
     expect(Math.max(...trainScores)).toBe(MAD_MAX_SCORE);
@@ -34,12 +41,22 @@ describe("MAD model", () => {
       const m = trainModel({ model_name: "MAD", model_tag: "t" }, X, { calibration });
       const back = parseTrainedModel(JSON.stringify(m), "m.json");
       const p = predictProba(back, fromRows([[1], [2], [3]], [200, 201, 202]));
-      expect(Array.from(p).every((x) => Number.isFinite(x) && x >= 0 && x <= 1), calibration).toBe(true);
+      expect(
+        Array.from(p).every((x) => Number.isFinite(x) && x >= 0 && x <= 1),
+        calibration,
+      ).toBe(true);
       expect(p[0]).toBe(0);
     }
   });
 
   it("is univariate, as PyOD's MAD", () => {
-    expect(() => fitMadModel(fromRows([[1, 2], [3, 4]]))).toThrow(/univariate.*lags_n/);
+    expect(() =>
+      fitMadModel(
+        fromRows([
+          [1, 2],
+          [3, 4],
+        ]),
+      ),
+    ).toThrow(/univariate.*lags_n/);
   });
 });

@@ -38,7 +38,10 @@ describe("OCSVM behaviour", () => {
   });
 
   it("gamma: auto = 1 / features, scale = 1 / (features * variance), a constant matrix scales by 1", () => {
-    const X = fromRows([[0, 2], [2, 4]]);
+    const X = fromRows([
+      [0, 2],
+      [2, 4],
+    ]);
     expect(resolveGamma("auto", X)).toBe(0.5);
     expect(resolveGamma("scale", X)).toBe(1 / (2 * 2));
     expect(resolveGamma("scale", fromRows([[3], [3]]))).toBe(1);

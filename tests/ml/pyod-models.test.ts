@@ -14,7 +14,10 @@ function matrix(rows: number, cols: number, seed = 1): FeatureMatrix {
     const z = r() - 0.5;
     return Array.from({ length: cols }, (_, j) => z * (j + 1) + (r() - 0.5) * 0.3);
   });
-  return fromRows(data, data.map((_, i) => i * 60_000));
+  return fromRows(
+    data,
+    data.map((_, i) => i * 60_000),
+  );
 }
 
 const NAMES = Object.keys(PYOD_MODELS) as (keyof typeof PYOD_MODELS)[];
@@ -77,16 +80,47 @@ describe("PyOD models in the registry", () => {
 describe("model params", () => {
   it("every model accepts PyOD's parameter names with their defaults", () => {
     for (const [name, spec] of Object.entries(MODEL_PARAMS)) {
-      const defaults = Object.fromEntries(Object.entries(spec).filter(([, s]) => "default" in s && s.default !== undefined).map(([k, s]) => [k, s.default]));
+      const defaults = Object.fromEntries(
+        Object.entries(spec)
+          .filter(([, s]) => "default" in s && s.default !== undefined)
+          .map(([k, s]) => [k, s.default]),
+      );
       expect(modelParamProblems(name as keyof typeof MODEL_PARAMS, defaults), name).toEqual([]);
     }
-    expect(Object.keys(MODEL_PARAMS.IForest)).toEqual(["n_estimators", "max_samples", "contamination", "max_features", "bootstrap", "n_jobs", "behaviour", "random_state", "verbose"]);
-    expect(Object.keys(MODEL_PARAMS.OCSVM)).toEqual(["kernel", "degree", "gamma", "coef0", "tol", "nu", "shrinking", "cache_size", "verbose", "max_iter", "contamination"]);
+    expect(Object.keys(MODEL_PARAMS.IForest)).toEqual([
+      "n_estimators",
+      "max_samples",
+      "contamination",
+      "max_features",
+      "bootstrap",
+      "n_jobs",
+      "behaviour",
+      "random_state",
+      "verbose",
+    ]);
+    expect(Object.keys(MODEL_PARAMS.OCSVM)).toEqual([
+      "kernel",
+      "degree",
+      "gamma",
+      "coef0",
+      "tol",
+      "nu",
+      "shrinking",
+      "cache_size",
+      "verbose",
+      "max_iter",
+      "contamination",
+    ]);
   });
 
   it("unknown keys name the closest accepted one; invalid values say what they must be", () => {
     expect(modelParamProblems("IForest", { n_estimator: 50, max_samples: 0 })).toEqual([
-      { key: "n_estimator", message: expect.stringMatching(/^unknown model_params key "n_estimator" for IForest \(did you mean "n_estimators"\?\); allowed: n_estimators, /) },
+      {
+        key: "n_estimator",
+        message: expect.stringMatching(
+          /^unknown model_params key "n_estimator" for IForest \(did you mean "n_estimators"\?\); allowed: n_estimators, /,
+        ),
+      },
       { key: "max_samples", message: 'model_params.max_samples for IForest must be "auto", an integer >= 1 or a number in (0, 1], got 0' },
     ]);
     expect(modelParamProblems("ZSCORE", { x: 1 })[0].message).toBe('unknown model_params key "x" for ZSCORE; ZSCORE takes no model_params');

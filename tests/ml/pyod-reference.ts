@@ -61,10 +61,20 @@ export interface PyodReference {
         offset: number;
         trees: { children_left: number[]; children_right: number[]; feature: number[]; threshold: number[]; n_node_samples: number[] }[];
       };
-    walk: { train: number[][]; max_samples: number; train_scores: number[]; decision_train: number[]; seed_pearson: number[]; seed_spearman: number[] };
+    walk: {
+      train: number[][];
+      max_samples: number;
+      train_scores: number[];
+      decision_train: number[];
+      seed_pearson: number[];
+      seed_spearman: number[];
+    };
   };
   ecdf: { datasets: Record<string, Dataset>; ecod: Record<string, Scored>; copod: Record<string, Scored> };
-  hbos: { datasets: Record<string, Dataset>; cases: Record<string, Scored & { dataset: string; params: Record<string, unknown>; edges: number[][]; density: number[][] }> };
+  hbos: {
+    datasets: Record<string, Dataset>;
+    cases: Record<string, Scored & { dataset: string; params: Record<string, unknown>; edges: number[][]; density: number[][] }>;
+  };
   percentile: { values: number[]; q: Record<string, number> };
 }
 

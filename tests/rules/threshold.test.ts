@@ -1,11 +1,6 @@
 // The static threshold rule: strict bounds, upper before lower, recent_n, and a snooze that spans runs (§10.7).
 import { describe, expect, it } from "vitest";
-import {
-  decideThresholdBreaches,
-  type ThresholdBounds,
-  type ThresholdParams,
-  type ThresholdPoint,
-} from "../../f/anomstack/rules/threshold.ts";
+import { decideThresholdBreaches, type ThresholdBounds, type ThresholdParams, type ThresholdPoint } from "../../f/anomstack/rules/threshold.ts";
 
 const MIN = 60_000;
 
@@ -34,9 +29,7 @@ describe("decideThresholdBreaches", () => {
 
   it("checks upper before lower when a value breaks both", () => {
     // Inverted bounds: 7 > upper 5 and 7 < lower 10 → reported as upper.
-    expect(decide([7], { upper: 5, lower: 10 }, {})).toEqual([
-      { index: 0, timestamp: 0, value: 7, threshold_type: "upper", threshold_value: 5 },
-    ]);
+    expect(decide([7], { upper: 5, lower: 10 }, {})).toEqual([{ index: 0, timestamp: 0, value: 7, threshold_type: "upper", threshold_value: 5 }]);
   });
 
   it("checks only the newest recent_n values", () => {

@@ -108,7 +108,9 @@ async function pendingRows(ctx: JobContext, type: MetricType): Promise<OutboxRow
     try {
       out.push({ metric: r.metric_name, timestamp: toMillis(r.metric_timestamp), metadata: JSON.parse(r.metadata), fresh: false });
     } catch {
-      ctx.log.warn(`${r.metric_name}: the metadata of the ${type} row at ${new Date(toMillis(r.metric_timestamp)).toISOString()} is not JSON; not delivered`);
+      ctx.log.warn(
+        `${r.metric_name}: the metadata of the ${type} row at ${new Date(toMillis(r.metric_timestamp)).toISOString()} is not JSON; not delivered`,
+      );
     }
   }
   return out;

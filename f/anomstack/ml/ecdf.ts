@@ -126,7 +126,11 @@ export function ecdfColumnsProblem(c: Record<string, unknown>, cols: number): st
       return `detector.sorted must hold ${cols} ascending columns of ${n} finite numbers`;
     }
   }
-  for (const [name, v] of [["mean", mean], ["m2", m2], ["m3", m3]] as const) {
+  for (const [name, v] of [
+    ["mean", mean],
+    ["m2", m2],
+    ["m3", m3],
+  ] as const) {
     if (!Array.isArray(v) || v.length !== cols || !v.every((x) => typeof x === "number" && Number.isFinite(x))) {
       return `detector.${name} must hold ${cols} finite numbers`;
     }

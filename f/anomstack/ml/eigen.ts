@@ -54,9 +54,7 @@ export function symmetricEigen(a: ArrayLike<number>, n: number): SymmetricEigen 
         }
         rotated = true;
         const theta = (aqq - app) / (2 * apq);
-        const t = Math.abs(theta) > 1e150
-          ? 1 / (2 * theta)
-          : (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const t = Math.abs(theta) > 1e150 ? 1 / (2 * theta) : (theta >= 0 ? 1 : -1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
         const c = 1 / Math.sqrt(1 + t * t);
         const s = t * c;
         for (let k = 0; k < n; k++) {

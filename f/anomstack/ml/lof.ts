@@ -126,7 +126,8 @@ export function lofProblem(d: Record<string, unknown>, cols: number): string | u
     return `detector.train must hold a whole number of ${cols}-column rows of finite numbers`;
   }
   const n = train.length / cols;
-  if (!Number.isInteger(d.k) || (d.k as number) < 1 || (d.k as number) > Math.max(1, n - 1)) return `detector.k must be an integer in [1, ${Math.max(1, n - 1)}]`;
+  if (!Number.isInteger(d.k) || (d.k as number) < 1 || (d.k as number) > Math.max(1, n - 1))
+    return `detector.k must be an integer in [1, ${Math.max(1, n - 1)}]`;
   for (const key of ["kdist", "lrd"] as const) {
     const v = d[key];
     if (!Array.isArray(v) || v.length !== n || !v.every((x) => typeof x === "number" && Number.isFinite(x) && x >= 0)) {

@@ -33,7 +33,9 @@ export const MAD_MAX_SCORE = 1e100;
 
 function column(X: FeatureMatrix): number[] {
   if (X.cols !== 1) {
-    throw new Error(`MAD is for univariate data (PyOD: "MAD algorithm is just for univariate data"): the features have ${X.cols} columns; set the model's preprocess_params.lags_n to 0`);
+    throw new Error(
+      `MAD is for univariate data (PyOD: "MAD algorithm is just for univariate data"): the features have ${X.cols} columns; set the model's preprocess_params.lags_n to 0`,
+    );
   }
   return Array.from(X.data);
 }

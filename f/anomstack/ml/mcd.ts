@@ -205,7 +205,15 @@ function allclose(a: number, b: number): boolean {
  * concentration steps (mean and covariance of the h rows closest to the previous estimate) while the
  * log-determinant decreases, at most `iterations` times.
  */
-function cStep(X: Float64Array, n: number, p: number, h: number, iterations: number, rng: Rng, initial?: { location: Float64Array; covariance: Float64Array }): Estimate {
+function cStep(
+  X: Float64Array,
+  n: number,
+  p: number,
+  h: number,
+  iterations: number,
+  rng: Rng,
+  initial?: { location: Float64Array; covariance: Float64Array },
+): Estimate {
   let rows: Int32Array;
   if (!initial) {
     rows = rng.permutation(n).slice(0, h);
@@ -352,7 +360,13 @@ export function mcdCStep(
     location: Float64Array.from(initial.location),
     covariance: Float64Array.from(initial.covariance),
   });
-  return { location: Array.from(e.location), covariance: Array.from(e.covariance), det: e.det, support: Array.from(e.support, (s) => s === 1), dist: Array.from(e.dist) };
+  return {
+    location: Array.from(e.location),
+    covariance: Array.from(e.covariance),
+    det: e.det,
+    support: Array.from(e.support, (s) => s === 1),
+    dist: Array.from(e.dist),
+  };
 }
 
 /** Rows in the raw MCD support for `n` rows and `p` features (scikit-learn's `n_support`). */
@@ -364,12 +378,21 @@ export function mcdSupportSize(n: number, p: number, supportFraction: number | n
  * The raw FastMCD estimate of `X` (scikit-learn `fast_mcd`): its support and the rows' squared
  * distances under it, from the generator seeded by `random_state` (a fixed seed when null).
  */
-export function mcdRaw(X: FeatureMatrix, params: McdParams = {}): { support: boolean[]; dist: number[]; logDet: number; location: number[]; covariance: number[] } {
+export function mcdRaw(
+  X: FeatureMatrix,
+  params: McdParams = {},
+): { support: boolean[]; dist: number[]; logDet: number; location: number[]; covariance: number[] } {
   checkTrain(X, "MCD", 2);
   const h = mcdSupportSize(X.rows, X.cols, params.support_fraction);
   if (h < 1) throw new Error(`MCD: support_fraction ${params.support_fraction} keeps ${h} of ${X.rows} rows; it needs at least 1`);
   const raw = fastMcd(X.data, X.rows, X.cols, h, new Rng(params.random_state ?? DEFAULT_SEED));
-  return { support: Array.from(raw.support, (s) => s === 1), dist: Array.from(raw.dist), logDet: raw.det, location: Array.from(raw.location), covariance: Array.from(raw.covariance) };
+  return {
+    support: Array.from(raw.support, (s) => s === 1),
+    dist: Array.from(raw.dist),
+    logDet: raw.det,
+    location: Array.from(raw.location),
+    covariance: Array.from(raw.covariance),
+  };
 }
 
 /**
@@ -396,7 +419,9 @@ export function mcdFromRaw(
   }
   const correction = median(rawDist) / chi2Quantile(p, 0.5);
   if (!(correction > 0 && Number.isFinite(correction))) {
-    throw new Error("MCD: the covariance of the support rows is 0 (more than half the training rows are identical); MCD cannot fit this metric, try a larger support_fraction or another model");
+    throw new Error(
+      "MCD: the covariance of the support rows is 0 (more than half the training rows are identical); MCD cannot fit this metric, try a larger support_fraction or another model",
+    );
   }
   const cut = chi2Quantile(p, 0.975);
   const kept: number[] = [];

@@ -44,7 +44,12 @@ export const MODEL_PARAMS: Record<ModelName, Record<string, ParamSpec>> = {
     n_neighbors: { check: isPosInt, expected: "a positive integer", default: 5 },
     method: { check: oneOf(KNN_METHODS), expected: `one of ${KNN_METHODS.join(", ")}`, default: "largest" },
     // They only pick scikit-learn's search structure; the search here is exact anyway.
-    algorithm: { check: oneOf(["auto", "ball_tree", "kd_tree", "brute"]), expected: "auto, ball_tree, kd_tree or brute", default: "auto", ignored: true },
+    algorithm: {
+      check: oneOf(["auto", "ball_tree", "kd_tree", "brute"]),
+      expected: "auto, ball_tree, kd_tree or brute",
+      default: "auto",
+      ignored: true,
+    },
     leaf_size: { check: isPosInt, expected: "a positive integer", default: 30, ignored: true },
     n_jobs: nJobs,
     metric: { check: oneOf(["minkowski", "euclidean"]), expected: "minkowski or euclidean (only Euclidean is supported)", default: "minkowski" },
@@ -58,7 +63,11 @@ export const MODEL_PARAMS: Record<ModelName, Record<string, ParamSpec>> = {
       default: "auto",
     },
     contamination,
-    max_features: { check: (v) => isNum(v) && ((Number.isInteger(v) && v >= 1) || (v > 0 && v <= 1)), expected: "an integer >= 1 or a number in (0, 1]", default: 1.0 },
+    max_features: {
+      check: (v) => isNum(v) && ((Number.isInteger(v) && v >= 1) || (v > 0 && v <= 1)),
+      expected: "an integer >= 1 or a number in (0, 1]",
+      default: 1.0,
+    },
     bootstrap: { check: isBool, expected: "a boolean", default: false },
     n_jobs: nJobs,
     behaviour: { check: oneOf(["old", "new"]), expected: "old or new", default: "old", ignored: true },
@@ -67,7 +76,12 @@ export const MODEL_PARAMS: Record<ModelName, Record<string, ParamSpec>> = {
   },
   LOF: {
     n_neighbors: { check: isPosInt, expected: "a positive integer", default: 20 },
-    algorithm: { check: oneOf(["auto", "ball_tree", "kd_tree", "brute"]), expected: "auto, ball_tree, kd_tree or brute", default: "auto", ignored: true },
+    algorithm: {
+      check: oneOf(["auto", "ball_tree", "kd_tree", "brute"]),
+      expected: "auto, ball_tree, kd_tree or brute",
+      default: "auto",
+      ignored: true,
+    },
     leaf_size: { check: isPosInt, expected: "a positive integer", default: 30, ignored: true },
     metric: { check: oneOf(["minkowski", "euclidean"]), expected: "minkowski or euclidean (only Euclidean is supported)", default: "minkowski" },
     p: { check: (v) => v === 2, expected: "2 (only Euclidean is supported)", default: 2 },
@@ -151,7 +165,8 @@ export function modelParamProblems(name: ModelName, params: Record<string, unkno
   for (const [key, value] of Object.entries(params)) {
     const entry = spec[key];
     if (!entry) {
-      const hint = allowed.length > 0 ? ` (did you mean "${closest(key, allowed)}"?); allowed: ${allowed.join(", ")}` : `; ${name} takes no model_params`;
+      const hint =
+        allowed.length > 0 ? ` (did you mean "${closest(key, allowed)}"?); allowed: ${allowed.join(", ")}` : `; ${name} takes no model_params`;
       out.push({ key, message: `unknown model_params key ${JSON.stringify(key)} for ${name}${hint}` });
     } else if (!entry.check(value)) {
       out.push({ key, message: `model_params.${key} for ${name} must be ${entry.expected}, got ${JSON.stringify(value)}` });

@@ -74,7 +74,14 @@ function dot(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number,
 }
 
 /** The kernel as LIBSVM's prediction (`k_function`) computes it; RBF from the squared difference. */
-function kernelValue(m: Pick<OcsvmDetector, "kernel" | "gamma" | "degree" | "coef0">, a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: number, p: number): number {
+function kernelValue(
+  m: Pick<OcsvmDetector, "kernel" | "gamma" | "degree" | "coef0">,
+  a: ArrayLike<number>,
+  ao: number,
+  b: ArrayLike<number>,
+  bo: number,
+  p: number,
+): number {
   switch (m.kernel) {
     case "linear":
       return dot(a, ao, b, bo, p);
@@ -397,7 +404,8 @@ export function fitOcsvm(X: FeatureMatrix, params: OcsvmParams = {}): PyodFit<Oc
   checkTrain(X, "OCSVM", 2);
   const { rows: n, cols: p } = X;
   const kernel = params.kernel ?? "rbf";
-  if (!(OCSVM_KERNELS as readonly string[]).includes(kernel)) throw new Error(`OCSVM kernel must be one of ${OCSVM_KERNELS.join(", ")}, got ${JSON.stringify(kernel)}`);
+  if (!(OCSVM_KERNELS as readonly string[]).includes(kernel))
+    throw new Error(`OCSVM kernel must be one of ${OCSVM_KERNELS.join(", ")}, got ${JSON.stringify(kernel)}`);
   const nu = params.nu ?? 0.5;
   if (!(nu > 0 && nu <= 1)) throw new Error(`OCSVM nu must be in (0, 1], got ${nu}`);
   const tol = params.tol ?? 1e-3;
@@ -412,7 +420,17 @@ export function fitOcsvm(X: FeatureMatrix, params: OcsvmParams = {}): PyodFit<Oc
       coef.push(sol.alpha[i]);
     }
   }
-  const detector: OcsvmDetector = { kind: "ocsvm", version: 1, ...k, cols: p, sv, coef, rho: sol.rho, iterations: sol.iterations, converged: sol.converged };
+  const detector: OcsvmDetector = {
+    kind: "ocsvm",
+    version: 1,
+    ...k,
+    cols: p,
+    sv,
+    coef,
+    rho: sol.rho,
+    iterations: sol.iterations,
+    converged: sol.converged,
+  };
   const trainScores = ocsvmScores(detector, X);
   return { detector, trainScores, threshold: pyodThreshold(trainScores, params.contamination ?? DEFAULT_CONTAMINATION) };
 }
@@ -443,7 +461,8 @@ export function ocsvmProblem(d: Record<string, unknown>, cols: number): string |
   }
   const coef = d.coef;
   const sv = d.sv;
-  if (!Array.isArray(coef) || coef.length < 1 || !coef.every((c) => typeof c === "number" && c > 0 && c <= 1)) return "detector.coef must hold numbers in (0, 1]";
+  if (!Array.isArray(coef) || coef.length < 1 || !coef.every((c) => typeof c === "number" && c > 0 && c <= 1))
+    return "detector.coef must hold numbers in (0, 1]";
   if (!Array.isArray(sv) || sv.length !== coef.length * cols || !sv.every((x) => typeof x === "number" && Number.isFinite(x))) {
     return `detector.sv must hold ${coef.length} rows of ${cols} finite numbers`;
   }

@@ -25,14 +25,18 @@ export interface PyodModel {
 }
 
 const finiteArrays = (v: unknown, lens: number | null): boolean =>
-  Array.isArray(v) && v.every((a) => Array.isArray(a) && (lens === null || a.length === lens) && a.every((x) => typeof x === "number" && Number.isFinite(x)));
+  Array.isArray(v) &&
+  v.every((a) => Array.isArray(a) && (lens === null || a.length === lens) && a.every((x) => typeof x === "number" && Number.isFinite(x)));
 
 function hbosProblem(d: Record<string, unknown>, cols: number): string | undefined {
-  if (!Array.isArray(d.edges) || d.edges.length !== cols || !finiteArrays(d.edges, null)) return `detector.edges must hold ${cols} arrays of finite numbers`;
-  if (!Array.isArray(d.density) || d.density.length !== cols || !finiteArrays(d.density, null)) return `detector.density must hold ${cols} arrays of finite numbers`;
+  if (!Array.isArray(d.edges) || d.edges.length !== cols || !finiteArrays(d.edges, null))
+    return `detector.edges must hold ${cols} arrays of finite numbers`;
+  if (!Array.isArray(d.density) || d.density.length !== cols || !finiteArrays(d.density, null))
+    return `detector.density must hold ${cols} arrays of finite numbers`;
   for (let j = 0; j < cols; j++) {
     const e = d.edges[j] as number[];
-    if (e.length < 2 || (d.density[j] as number[]).length !== e.length - 1) return `detector.edges[${j}] must have one more value than detector.density[${j}]`;
+    if (e.length < 2 || (d.density[j] as number[]).length !== e.length - 1)
+      return `detector.edges[${j}] must have one more value than detector.density[${j}]`;
   }
   if (typeof d.alpha !== "number" || typeof d.tol !== "number") return "detector.alpha and detector.tol must be numbers";
   return undefined;
@@ -40,7 +44,8 @@ function hbosProblem(d: Record<string, unknown>, cols: number): string | undefin
 
 function madProblem(d: Record<string, unknown>, cols: number): string | undefined {
   if (cols !== 1) return "MAD models have exactly 1 column";
-  if (typeof d.median !== "number" || !Number.isFinite(d.median) || typeof d.mad !== "number" || !(d.mad >= 0)) return "detector median/mad must be finite numbers, mad >= 0";
+  if (typeof d.median !== "number" || !Number.isFinite(d.median) || typeof d.mad !== "number" || !(d.mad >= 0))
+    return "detector median/mad must be finite numbers, mad >= 0";
   return undefined;
 }
 

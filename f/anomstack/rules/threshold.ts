@@ -31,11 +31,7 @@ export interface ThresholdBreach {
 }
 
 /** Decide which of the newest values breach their bounds, oldest first, honouring the snooze. */
-export function decideThresholdBreaches(
-  points: readonly ThresholdPoint[],
-  bounds: ThresholdBounds,
-  p: ThresholdParams,
-): ThresholdBreach[] {
+export function decideThresholdBreaches(points: readonly ThresholdPoint[], bounds: ThresholdBounds, p: ThresholdParams): ThresholdBreach[] {
   const flags = points.map((x) => x.alerted);
   const first = Number.isFinite(p.recent_n) ? Math.max(0, points.length - p.recent_n) : 0;
   const out: ThresholdBreach[] = [];

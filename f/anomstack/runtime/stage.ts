@@ -30,7 +30,8 @@ export interface StageOptions {
   shardCount?: number;
 }
 
-export type StageResult = { job: string; batch: string; status: "ok" } & Record<string, unknown>
+export type StageResult =
+  | ({ job: string; batch: string; status: "ok" } & Record<string, unknown>)
   | { job: string; batch: string; status: "disabled"; reason: string };
 
 /** Parse the `now` parameter of a stage: empty means the current time (the only clock read). */

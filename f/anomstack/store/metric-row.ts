@@ -2,16 +2,7 @@
 // Pure: no I/O.
 
 /** Every `metric_type` the table holds (§2.2). */
-export const METRIC_TYPES = [
-  "metric",
-  "score",
-  "alert",
-  "change",
-  "llmalert",
-  "tholdalert",
-  "thumbsup",
-  "thumbsdown",
-] as const;
+export const METRIC_TYPES = ["metric", "score", "alert", "change", "llmalert", "tholdalert", "thumbsup", "thumbsdown"] as const;
 export type MetricType = (typeof METRIC_TYPES)[number];
 
 /** One row of the metrics table. Timestamps are UTC instants. */
