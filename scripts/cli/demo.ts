@@ -5,8 +5,8 @@ import { loadConfig, resolveDuckdbPath, type BatchConfig } from "../../f/anomsta
 import { PIPELINE_JOBS } from "../../f/anomstack/jobs/index.ts";
 import { backfillJob, replayJob } from "../../f/anomstack/jobs/index.ts";
 import { quoteTableKey } from "../../f/anomstack/store/metrics-store.ts";
-import { parseNow, withJobContext } from "../../f/anomstack/runtime/stage.ts";
-import { createLogger } from "../../f/anomstack/runtime/log.ts";
+import { parseNow, withJobContext } from "../../f/anomstack/stages/run-stage.ts";
+import { createLogger } from "../../f/anomstack/core/log.ts";
 import { runPipeline } from "./run.ts";
 import { fmt, fmtTime, positiveInt, progress, table } from "./output.ts";
 

@@ -1,7 +1,7 @@
 // `anomstack replay --batch B`: score a batch's stored history causally and apply the alert rules to it.
 import type { Command } from "commander";
 import { replayJob } from "../../f/anomstack/jobs/index.ts";
-import { parseNow, withJobContext } from "../../f/anomstack/runtime/stage.ts";
+import { parseNow, withJobContext } from "../../f/anomstack/stages/run-stage.ts";
 import { positiveInt, progress } from "./output.ts";
 
 export function replayCommand(program: Command): void {

@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseLabelTime, parseWindowLabels } from "../../f/anomstack/eval/labels.ts";
+import { parseLabelTime, parseWindowLabels } from "./labels.ts";
 
 /** The repository root (two folders above scripts/eval). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

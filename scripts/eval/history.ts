@@ -1,9 +1,9 @@
 // Reads a batch's stored history for evaluation: every metric's points with their stored score, whether
 // an anomaly alert is stored, and the dashboard's thumbs up / down.
-import type { EvalSeries } from "../../f/anomstack/eval/evaluate.ts";
-import type { FeedbackRow } from "../../f/anomstack/eval/labels.ts";
+import type { EvalSeries } from "./evaluate.ts";
+import type { FeedbackRow } from "./labels.ts";
 import { quoteTableKey } from "../../f/anomstack/store/metrics-store.ts";
-import { toMillis, type JobContext } from "../../f/anomstack/runtime/context.ts";
+import { toMillis, type JobContext } from "../../f/anomstack/jobs/job-context.ts";
 
 interface Row {
   metric_name: string;

@@ -7,8 +7,8 @@ import {
   parsePointLabels,
   parseWindowLabels,
   splitCsvLine,
-} from "../../f/anomstack/eval/labels.ts";
-import { evaluateFeedback, evaluatePoints, evaluateWindows, type EvalSeries } from "../../f/anomstack/eval/evaluate.ts";
+} from "../../scripts/eval/labels.ts";
+import { evaluateFeedback, evaluatePoints, evaluateWindows, type EvalSeries } from "../../scripts/eval/evaluate.ts";
 
 const T0 = Date.UTC(2024, 0, 1);
 const MIN = 60_000;

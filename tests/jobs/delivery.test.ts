@@ -8,10 +8,10 @@ import { alertJob } from "../../f/anomstack/jobs/alert.ts";
 import { changeJob } from "../../f/anomstack/jobs/change.ts";
 import { tholdalertJob } from "../../f/anomstack/jobs/tholdalert.ts";
 import { buildAlert, flagRow } from "../../f/anomstack/jobs/emit.ts";
-import { closeJobContext } from "../../f/anomstack/runtime/context.ts";
+import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
 import type { MetricRow } from "../../f/anomstack/store/metric-row.ts";
 import { fitMad } from "../../f/anomstack/ml/mad.ts";
-import { formatValue } from "../../f/anomstack/alerts/numbers.ts";
+import { formatValue } from "../../f/anomstack/core/numbers.ts";
 import { makeWorkspace, noise, seriesRows, storedRows, type TestContext, type Workspace } from "../helpers/workspace.ts";
 
 const NOW = new Date("2026-03-01T12:00:00Z");

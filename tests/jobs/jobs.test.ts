@@ -12,7 +12,7 @@ import { tholdalertJob } from "../../f/anomstack/jobs/tholdalert.ts";
 import { deleteJob } from "../../f/anomstack/jobs/delete.ts";
 import { backfillJob, ingestTimes } from "../../f/anomstack/jobs/backfill.ts";
 import { fitMad, madScore } from "../../f/anomstack/ml/mad.ts";
-import { closeJobContext } from "../../f/anomstack/runtime/context.ts";
+import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
 import { makeWorkspace, noise, seriesRows, storedRows, type Workspace } from "../helpers/workspace.ts";
 
 const NOW = new Date("2026-03-01T12:00:00Z");

@@ -9,7 +9,7 @@ import { changeJob } from "../../f/anomstack/jobs/change.ts";
 import { deleteJob } from "../../f/anomstack/jobs/delete.ts";
 import { backfillJob } from "../../f/anomstack/jobs/backfill.ts";
 import { replayJob } from "../../f/anomstack/jobs/replay.ts";
-import { closeJobContext } from "../../f/anomstack/runtime/context.ts";
+import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
 import { makeWorkspace, noise, seriesRows, type Workspace } from "../helpers/workspace.ts";
 
 const PG_URL = process.env.ANOMSTACK_TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/test";

@@ -63,7 +63,7 @@ describe("npm run generate", () => {
   }
 
   it("shared modules are libraries (no_main_func) with the file's header as summary", () => {
-    const meta = parseYaml(fs.readFileSync(path.join(REPO_DIR, "f/anomstack/rules/anomaly-alert.script.yaml"), "utf8"));
+    const meta = parseYaml(fs.readFileSync(path.join(REPO_DIR, "f/anomstack/rules/alert-rule.script.yaml"), "utf8"));
     expect(meta).toMatchObject({ kind: "script", no_main_func: true, lock: "", schema: { properties: {}, required: [] } });
     expect(meta.summary).toMatch(/^The anomaly-alert rule/);
   });

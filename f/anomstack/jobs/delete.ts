@@ -1,7 +1,7 @@
 // Delete job (anomstack-behaviour §3.11): drop the batch's rows older than `delete_after_n_days`, in one
 // transaction so a failure deletes nothing.
-import { SqlError } from "../runtime/errors.ts";
-import { renderJobSql, type JobContext } from "../runtime/context.ts";
+import { SqlError } from "../core/errors.ts";
+import { renderJobSql, type JobContext } from "./job-context.ts";
 
 export interface DeleteResult {
   job: "delete";

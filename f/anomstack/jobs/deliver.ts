@@ -7,14 +7,14 @@
 import type { Alert, AlertChannel, AlertKind, ExpectedRange, TagValue } from "../alerts/channel.ts";
 import { PartialSendError } from "../alerts/channel.ts";
 import { alertNotice } from "../alerts/format.ts";
-import { errorMessage } from "../runtime/errors.ts";
-import type { JobContext } from "../runtime/context.ts";
-import { toMillis } from "../runtime/context.ts";
+import { errorMessage } from "../core/errors.ts";
+import type { JobContext } from "./job-context.ts";
+import { toMillis } from "./job-context.ts";
 import { sqlIdent } from "../config/index.ts";
 import type { MetricRow, MetricType } from "../store/metric-row.ts";
 import type { MadModel } from "../ml/mad.ts";
-import { renderAlertPlot } from "../plot/index.ts";
-import { alertSeries, loadPlotRows, scorePanel, type PlotRow } from "./series.ts";
+import { renderAlertPlot } from "../charts/index.ts";
+import { alertSeries, loadPlotRows, scorePanel, type PlotRow } from "./plot-series.ts";
 
 /** The metric_type of each alert kind's flag rows. */
 export const FLAG_TYPE: Record<AlertKind, MetricType> = { anomaly: "alert", change: "change", threshold: "tholdalert", llm: "llmalert" };

@@ -3,7 +3,7 @@
 import { alertTitle, formatMinute, type AlertKind, type ExpectedRange, type TagValue } from "../alerts/channel.ts";
 import { planDeliveries, type AlertRoute } from "../alerts/routes.ts";
 import type { MetricRow, MetricType } from "../store/metric-row.ts";
-import type { JobContext } from "../runtime/context.ts";
+import type { JobContext } from "./job-context.ts";
 import type { MadModel } from "../ml/mad.ts";
 import { FLAG_TYPE, deliverStoredAlerts, methodChannels, type DeliveryRecord, type DeliverySummary, type StoredAlert } from "./deliver.ts";
 

@@ -1,5 +1,5 @@
 // The job registry: every job the local pipeline and the Windmill stage scripts can run, by name.
-import type { JobContext } from "../runtime/context.ts";
+import type { JobContext } from "./job-context.ts";
 import { ingestJob } from "./ingest.ts";
 import { trainJob } from "./train.ts";
 import { scoreJob } from "./score.ts";

@@ -2,8 +2,8 @@
 // validate what came back and append it to the metrics table in one transaction.
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { DataError, JobError, SqlError, errorMessage } from "../runtime/errors.ts";
-import { renderJobSql, type JobContext } from "../runtime/context.ts";
+import { DataError, JobError, SqlError, errorMessage } from "../core/errors.ts";
+import { renderJobSql, type JobContext } from "./job-context.ts";
 import { bundledIngestModule } from "../config/source.ts";
 import { IngestDataError, wrangleIngested } from "./wrangle.ts";
 

@@ -7,12 +7,12 @@ import { expectedFromScores } from "../alerts/expected.ts";
 import { formatMinute, type AlertKind } from "../alerts/channel.ts";
 import { createClaudeClient, type LlmClient } from "../llm/client.ts";
 import { detectAndVerify, preparePrompt, promptNote } from "../llm/detect.ts";
-import { renderPlot } from "../plot/index.ts";
-import { JobError, errorMessage } from "../runtime/errors.ts";
-import { groupByMetric, queryJobSql, toMillis, type JobContext } from "../runtime/context.ts";
+import { renderPlot } from "../charts/index.ts";
+import { JobError, errorMessage } from "../core/errors.ts";
+import { groupByMetric, queryJobSql, toMillis, type JobContext } from "./job-context.ts";
 import type { MetricRow } from "../store/metric-row.ts";
 import { buildAlert, flagRow, saveAndDeliver, type DeliverySummary, type NewAlert } from "./emit.ts";
-import { scorePanel, toSeries, type PlotRow } from "./series.ts";
+import { scorePanel, toSeries, type PlotRow } from "./plot-series.ts";
 
 interface LlmAlertRow {
   metric_timestamp: Date;

@@ -1,6 +1,6 @@
 // How many metrics a batch has (its metric rows within the training window), to plan its shards.
 import { quoteTableKey } from "../store/metrics-store.ts";
-import type { JobContext } from "../runtime/context.ts";
+import type { JobContext } from "./job-context.ts";
 
 export async function countBatchMetrics(ctx: JobContext): Promise<number> {
   const { cfg } = ctx;

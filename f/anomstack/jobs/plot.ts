@@ -2,9 +2,9 @@
 // the smoothed anomaly score with alert_threshold, stored alerts / changes / threshold breaches / LLM
 // alerts marked — returned as a Windmill rich result so the plots show on the run page.
 import { formatMinute } from "../alerts/channel.ts";
-import { renderPlot } from "../plot/index.ts";
-import type { JobContext } from "../runtime/context.ts";
-import { loadPlotRows, scorePanel, toSeries } from "./series.ts";
+import { renderPlot } from "../charts/index.ts";
+import type { JobContext } from "./job-context.ts";
+import { loadPlotRows, scorePanel, toSeries } from "./plot-series.ts";
 
 /** Plots returned by one run at most (each PNG is ~60-100 KB); metrics with alerts come first. */
 export const PLOT_MAX_METRICS = 50;

@@ -3,16 +3,16 @@
 // that history, so a new batch shows realistic scores and alerts at once and history can be evaluated.
 // History alerts are stored, not delivered (nobody wants 500 emails about last month).
 import type { TrainedModel } from "../ml/index.ts";
-import { decideAnomalyAlerts, type ScoredPoint } from "../rules/anomaly-alert.ts";
-import { decideChanges, type ChangePoint } from "../rules/change.ts";
-import { decideThresholdBreaches } from "../rules/threshold.ts";
+import { decideAnomalyAlerts, type ScoredPoint } from "../rules/alert-rule.ts";
+import { decideChanges, type ChangePoint } from "../rules/change-rule.ts";
+import { decideThresholdBreaches } from "../rules/tholdalert-rule.ts";
 import { quoteTableKey } from "../store/metrics-store.ts";
 import type { MetricRow } from "../store/metric-row.ts";
-import { JobError, errorMessage } from "../runtime/errors.ts";
-import { toMillis, type JobContext } from "../runtime/context.ts";
+import { JobError, errorMessage } from "../core/errors.ts";
+import { toMillis, type JobContext } from "./job-context.ts";
 import { NotEnoughData, trainMetricModels } from "./train.ts";
 import { finalScores } from "./score.ts";
-import { scoreLookback, scoreSeries } from "./detector.ts";
+import { scoreLookback, scoreSeries } from "./batch-detector.ts";
 import { anomalyAlertParams } from "./alert.ts";
 import { flagRow } from "./emit.ts";
 import type { BatchConfig } from "../config/index.ts";

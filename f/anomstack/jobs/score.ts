@@ -3,10 +3,10 @@
 // detections suppressed against the stored scores before them.
 import { parseTrainedModel, suppressRepeats, type TrainedModel } from "../ml/index.ts";
 import type { MetricRow } from "../store/metric-row.ts";
-import { errorMessage } from "../runtime/errors.ts";
-import { groupByMetric, inShard, queryJobSql, toMillis, type JobContext } from "../runtime/context.ts";
+import { errorMessage } from "../core/errors.ts";
+import { groupByMetric, inShard, queryJobSql, toMillis, type JobContext } from "./job-context.ts";
 import type { BatchConfig } from "../config/index.ts";
-import { scoreHistoryN, scoreSeries } from "./detector.ts";
+import { scoreHistoryN, scoreSeries } from "./batch-detector.ts";
 
 interface ScoreRow {
   metric_timestamp: Date;

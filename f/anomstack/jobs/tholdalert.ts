@@ -1,7 +1,7 @@
 // Threshold-alert job (anomstack-behaviour §3.8): static bounds from `tholdalert_thresholds` on the
 // newest values, with a snooze that counts stored alerts, so it works across runs (§10.7).
-import { decideThresholdBreaches, type ThresholdPoint } from "../rules/threshold.ts";
-import { groupByMetric, queryJobSql, toMillis, type JobContext } from "../runtime/context.ts";
+import { decideThresholdBreaches, type ThresholdPoint } from "../rules/tholdalert-rule.ts";
+import { groupByMetric, queryJobSql, toMillis, type JobContext } from "./job-context.ts";
 import { buildAlert, saveAndDeliver, type DeliverySummary, type NewAlert } from "./emit.ts";
 
 interface TholdRow {

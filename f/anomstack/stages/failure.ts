@@ -1,6 +1,6 @@
 // Failure notices of the generated flows: one short message with the batch, the job, the error and a
 // link to the run, written to the log (and delivered through the alert channels where configured).
-import { settingsToEnv, type C_anomstack_settings, type EnvRecord } from "./settings.ts";
+import { settingsToEnv, type C_anomstack_settings, type EnvRecord } from "../config/settings-resource.ts";
 import { sendFailureNotice } from "./notices.ts";
 import type { NoticeDelivery } from "../alerts/channels.ts";
 
@@ -29,7 +29,7 @@ export function formatFailure(n: FailureNotice): { title: string; text: string }
 
 /**
  * Log the failure notice, send it through the configured alert channels (email, Slack; see
- * runtime/notices.ts) and return what was said and where it went.
+ * stages/notices.ts) and return what was said and where it went.
  */
 export async function failureNotice(n: FailureNotice): Promise<{ title: string; text: string } & NoticeDelivery> {
   settingsToEnv(n.settings); // validates the resource's shape before anything is said

@@ -1,7 +1,7 @@
 // Scores a batch's (replayed) history against labels: the NAB score of its anomaly scores under NAB's
 // three profiles, the NAB score of its stored alerts, precision / recall / F1 of its alerts against
 // point labels, and the precision of its alerts by the dashboard's thumbs up / down. Pure.
-import { NAB_PROFILE_NAMES, NAB_PROFILES, normalizedScore, scoreSeriesAt, scoreSwept, sweepCorpus, type NabProfileName } from "./nab.ts";
+import { NAB_PROFILE_NAMES, NAB_PROFILES, normalizedScore, scoreSeriesAt, scoreSwept, sweepCorpus, type NabProfileName } from "./nab-score.ts";
 import { labelKeyToMetric, type PointLabels, type WindowLabels } from "./labels.ts";
 
 /** One metric's stored history, oldest first. */

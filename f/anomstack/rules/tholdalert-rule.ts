@@ -1,6 +1,6 @@
 // The static threshold rule (anomstack-behaviour §3.8) with a snooze that works across runs (§10.7):
 // stored threshold alerts count towards the snooze. Pure.
-import { isSnoozed } from "./anomaly-alert.ts";
+import { isSnoozed } from "./alert-rule.ts";
 
 /** One value of a metric, oldest first. `alerted` = a threshold alert is already stored for it. */
 export interface ThresholdPoint {

@@ -1,9 +1,9 @@
 // The only place that reads the alert channels' settings (email, Slack, the Anthropic key for LLM
-// alerts) from an env-like record: process.env / .env locally; on Windmill, runtime/settings.ts turns
+// alerts) from an env-like record: process.env / .env locally; on Windmill, config/settings-resource.ts turns
 // the settings resource and its variables into the same record first. Pure: no I/O but an optional
 // read of a CA file named by ANOMSTACK_ALERT_EMAIL_SMTP_CA.
 import fs from "node:fs";
-import { createRedactor, type Redactor } from "./redact.ts";
+import { createRedactor, type Redactor } from "../core/redact.ts";
 
 /** An environment: names to values (unset values may be undefined). */
 export type ChannelEnv = Record<string, string | undefined>;

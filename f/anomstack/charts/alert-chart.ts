@@ -3,7 +3,7 @@
 // threshold / LLM points marked, and the alert's time highlighted across both panels (§4.5, redrawn).
 // png.ts rasterises it; the layout is sized for an email column (640 logical pixels).
 import type { AlertKind, ExpectedRange, SeriesPoint } from "../alerts/channel.ts";
-import { formatScore, formatTick, formatValue, niceTicks } from "../alerts/numbers.ts";
+import { formatScore, formatTick, formatValue, niceTicks } from "../core/numbers.ts";
 
 export interface PlotInput {
   /** Usually the metric name. */

@@ -4,14 +4,14 @@
 import { createChannels, sendNotice, type NoticeDelivery } from "../alerts/channels.ts";
 import type { AlertChannel } from "../alerts/channel.ts";
 import { failureNoticeOf, summaryNotice, type SummaryMetric } from "../alerts/format.ts";
-import { redactDeep, redactingLogger } from "../alerts/redact.ts";
-import { resolveChannelSettings } from "../alerts/settings.ts";
+import { redactDeep, redactingLogger } from "../core/redact.ts";
+import { resolveChannelSettings } from "../alerts/channel-settings.ts";
 import { isStageEnabled, loadConfig } from "../config/index.ts";
 import { buildSummary, summarizeBatch } from "../jobs/summary.ts";
-import { errorMessage } from "./errors.ts";
-import { createLogger, type Logger } from "./log.ts";
-import { settingsToEnv, type C_anomstack_settings } from "./settings.ts";
-import { parseNow, withJobContext } from "./stage.ts";
+import { errorMessage } from "../core/errors.ts";
+import { createLogger, type Logger } from "../core/log.ts";
+import { settingsToEnv, type C_anomstack_settings } from "../config/settings-resource.ts";
+import { parseNow, withJobContext } from "./run-stage.ts";
 
 export interface NoticeStageOptions {
   now?: string | Date;

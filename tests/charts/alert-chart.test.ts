@@ -3,8 +3,8 @@
 import { Resvg } from "@resvg/resvg-js";
 import { describe, expect, it } from "vitest";
 import type { SeriesPoint } from "../../f/anomstack/alerts/channel.ts";
-import { formatScore, formatTick, formatValue, niceTicks } from "../../f/anomstack/alerts/numbers.ts";
-import { alertPlotSvg, plotFontFiles, renderPlot, timeTicks, type PlotInput } from "../../f/anomstack/plot/index.ts";
+import { formatScore, formatTick, formatValue, niceTicks } from "../../f/anomstack/core/numbers.ts";
+import { alertPlotSvg, plotFontFiles, renderPlot, timeTicks, type PlotInput } from "../../f/anomstack/charts/index.ts";
 
 const END = Date.UTC(2026, 2, 1, 12, 0);
 const STEP = 300_000;

@@ -3,13 +3,13 @@
 import type { BatchConfig } from "../config/index.ts";
 import { renderTemplate } from "../config/index.ts";
 import type { AlertChannel } from "../alerts/channel.ts";
-import type { LlmSettings } from "../alerts/settings.ts";
+import type { LlmSettings } from "../alerts/channel-settings.ts";
 import type { MetricsStore, QueryRow } from "../store/metrics-store.ts";
 import { openMetricsStore } from "../store/open.ts";
 import { openModelStore, type ModelStore } from "../store/model-store.ts";
-import type { Logger } from "./log.ts";
-import { SqlError, TemplateJobError } from "./errors.ts";
-import { shardOf } from "../jobs/shard.ts";
+import type { Logger } from "../core/log.ts";
+import { SqlError, TemplateJobError } from "../core/errors.ts";
+import { shardOf } from "./shard.ts";
 
 export interface JobContext {
   cfg: BatchConfig;

@@ -56,7 +56,7 @@ describe("under Bun", () => {
       `import { plan } from ${imp("scripts/generate/main.ts")};
        import { parseFlowYaml, runFlow } from ${imp("scripts/flow-runner/runner.ts")};
        import { backfillJob } from ${imp("f/anomstack/jobs/backfill.ts")};
-       import { withJobContext } from ${imp("f/anomstack/runtime/stage.ts")};
+       import { withJobContext } from ${imp("f/anomstack/stages/run-stage.ts")};
        const now = "2026-03-01T12:00:00Z";
        const p = plan({ root: ${JSON.stringify(REPO_DIR)}, metricsDir: ${JSON.stringify(ws.metricsDir)}, env: {}, flowsOnly: true });
        const flow = (job) => parseFlowYaml(p.files.get("f/anomstack/batches/python_ingest_simple/" + job + ".flow/flow.yaml"));

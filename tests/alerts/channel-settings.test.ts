@@ -1,10 +1,10 @@
 // Channel settings from the original's environment variables, the secrets they hide, and routing.
 import { describe, expect, it } from "vitest";
-import { createRedactor, redactDeep, redactingLogger } from "../../f/anomstack/alerts/redact.ts";
-import { resolveChannelSettings, splitAddresses } from "../../f/anomstack/alerts/settings.ts";
+import { createRedactor, redactDeep, redactingLogger } from "../../f/anomstack/core/redact.ts";
+import { resolveChannelSettings, splitAddresses } from "../../f/anomstack/alerts/channel-settings.ts";
 import { parseMethods, planDeliveries, routeMatches, type AlertRoute } from "../../f/anomstack/alerts/routes.ts";
 import type { AlertChannel } from "../../f/anomstack/alerts/channel.ts";
-import { memoryLogger } from "../../f/anomstack/runtime/log.ts";
+import { memoryLogger } from "../../f/anomstack/core/log.ts";
 
 describe("resolveChannelSettings", () => {
   it("reads the original's email and Slack variables, with the original's SMTP defaults", () => {

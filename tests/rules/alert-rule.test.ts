@@ -7,7 +7,7 @@ import {
   smoothScores,
   type AnomalyAlertParams,
   type ScoredPoint,
-} from "../../f/anomstack/rules/anomaly-alert.ts";
+} from "../../f/anomstack/rules/alert-rule.ts";
 
 const MIN = 60_000;
 

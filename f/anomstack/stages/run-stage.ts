@@ -6,13 +6,13 @@ import "../generated/metrics_bundle.ts";
 import { isStageEnabled, loadBatch, type BatchConfig } from "../config/index.ts";
 import type { AlertChannel } from "../alerts/channel.ts";
 import { createChannels } from "../alerts/channels.ts";
-import { redactDeep, redactingLogger } from "../alerts/redact.ts";
-import { resolveChannelSettings } from "../alerts/settings.ts";
+import { redactDeep, redactingLogger } from "../core/redact.ts";
+import { resolveChannelSettings } from "../alerts/channel-settings.ts";
 import { JOBS, type PipelineJob } from "../jobs/index.ts";
-import { closeJobContext, openJobContext, type JobContext } from "./context.ts";
-import { createLogger, type Logger } from "./log.ts";
-import { JobError } from "./errors.ts";
-import { settingsToEnv, type C_anomstack_settings } from "./settings.ts";
+import { closeJobContext, openJobContext, type JobContext } from "../jobs/job-context.ts";
+import { createLogger, type Logger } from "../core/log.ts";
+import { JobError } from "../core/errors.ts";
+import { settingsToEnv, type C_anomstack_settings } from "../config/settings-resource.ts";
 import { checkShard } from "../jobs/shard.ts";
 
 export interface StageOptions {

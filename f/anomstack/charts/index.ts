@@ -1,10 +1,10 @@
 // Alert plots: an Alert (or a metric's plot-window series) drawn as SVG, then PNG. The channels attach
 // the PNG; the plot job returns them to the Windmill run page; LLM alerts may send one to Claude.
 import { formatMinute, type Alert } from "../alerts/channel.ts";
-import { alertPlotSvg, type PlotInput } from "./chart.ts";
+import { alertPlotSvg, type PlotInput } from "./alert-chart.ts";
 import { svgToPng } from "./png.ts";
 
-export { alertPlotSvg, timeTicks, MARKS, PLOT_WIDTH, type PlotInput } from "./chart.ts";
+export { alertPlotSvg, timeTicks, MARKS, PLOT_WIDTH, type PlotInput } from "./alert-chart.ts";
 export { svgToPng, plotFontFiles } from "./png.ts";
 
 const KIND_LABEL: Record<Alert["kind"], string> = {

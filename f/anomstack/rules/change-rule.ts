@@ -1,7 +1,7 @@
 // The change-detection rule (anomstack-behaviour §3.6, INTENDED behaviour: it fires; §10.1).
 // MAD fitted on the older values, the newest `detect_last_n` values tested against it. Pure.
 import { fitMad, madScore, type MadModel } from "../ml/mad.ts";
-import { isSnoozed } from "./anomaly-alert.ts";
+import { isSnoozed } from "./alert-rule.ts";
 
 /** One value of a metric, oldest first. `changed` = a change alert is already stored for it. */
 export interface ChangePoint {

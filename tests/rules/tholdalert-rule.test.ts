@@ -5,7 +5,7 @@ import {
   type ThresholdBounds,
   type ThresholdParams,
   type ThresholdPoint,
-} from "../../f/anomstack/rules/threshold.ts";
+} from "../../f/anomstack/rules/tholdalert-rule.ts";
 
 const MIN = 60_000;
 

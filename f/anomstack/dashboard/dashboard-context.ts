@@ -6,7 +6,7 @@ import fs from "node:fs";
 import { loadConfig, resolveDuckdbPath, type BatchConfig } from "../config/index.ts";
 import { openDuckdbStore } from "../store/duckdb-store.ts";
 import type { MetricsStore } from "../store/metrics-store.ts";
-import { settingsToEnv, type C_anomstack_settings, type EnvRecord } from "../runtime/settings.ts";
+import { settingsToEnv, type C_anomstack_settings, type EnvRecord } from "../config/settings-resource.ts";
 import { DashboardInputError } from "./errors.ts";
 
 /** Options every dashboard entry point takes (the Windmill scripts pass their parameters through). */
