@@ -2,7 +2,7 @@
 // channels (email, Slack; see docs/alerts.md), as the Windmill summary script does.
 import type { Command } from "commander";
 import { runSummary } from "../../f/anomstack/stages/notices.ts";
-import { parseNow } from "../../f/anomstack/stages/run-stage.ts";
+import { parseNow } from "../../f/anomstack/core/time.ts";
 
 export function summaryCommand(program: Command): void {
   program

@@ -1,6 +1,7 @@
 // Label formats `anomstack eval` reads, parsed into plain maps (pure: the caller reads the files):
 // NAB-style anomaly windows (combined_windows.json), point labels (a CSV column), and the dashboard's
 // thumbs up / down feedback rows.
+import { parseUtc } from "../../f/anomstack/core/time.ts";
 
 /** Anomaly windows per label key: `[start, end]` epoch ms, inclusive. */
 export type WindowLabels = Map<string, [number, number][]>;
@@ -20,8 +21,8 @@ export function parseLabelTime(s: string): number {
     const n = Number(text);
     return n < 1e11 ? Math.round(n * 1000) : Math.round(n);
   }
-  const iso = text.replace(" ", "T").replace(/(\.\d{3})\d+/, "$1");
-  const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`);
+  // Date.parse reads milliseconds only: NAB's microseconds are cut.
+  const t = parseUtc(text.replace(/(\.\d{3})\d+/, "$1"));
   if (!Number.isFinite(t)) throw new Error(`not a timestamp: ${JSON.stringify(s)}`);
   return t;
 }

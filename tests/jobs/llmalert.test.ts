@@ -81,7 +81,7 @@ describe("llmalert job", () => {
     expect(sent[0].notes).toEqual([
       { heading: "Why Claude flagged it", lines: ["2026-03-01 12:00 (value 30): A spike to three times the usual level.", "2026-03-01 11:55 (value 25): The rise starts here."] },
     ]);
-    // §10.8: the original left metric_tags out of LLM alerts
+    // docs/differences.md #8: the original left metric_tags out of LLM alerts
     expect(sent[0].tags).toEqual([["priority", "high"]]);
     expect(sent[0].image).toBeDefined();
     expect(sent[0].alert?.series.slice(-2).map((p) => p.marks)).toEqual([["llm"], ["llm"]]);

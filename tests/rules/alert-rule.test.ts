@@ -1,5 +1,5 @@
 // The anomaly-alert rule: trailing smoothing, threshold, recent_n, snooze (stored and in-call), `always`,
-// and the two §10.2 bugs of the original fixed (the newest point is smoothed and can be snoozed).
+// and the two bugs of the original fixed (docs/differences.md #2: the newest point is smoothed and can be snoozed).
 import { describe, expect, it } from "vitest";
 import {
   decideAnomalyAlerts,
@@ -127,7 +127,7 @@ describe("decideAnomalyAlerts", () => {
     expect(indices(points(s, [5, 13, 17]), p)).toEqual([]);
   });
 
-  it("smooths the newest point over older points (§10.2: the original used only its own score)", () => {
+  it("smooths the newest point over older points (docs/differences.md #2: the original used only its own score)", () => {
     // Newest raw 0.9 but (0+0+0.9)/3 = 0.3 → no alert (the original alerted on 0.9).
     expect(indices(points([0, 0, 0.9]), { smooth_n: 2, recent_n: 1 })).toEqual([]);
     // Newest raw 0.7 but (1+1+0.7)/3 = 0.9 → alert (the original did not alert on 0.7).
@@ -136,7 +136,7 @@ describe("decideAnomalyAlerts", () => {
     expect(d.score_smooth).toBeCloseTo(0.9, 15);
   });
 
-  it("snoozes the newest point after an older alert (§10.2: the original never snoozed it)", () => {
+  it("snoozes the newest point after an older alert (docs/differences.md #2: the original never snoozed it)", () => {
     // Stored alert at 2, newest is 3 with snooze_n = 3 → snoozed; with snooze_n = 0 → alerts.
     const pts = points([0.9, 0.9, 0.9, 0.9], [2]);
     expect(indices(pts, { snooze_n: 3, recent_n: 1 })).toEqual([]);

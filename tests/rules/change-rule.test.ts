@@ -1,4 +1,4 @@
-// The change rule: MAD fitted on the older values, the newest detect_last_n tested (§3.6, intended: it fires).
+// The change rule: MAD fitted on the older values, the newest detect_last_n tested (as the original intends: it fires).
 import { describe, expect, it } from "vitest";
 import { decideChanges, MIN_CHANGE_TRAIN_POINTS, type ChangeParams, type ChangePoint } from "../../f/anomstack/rules/change-rule.ts";
 

@@ -1,23 +1,23 @@
-// The static threshold rule: strict bounds, upper before lower, recent_n, and a snooze that spans runs (§10.7).
+// The static threshold rule: strict bounds, upper before lower, recent_n, and a snooze that spans runs (docs/differences.md #7).
 import { describe, expect, it } from "vitest";
 import {
-  decideThresholdBreaches,
-  type ThresholdBounds,
-  type ThresholdParams,
-  type ThresholdPoint,
+  decideTholdalertBreaches,
+  type TholdalertBounds,
+  type TholdalertParams,
+  type TholdalertPoint,
 } from "../../f/anomstack/rules/tholdalert-rule.ts";
 
 const MIN = 60_000;
 
-function points(values: number[], alerted: number[] = []): ThresholdPoint[] {
+function points(values: number[], alerted: number[] = []): TholdalertPoint[] {
   return values.map((value, i) => ({ timestamp: i * MIN, value, alerted: alerted.includes(i) }));
 }
 
-function decide(values: number[], bounds: ThresholdBounds, p: Partial<ThresholdParams>, alerted: number[] = []) {
-  return decideThresholdBreaches(points(values, alerted), bounds, { recent_n: Number.POSITIVE_INFINITY, snooze_n: 0, ...p });
+function decide(values: number[], bounds: TholdalertBounds, p: Partial<TholdalertParams>, alerted: number[] = []) {
+  return decideTholdalertBreaches(points(values, alerted), bounds, { recent_n: Number.POSITIVE_INFINITY, snooze_n: 0, ...p });
 }
 
-describe("decideThresholdBreaches", () => {
+describe("decideTholdalertBreaches", () => {
   it("breaches strictly above upper and strictly below lower", () => {
     const got = decide([10, 10.5, 0, -1, 5], { upper: 10, lower: 0 }, {});
     expect(got).toEqual([

@@ -4,9 +4,9 @@
 // read of a CA file named by ANOMSTACK_ALERT_EMAIL_SMTP_CA.
 import fs from "node:fs";
 import { createRedactor, type Redactor } from "../core/redact.ts";
+import type { Env } from "../core/env.ts";
 
 /** An environment: names to values (unset values may be undefined). */
-export type ChannelEnv = Record<string, string | undefined>;
 
 /** How the SMTP connection is secured. */
 export const SMTP_SECURITY = ["starttls", "tls", "none"] as const;
@@ -112,12 +112,12 @@ export function splitAddresses(value: string | readonly string[] | undefined): s
   return [...new Set(parts.map((s) => s.trim()).filter((s) => s !== ""))];
 }
 
-function get(env: ChannelEnv, name: string): string | undefined {
+function get(env: Env, name: string): string | undefined {
   const v = env[name];
   return v === undefined || v.trim() === "" ? undefined : v.trim();
 }
 
-function positiveInt(env: ChannelEnv, name: string, fallback: number, problems: string[], min = 1): number {
+function positiveInt(env: Env, name: string, fallback: number, problems: string[], min = 1): number {
   const raw = get(env, name);
   if (raw === undefined) return fallback;
   const n = Number(raw);
@@ -128,7 +128,7 @@ function positiveInt(env: ChannelEnv, name: string, fallback: number, problems: 
   return n;
 }
 
-function resolveEmail(env: ChannelEnv, problems: string[]): EmailSettings | undefined {
+function resolveEmail(env: Env, problems: string[]): EmailSettings | undefined {
   const from = get(env, "ANOMSTACK_ALERT_EMAIL_FROM");
   const to = splitAddresses(get(env, "ANOMSTACK_ALERT_EMAIL_TO"));
   if (!from && to.length === 0) return undefined;
@@ -167,7 +167,7 @@ function resolveEmail(env: ChannelEnv, problems: string[]): EmailSettings | unde
   };
 }
 
-function resolveSlack(env: ChannelEnv, problems: string[]): SlackSettings | undefined {
+function resolveSlack(env: Env, problems: string[]): SlackSettings | undefined {
   const token = get(env, "ANOMSTACK_SLACK_BOT_TOKEN");
   const channel = get(env, "ANOMSTACK_SLACK_CHANNEL");
   if (!token) {
@@ -186,7 +186,7 @@ function resolveSlack(env: ChannelEnv, problems: string[]): SlackSettings | unde
   };
 }
 
-function resolveLlm(env: ChannelEnv, problems: string[]): LlmSettings | undefined {
+function resolveLlm(env: Env, problems: string[]): LlmSettings | undefined {
   const apiKey = get(env, "ANOMSTACK_ANTHROPIC_API_KEY") ?? get(env, "ANTHROPIC_API_KEY") ?? get(env, "ANOMSTACK_ANTHROPIC_KEY");
   if (!apiKey) return undefined;
   return {
@@ -204,7 +204,7 @@ function resolveLlm(env: ChannelEnv, problems: string[]): LlmSettings | undefine
  * Slack when ANOMSTACK_SLACK_BOT_TOKEN is set; LLM alerts when an Anthropic key is set.
  * Half-configured channels are reported in `problems` and left out.
  */
-export function resolveChannelSettings(env: ChannelEnv): ChannelSettings {
+export function resolveChannelSettings(env: Env): ChannelSettings {
   const problems: string[] = [];
   const email = resolveEmail(env, problems);
   const slack = resolveSlack(env, problems);

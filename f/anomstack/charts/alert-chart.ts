@@ -1,6 +1,6 @@
 // The alert plot as an SVG string (pure, no I/O): the metric's recent values on top with the expected
 // range and any static bounds, the alert's score below with its threshold line, alert / change /
-// threshold / LLM points marked, and the alert's time highlighted across both panels (§4.5, redrawn).
+// threshold / LLM points marked, and the alert's time highlighted across both panels (redrawn).
 // png.ts rasterises it; the layout is sized for an email column (640 logical pixels).
 import type { AlertKind, ExpectedRange, SeriesPoint } from "../alerts/channel.ts";
 import { formatScore, formatTick, formatValue, niceTicks } from "../core/numbers.ts";

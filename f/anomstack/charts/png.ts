@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Resvg } from "@resvg/resvg-js";
+import type { Env } from "../core/env.ts";
 
 /** Where Debian (fonts-dejavu-core), Alpine and macOS Homebrew keep DejaVu Sans; ANOMSTACK_PLOT_FONT_DIR comes first. */
 const FONT_DIRS = ["/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF", "/opt/homebrew/share/fonts"];
@@ -12,7 +13,7 @@ const FONT_FILES = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"];
 let fontFiles: string[] | undefined;
 
 /** The DejaVu Sans files found (regular and bold), or [] when none are installed. */
-export function plotFontFiles(env: Record<string, string | undefined> = process.env): string[] {
+export function plotFontFiles(env: Env = process.env): string[] {
   if (fontFiles) return fontFiles;
   const dirs = [env.ANOMSTACK_PLOT_FONT_DIR, ...FONT_DIRS].filter((d): d is string => !!d);
   for (const dir of dirs) {

@@ -2,6 +2,7 @@
 // `c_anomstack_settings` (whose fields may reference built-in resources and secret variables);
 // locally they are environment variables (or .env). Both become one env-like record that the config
 // loader, the store and the alert channels read, so the two paths run the same code.
+import type { Env } from "../core/env.ts";
 
 /**
  * Windmill resource type `c_anomstack_settings` (declared in c_anomstack_settings.resource-type.yaml).
@@ -20,7 +21,6 @@ export type C_anomstack_settings = {
   postgresql?: { host?: string; port?: number; user?: string; password?: string; dbname?: string; sslmode?: string };
 };
 
-export type EnvRecord = Record<string, string | undefined>;
 
 /**
  * The environment a stage runs with: `base` (process.env) overlaid with the settings resource.
@@ -28,12 +28,12 @@ export type EnvRecord = Record<string, string | undefined>;
  * @example settingsToEnv({ env: { ANOMSTACK_DUCKDB_PATH: "/data/a.duckdb" }, slack: { token: "xoxb-1" } }, {})
  * // => { ANOMSTACK_SLACK_BOT_TOKEN: "xoxb-1", ANOMSTACK_DUCKDB_PATH: "/data/a.duckdb" }
  */
-export function settingsToEnv(settings: C_anomstack_settings | null | undefined, base: EnvRecord = process.env): EnvRecord {
+export function settingsToEnv(settings: C_anomstack_settings | null | undefined, base: Env = process.env): Env {
   if (!settings) return base;
   if (typeof settings !== "object" || Array.isArray(settings)) {
     throw new Error("settings: expected a c_anomstack_settings resource (an object)");
   }
-  const derived: EnvRecord = {};
+  const derived: Env = {};
   const { smtp, slack, anthropic, postgresql } = settings;
   if (smtp?.host) derived.ANOMSTACK_ALERT_EMAIL_SMTP_HOST = smtp.host;
   if (smtp?.port) derived.ANOMSTACK_ALERT_EMAIL_SMTP_PORT = String(smtp.port);
@@ -49,7 +49,7 @@ export function settingsToEnv(settings: C_anomstack_settings | null | undefined,
     if (postgresql.dbname) derived.ANOMSTACK_POSTGRES_DATABASE = postgresql.dbname;
     if (postgresql.sslmode) derived.ANOMSTACK_POSTGRES_SSLMODE = postgresql.sslmode;
   }
-  const explicit: EnvRecord = {};
+  const explicit: Env = {};
   for (const [k, v] of Object.entries(settings.env ?? {})) {
     if (v === null || v === undefined) continue;
     if (typeof v === "object") throw new Error(`settings.env.${k}: expected a string, number or boolean`);

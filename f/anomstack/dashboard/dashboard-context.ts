@@ -6,8 +6,10 @@ import fs from "node:fs";
 import { loadConfig, resolveDuckdbPath, type BatchConfig } from "../config/index.ts";
 import { openDuckdbStore } from "../store/duckdb-store.ts";
 import type { MetricsStore } from "../store/metrics-store.ts";
-import { settingsToEnv, type C_anomstack_settings, type EnvRecord } from "../config/settings-resource.ts";
+import { settingsToEnv, type C_anomstack_settings } from "../config/settings-resource.ts";
 import { DashboardInputError } from "./errors.ts";
+import { parseNow, truncateToSecond } from "../core/time.ts";
+import type { Env } from "../core/env.ts";
 
 /** Options every dashboard entry point takes (the Windmill scripts pass their parameters through). */
 export interface DashboardOptions {
@@ -16,11 +18,11 @@ export interface DashboardOptions {
   /** The Windmill settings resource, overlaid on `env`. */
   settings?: C_anomstack_settings | null;
   /** Base environment (default process.env). */
-  env?: EnvRecord;
+  env?: Env;
 }
 
 export interface DashboardScope {
-  env: EnvRecord;
+  env: Env;
   now: Date;
   /** The batches the dashboard shows (enabled, not `disable_dashboard`), by name, sorted. */
   batches: Map<string, BatchConfig>;
@@ -33,11 +35,12 @@ export interface DashboardScope {
 /** Parse `now` ("" = the current time, to the second; an ISO string without zone is UTC). */
 export function dashboardNow(now: unknown): Date {
   if (now instanceof Date) return now;
-  if (now === undefined || now === null || now === "") return new Date(Math.floor(Date.now() / 1000) * 1000);
-  if (typeof now !== "string") throw new DashboardInputError("now", `expected an ISO timestamp string, got ${typeof now}`);
-  const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(now) ? now : `${now.replace(" ", "T")}Z`);
-  if (!Number.isFinite(d.getTime())) throw new DashboardInputError("now", `"${now.slice(0, 40)}" is not an ISO timestamp`);
-  return d;
+  if (now !== undefined && now !== null && typeof now !== "string") throw new DashboardInputError("now", `expected an ISO timestamp string, got ${typeof now}`);
+  try {
+    return truncateToSecond(parseNow(now));
+  } catch (e) {
+    throw new DashboardInputError("now", (e as Error).message.replace(/^now: /, ""));
+  }
 }
 
 /** Load the config and list the batches the dashboard shows. */

@@ -5,6 +5,7 @@ import { quoteTableKey } from "../store/metrics-store.ts";
 import { dashboardBatch, dashboardScope, withBatchStore, type DashboardOptions } from "./dashboard-context.ts";
 import { DashboardInputError } from "./errors.ts";
 import type { FeedbackKind, FeedbackResult } from "./types.ts";
+import { parseUtc } from "../core/time.ts";
 
 export const FEEDBACK_KINDS: readonly FeedbackKind[] = ["thumbsup", "thumbsdown"];
 
@@ -20,7 +21,7 @@ export function parseFeedbackTimestamp(v: unknown): Date {
   if (typeof v !== "string" || v.trim() === "") throw new DashboardInputError("timestamp", "expected an ISO-8601 timestamp such as 2024-01-01T00:00:00Z");
   const s = v.trim();
   const iso = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d{1,9})?)?([zZ]|[+-]\d\d:?\d\d)?$/;
-  const d = iso.test(s) ? new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s.replace(" ", "T") : `${s.replace(" ", "T")}Z`) : new Date(Number.NaN);
+  const d = new Date(iso.test(s) ? parseUtc(s) : Number.NaN);
   if (!Number.isFinite(d.getTime())) {
     throw new DashboardInputError("timestamp", `"${s.slice(0, 40)}" is not an ISO-8601 timestamp such as 2024-01-01T00:00:00Z`);
   }

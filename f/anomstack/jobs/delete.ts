@@ -1,4 +1,4 @@
-// Delete job (anomstack-behaviour §3.11): drop the batch's rows older than `delete_after_n_days`, in one
+// Delete job: drop the batch's rows older than `delete_after_n_days`, in one
 // transaction so a failure deletes nothing.
 import { SqlError } from "../core/errors.ts";
 import { renderJobSql, type JobContext } from "./job-context.ts";

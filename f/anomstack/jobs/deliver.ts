@@ -9,17 +9,14 @@ import { PartialSendError } from "../alerts/channel.ts";
 import { alertNotice } from "../alerts/format.ts";
 import { errorMessage } from "../core/errors.ts";
 import type { JobContext } from "./job-context.ts";
-import { toMillis } from "./job-context.ts";
-import { sqlIdent } from "../config/index.ts";
+import { toMillis } from "../core/time.ts";
+import { alertJobOf, sqlIdent } from "../config/index.ts";
 import type { MetricRow, MetricType } from "../store/metric-row.ts";
 import type { MadModel } from "../ml/mad.ts";
 import { renderAlertPlot } from "../charts/index.ts";
 import { alertSeries, loadPlotRows, scorePanel, type PlotRow } from "./plot-series.ts";
+import { sqlTimestamp } from "../core/time.ts";
 
-/** The metric_type of each alert kind's flag rows. */
-export const FLAG_TYPE: Record<AlertKind, MetricType> = { anomaly: "alert", change: "change", threshold: "tholdalert", llm: "llmalert" };
-/** The job that raises each alert kind. */
-export const ALERT_JOB: Record<AlertKind, string> = { anomaly: "alert", change: "change", threshold: "tholdalert", llm: "llmalert" };
 
 /** The alert as kept in its flag row's metadata (key `alert`), enough to rebuild the message later. */
 export interface StoredAlert {
@@ -119,7 +116,7 @@ async function saveMetadata(ctx: JobContext, type: MetricType, row: OutboxRow): 
   await ctx.store.exec(
     `update ${sqlIdent(ctx.store.tableKey)} set metadata = ?
      where metric_batch = ? and metric_name = ? and metric_type = ? and metric_timestamp = cast(? as timestamp)`,
-    [JSON.stringify(row.metadata), ctx.cfg.metric_batch, row.metric, type, new Date(row.timestamp).toISOString().replace("T", " ").replace("Z", "")],
+    [JSON.stringify(row.metadata), ctx.cfg.metric_batch, row.metric, type, sqlTimestamp(row.timestamp)],
   );
 }
 
@@ -129,7 +126,7 @@ async function saveMetadata(ctx: JobContext, type: MetricType, row: OutboxRow): 
  * (console). Each delivery's record is updated right after its attempt.
  */
 export async function deliverStoredAlerts(ctx: JobContext, kind: AlertKind, fresh: readonly MetricRow[]): Promise<DeliverySummary> {
-  const type = FLAG_TYPE[kind];
+  const type = alertJobOf(kind);
   const summary: DeliverySummary = { sent: 0, pending: 0, failed: [] };
   const work = new Map<string, OutboxRow>();
   for (const r of fresh) {
@@ -146,7 +143,7 @@ export async function deliverStoredAlerts(ctx: JobContext, kind: AlertKind, fres
 
   let plotRows = new Map<string, PlotRow[]>();
   try {
-    plotRows = await loadPlotRows(ctx, ALERT_JOB[kind], [...new Set([...work.values()].map((w) => w.metric))]);
+    plotRows = await loadPlotRows(ctx, type, [...new Set([...work.values()].map((w) => w.metric))]);
   } catch (e) {
     ctx.log.warn(`the alert plots have no data (plot_sql failed: ${errorMessage(e)}); alerts are sent without them`);
   }

@@ -5,7 +5,8 @@ import { planDeliveries, type AlertRoute } from "../alerts/routes.ts";
 import type { MetricRow, MetricType } from "../store/metric-row.ts";
 import type { JobContext } from "./job-context.ts";
 import type { MadModel } from "../ml/mad.ts";
-import { FLAG_TYPE, deliverStoredAlerts, methodChannels, type DeliveryRecord, type DeliverySummary, type StoredAlert } from "./deliver.ts";
+import { alertJobOf } from "../config/index.ts";
+import { deliverStoredAlerts, methodChannels, type DeliveryRecord, type DeliverySummary, type StoredAlert } from "./deliver.ts";
 
 export type { DeliverySummary } from "./deliver.ts";
 
@@ -53,7 +54,7 @@ export function buildAlert(
     metric_timestamp: formatMinute(at),
     alert_type: kind,
     ...extra.tags,
-    // §10.8: the original's LLM alerts left metric_tags out; every kind carries them here.
+    // docs/differences.md #8: the original's LLM alerts left metric_tags out; every kind carries them here.
     ...(ctx.cfg.metric_tags?.[metric] ?? {}),
   };
   const stored: StoredAlert = { kind, title: alertTitle(kind, metric, at, extra.titleDetail), value: point.value, tags };
@@ -98,7 +99,7 @@ export async function saveAndDeliver(
       planFailures.push({ metric: a.metric, timestamp: new Date(a.timestamp).toISOString(), channel: d.channel, to: d.to, error: d.error ?? "" });
     }
     const deliveries: DeliveryRecord[] = plan.deliveries.map((d) => ({ ...d, attempts: 0, created_at: ctx.now.toISOString() }));
-    return flagRow(ctx, a.metric, FLAG_TYPE[kind], a.timestamp, { ...a.metadata, alert: a.alert, deliveries });
+    return flagRow(ctx, a.metric, alertJobOf(kind), a.timestamp, { ...a.metadata, alert: a.alert, deliveries });
   });
   const saved = await ctx.store.append([...rows, ...extraRows]);
   const delivery = await deliverStoredAlerts(ctx, kind, rows);

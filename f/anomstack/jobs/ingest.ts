@@ -1,4 +1,4 @@
-// Ingest job (anomstack-behaviour §3.1): run the batch's `ingest_sql` or call its TypeScript `ingest_fn`,
+// Ingest job: run the batch's `ingest_sql` or call its TypeScript `ingest_fn`,
 // validate what came back and append it to the metrics table in one transaction.
 import path from "node:path";
 import { pathToFileURL } from "node:url";

@@ -7,7 +7,9 @@ import type { LlmSettings } from "../alerts/channel-settings.ts";
 import type { MetricsStore, QueryRow } from "../store/metrics-store.ts";
 import { openMetricsStore } from "../store/open.ts";
 import { openModelStore, type ModelStore } from "../store/model-store.ts";
+import type { Env } from "../core/env.ts";
 import type { Logger } from "../core/log.ts";
+import { truncateToSecond } from "../core/time.ts";
 import { SqlError, TemplateJobError } from "../core/errors.ts";
 import { shardOf } from "./shard.ts";
 
@@ -22,11 +24,13 @@ export interface JobContext {
   shard: { index: number; count: number };
   /** Anthropic settings for LLM alerts; undefined when no key is configured. */
   llm?: LlmSettings;
+  /** Removes the configured secrets from a text (for results and errors; the log is redacted already). */
+  redact: (text: string) => string;
 }
 
 export interface OpenContextOptions {
   /** Environment with the store's connection settings (default: process.env). */
-  env?: Record<string, string | undefined>;
+  env?: Env;
   /** DuckDB file for DuckDB batches (default: from env). */
   duckdbPath?: string;
   now: Date;
@@ -34,6 +38,7 @@ export interface OpenContextOptions {
   channels: readonly AlertChannel[];
   shard?: { index: number; count: number };
   llm?: LlmSettings;
+  redact?: (text: string) => string;
 }
 
 /** Open the stores a batch's jobs need. Close with {@link closeJobContext}. */
@@ -45,10 +50,10 @@ export async function openJobContext(cfg: BatchConfig, opts: OpenContextOptions)
     models: openModelStore(cfg.model_path, `${cfg.metric_batch}.model_path`),
     channels: opts.channels,
     log: opts.log,
-    // Templates see `now` to the second, so the points a job stamps with `now` must not be finer.
-    now: new Date(Math.floor(opts.now.getTime() / 1000) * 1000),
+    now: truncateToSecond(opts.now),
     shard: opts.shard ?? { index: 0, count: 1 },
     llm: opts.llm,
+    redact: opts.redact ?? ((text) => text),
   };
 }
 
@@ -94,12 +99,4 @@ export function groupByMetric<T extends { metric_name: string }>(rows: readonly 
     list.push(r);
   }
   return out;
-}
-
-/** A stored timestamp as epoch ms (DuckDB gives Date; other drivers may give strings). */
-export function toMillis(v: unknown): number {
-  if (v instanceof Date) return v.getTime();
-  if (typeof v === "string") return Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(v) ? v : `${v.replace(" ", "T")}Z`);
-  if (typeof v === "number") return v;
-  return Number.NaN;
 }

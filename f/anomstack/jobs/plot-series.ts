@@ -4,7 +4,8 @@ import type { AlertKind, SeriesPoint } from "../alerts/channel.ts";
 import type { BatchConfig } from "../config/index.ts";
 import { madScore, type MadModel } from "../ml/mad.ts";
 import { smoothScores } from "../rules/alert-rule.ts";
-import { groupByMetric, queryJobSql, toMillis, type JobContext } from "./job-context.ts";
+import { groupByMetric, queryJobSql, type JobContext } from "./job-context.ts";
+import { toMillis } from "../core/time.ts";
 import type { PerPointRow } from "../store/metric-row.ts";
 
 /** One point of the plot window: value, raw score and the alerts stored at it. */

@@ -1,4 +1,4 @@
-// Plot job (anomstack-behaviour §3.9): one PNG per metric of the batch from plot_sql — recent values,
+// Plot job: one PNG per metric of the batch from plot_sql — recent values,
 // the smoothed anomaly score with alert_threshold, stored alerts / changes / threshold breaches / LLM
 // alerts marked — returned as a Windmill rich result so the plots show on the run page.
 import { formatMinute } from "../alerts/channel.ts";
@@ -46,8 +46,8 @@ export async function plotJob(ctx: JobContext): Promise<PlotResult> {
 }
 
 /**
- * The Windmill rich result of a plot run: a heading, then each metric's PNG (`render_all`, see
- * windmill-formats §3.3). A stage that was disabled returns its plain result instead.
+ * The Windmill rich result of a plot run: a heading, then each metric's PNG (`render_all`: a list of
+ * `{ markdown }` and `{ png }` entries the run page draws). A stage that was disabled returns its plain result instead.
  */
 export function plotRichResult(r: PlotResult): { render_all: ({ markdown: string } | { png: string })[] } {
   const head = `### ${r.batch}: ${r.plots.length} plot(s)${r.omitted.length ? ` (${r.omitted.length} more not shown)` : ""}`;

@@ -1,4 +1,4 @@
-// The anomaly-alert rule (anomstack-behaviour §2.3 alerts.sql, INTENDED behaviour of §10.2):
+// The anomaly-alert rule (the original's alerts.sql as intended, docs/differences.md #2):
 // trailing score smoothing, threshold on the newest points, snooze after an alert. Pure.
 
 /** One scored point of a metric, oldest first. `alerted` = an alert is already stored for it. */

@@ -1,4 +1,4 @@
-// The change-detection rule (anomstack-behaviour §3.6, INTENDED behaviour: it fires; §10.1).
+// The change-detection rule (as the original intends: it fires, docs/differences.md #1).
 // MAD fitted on the older values, the newest `detect_last_n` values tested against it. Pure.
 import { fitMad, madScore, type MadModel } from "../ml/mad.ts";
 import { isSnoozed } from "./alert-rule.ts";

@@ -1,8 +1,9 @@
 // Failure notices of the generated flows: one short message with the batch, the job, the error and a
 // link to the run, written to the log (and delivered through the alert channels where configured).
-import { settingsToEnv, type C_anomstack_settings, type EnvRecord } from "../config/settings-resource.ts";
+import { settingsToEnv, type C_anomstack_settings } from "../config/settings-resource.ts";
 import { sendFailureNotice } from "./notices.ts";
 import type { NoticeDelivery } from "../alerts/channels.ts";
+import type { Env } from "../core/env.ts";
 
 export interface FailureNotice {
   batch: string;
@@ -13,7 +14,7 @@ export interface FailureNotice {
 }
 
 /** The Windmill run page of the current flow, from the job's environment (empty when unknown). */
-export function runUrlFromEnv(env: EnvRecord): string {
+export function runUrlFromEnv(env: Env): string {
   const id = env.WM_ROOT_FLOW_JOB_ID || env.WM_FLOW_JOB_ID || env.WM_JOB_ID;
   const base = (env.WM_BASE_URL || env.BASE_URL || "").replace(/\/+$/, "");
   if (!id || !base) return "";

@@ -6,16 +6,18 @@ import type { AlertChannel } from "../alerts/channel.ts";
 import { failureNoticeOf, summaryNotice, type SummaryMetric } from "../alerts/format.ts";
 import { redactDeep, redactingLogger } from "../core/redact.ts";
 import { resolveChannelSettings } from "../alerts/channel-settings.ts";
-import { isStageEnabled, loadConfig } from "../config/index.ts";
+import { isJobEnabled, loadConfig } from "../config/index.ts";
 import { buildSummary, summarizeBatch } from "../jobs/summary.ts";
 import { errorMessage } from "../core/errors.ts";
 import { createLogger, type Logger } from "../core/log.ts";
 import { settingsToEnv, type C_anomstack_settings } from "../config/settings-resource.ts";
-import { parseNow, withJobContext } from "./run-stage.ts";
+import { withJobContext } from "./run-stage.ts";
+import { parseNow } from "../core/time.ts";
+import type { Env } from "../core/env.ts";
 
 export interface NoticeStageOptions {
   now?: string | Date;
-  env?: Record<string, string | undefined>;
+  env?: Env;
   settings?: C_anomstack_settings | null;
   log?: Logger;
   /** Use these channels instead of the configured ones (tests). */
@@ -48,7 +50,7 @@ export async function runSummary(opts: NoticeStageOptions = {}): Promise<Summary
   const failed: { batch: string; error: string }[] = [];
   let topN = 0;
   for (const cfg of batches.values()) {
-    if (!isStageEnabled(cfg, "summary")) continue;
+    if (!isJobEnabled(cfg, "summary")) continue;
     topN = Math.max(topN, cfg.summary_top_n);
     try {
       const part = await withJobContext(cfg.metric_batch, { cfg, env, now, log, channels: [] }, (ctx) => summarizeBatch(ctx));

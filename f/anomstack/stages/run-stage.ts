@@ -3,22 +3,24 @@
 
 // The metrics folder bundled for Windmill workers (used when there is no ./metrics folder).
 import "../generated/metrics_bundle.ts";
-import { isStageEnabled, loadBatch, type BatchConfig } from "../config/index.ts";
+import { isJobEnabled, loadBatch, type BatchConfig, type BatchJobName } from "../config/index.ts";
 import type { AlertChannel } from "../alerts/channel.ts";
 import { createChannels } from "../alerts/channels.ts";
 import { redactDeep, redactingLogger } from "../core/redact.ts";
 import { resolveChannelSettings } from "../alerts/channel-settings.ts";
-import { JOBS, type PipelineJob } from "../jobs/index.ts";
+import { JOB_FUNCTIONS } from "../jobs/index.ts";
 import { closeJobContext, openJobContext, type JobContext } from "../jobs/job-context.ts";
 import { createLogger, type Logger } from "../core/log.ts";
 import { JobError } from "../core/errors.ts";
 import { settingsToEnv, type C_anomstack_settings } from "../config/settings-resource.ts";
 import { checkShard } from "../jobs/shard.ts";
+import type { Env } from "../core/env.ts";
+import { parseNow } from "../core/time.ts";
 
 export interface StageOptions {
   /** ISO timestamp the job treats as now; "" or undefined = the current time. */
   now?: string | Date;
-  env?: Record<string, string | undefined>;
+  env?: Env;
   log?: Logger;
   channels?: readonly AlertChannel[];
   /** Use this config instead of loading the batch by name. */
@@ -32,15 +34,6 @@ export interface StageOptions {
 
 export type StageResult = { job: string; batch: string; status: "ok" } & Record<string, unknown>
   | { job: string; batch: string; status: "disabled"; reason: string };
-
-/** Parse the `now` parameter of a stage: empty means the current time (the only clock read). */
-export function parseNow(now: string | Date | undefined): Date {
-  if (now instanceof Date) return now;
-  if (!now) return new Date();
-  const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(now) ? now : `${now.replace(" ", "T")}Z`);
-  if (!Number.isFinite(d.getTime())) throw new Error(`now: "${now}" is not an ISO timestamp`);
-  return d;
-}
 
 /** Run the batch's context through `fn`, always closing it. */
 export async function withJobContext<T>(batch: string, opts: StageOptions, fn: (ctx: JobContext) => Promise<T>): Promise<T> {
@@ -59,6 +52,7 @@ export async function withJobContext<T>(batch: string, opts: StageOptions, fn: (
     channels: opts.channels ?? createChannels(channelSettings, log),
     shard,
     llm: channelSettings.llm,
+    redact: channelSettings.redact,
   });
   try {
     return await fn(ctx);
@@ -68,24 +62,23 @@ export async function withJobContext<T>(batch: string, opts: StageOptions, fn: (
 }
 
 /** Run one pipeline job for one batch, unless its `disable_<job>` flag is set. */
-export async function runStage(job: PipelineJob, batch: string, opts: StageOptions = {}): Promise<StageResult> {
+export async function runStage(job: BatchJobName, batch: string, opts: StageOptions = {}): Promise<StageResult> {
   const env = settingsToEnv(opts.settings, opts.env ?? process.env);
   const cfg = opts.cfg ?? loadBatch(batch, { env });
-  if (!isStageEnabled(cfg, job)) {
+  if (!isJobEnabled(cfg, job)) {
     return { job, batch: cfg.metric_batch, status: "disabled", reason: `disable_${job} is set` };
   }
-  const { redact } = resolveChannelSettings(env);
   return withJobContext(batch, { ...opts, env, settings: undefined, cfg }, async (ctx) => {
     const log = ctx.log.child(job);
     try {
-      const out = await JOBS[job]({ ...ctx, log });
-      return redactDeep({ ...out, status: "ok" as const }, redact);
+      const out = await JOB_FUNCTIONS[job]({ ...ctx, log });
+      return redactDeep({ ...out, status: "ok" as const }, ctx.redact);
     } catch (e) {
       if (e instanceof JobError) {
-        e.message = redact(e.message);
+        e.message = ctx.redact(e.message);
         throw e;
       }
-      throw new JobError(cfg.metric_batch, job, redact((e as Error).message ?? String(e)), { cause: e });
+      throw new JobError(cfg.metric_batch, job, ctx.redact((e as Error).message ?? String(e)), { cause: e });
     }
   });
 }

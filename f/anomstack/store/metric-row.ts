@@ -1,18 +1,13 @@
-// The long-format row every job reads and writes (anomstack-behaviour §2.1), and its types.
+// The long-format row every job reads and writes, and its types.
 // Pure: no I/O.
 
-/** Every `metric_type` the table holds (§2.2). */
-export const METRIC_TYPES = [
-  "metric",
-  "score",
-  "alert",
-  "change",
-  "llmalert",
-  "tholdalert",
-  "thumbsup",
-  "thumbsdown",
-] as const;
-export type MetricType = (typeof METRIC_TYPES)[number];
+import type { AlertJobName } from "../config/jobs.ts";
+
+/**
+ * Every `metric_type` the table holds: ingested values, scores, the flag rows of each alerting job
+ * (named after the job) and the dashboard's feedback.
+ */
+export type MetricType = "metric" | "score" | AlertJobName | "thumbsup" | "thumbsdown";
 
 /** One row of the metrics table. Timestamps are UTC instants. */
 export interface MetricRow {

@@ -5,8 +5,8 @@ import { resolveDuckdbPath } from "../config/index.ts";
 import { openDuckdbStore } from "./duckdb-store.ts";
 import { openPostgresStore, type PostgresConnection } from "./postgres-store.ts";
 import { StoreError, type MetricsStore } from "./metrics-store.ts";
+import type { Env } from "../core/env.ts";
 
-type Env = Record<string, string | undefined>;
 
 /**
  * PostgreSQL connection from `ANOMSTACK_POSTGRES_URL`, or `ANOMSTACK_POSTGRES_HOST` / `_PORT` / `_USER`
