@@ -8,7 +8,7 @@ describe("ml index", () => {
     for (const name of [
       "fromRows", "row", "toRows", "sliceRows", "assertFiniteMatrix", "defaultColumns",
       "preprocess", "minRowsForFeatures", "freqToMs",
-      "symmetricEigen", "fitPca", "pcaScores", "KdTree", "fitKnn", "knnScores",
+      "fitPca", "pcaScores", "KdTree", "fitKnn", "knnScores",
       "fitMad", "madScore", "madScores", "median", "fitCalibration", "calibrate",
       "combineProbabilities", "trainModel", "decisionScores", "predictProba", "parseTrainedModel",
       "fitRange", "rangeScores", "seasonalBucket", "fitZscore", "zscoreScores", "rangeProbability", "rangeProba",

@@ -49,8 +49,8 @@ describe("fitPca behaviour", () => {
   it("JSDoc example", () => {
     const m = fitPca(fromRows([[0, 0], [1, 1], [2, 2]]));
     expect(m.components).toEqual([[0.7071067811865475, 0.7071067811865475]]);
-    expect(m.weights).toEqual([1]);
-    expect(Array.from(pcaScores(m, fromRows([[1, 1]])))).toEqual([0.9999999999999999]);
+    expect(m.weights).toEqual([0.9999999999999999]);
+    expect(Array.from(pcaScores(m, fromRows([[1, 1]])))).toEqual([1]);
   });
 
   it("all-constant data keeps no component and scores 0", () => {
