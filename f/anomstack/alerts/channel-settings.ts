@@ -67,30 +67,6 @@ export interface ChannelSettings {
   redact: Redactor;
 }
 
-/** The environment variables read here, for docs and for mapping Windmill resources onto them. */
-export const CHANNEL_ENV_VARS = {
-  email: [
-    "ANOMSTACK_ALERT_EMAIL_FROM",
-    "ANOMSTACK_ALERT_EMAIL_TO",
-    "ANOMSTACK_ALERT_EMAIL_SMTP_HOST",
-    "ANOMSTACK_ALERT_EMAIL_SMTP_PORT",
-    "ANOMSTACK_ALERT_EMAIL_PASSWORD",
-    "ANOMSTACK_ALERT_EMAIL_SMTP_USER",
-    "ANOMSTACK_ALERT_EMAIL_SMTP_SECURITY",
-    "ANOMSTACK_ALERT_EMAIL_SMTP_CA",
-    "ANOMSTACK_FAILURE_EMAIL_TO",
-  ],
-  slack: ["ANOMSTACK_SLACK_BOT_TOKEN", "ANOMSTACK_SLACK_CHANNEL", "ANOMSTACK_FAILURE_SLACK_CHANNEL", "ANOMSTACK_SLACK_API_URL", "ANOMSTACK_SLACK_RETRIES"],
-  llm: [
-    "ANOMSTACK_ANTHROPIC_API_KEY",
-    "ANTHROPIC_API_KEY",
-    "ANOMSTACK_ANTHROPIC_KEY",
-    "ANOMSTACK_ANTHROPIC_BASE_URL",
-    "ANOMSTACK_LLM_TIMEOUT_SECONDS",
-    "ANOMSTACK_LLM_MAX_ATTEMPTS",
-  ],
-} as const;
-
 /** Variables whose values are secrets (never logged, never returned). */
 export const SECRET_ENV_VARS = [
   "ANOMSTACK_ALERT_EMAIL_PASSWORD",
@@ -211,14 +187,4 @@ export function resolveChannelSettings(env: Env): ChannelSettings {
   const llm = resolveLlm(env, problems);
   const redact = createRedactor(SECRET_ENV_VARS.map((k) => env[k]));
   return { email, slack, llm, problems, redact };
-}
-
-/** Which channels are configured and where they send, without secrets (for logs and docs). */
-export function describeChannelSettings(s: ChannelSettings): string {
-  const parts = [
-    s.email ? `email to ${s.email.to.join(", ")} via ${s.email.host}:${s.email.port} (${s.email.security})` : "email: not configured",
-    s.slack ? `slack${s.slack.channel ? ` to ${s.slack.channel}` : " (no default channel)"}` : "slack: not configured",
-    s.llm ? "anthropic key set" : "no anthropic key",
-  ];
-  return parts.join("; ");
 }

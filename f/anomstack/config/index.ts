@@ -12,7 +12,6 @@ export {
   type BatchConfig,
 } from "./schema.ts";
 export {
-  ALERT_KINDS,
   BATCH_JOBS,
   JOB_NAMES,
   JOB_TABLE,

@@ -48,8 +48,6 @@ export type AlertJobName = Extract<Row, { alertKind: AlertKind }>["name"];
 export const JOB_NAMES: readonly JobName[] = JOB_TABLE.map((j) => j.name);
 /** Per-batch jobs in run order: what `anomstack run` runs by default. */
 export const BATCH_JOBS: readonly BatchJobName[] = JOB_TABLE.flatMap((j) => (j.scope === "batch" ? [j.name] : []));
-/** Every alert kind, in run order of the jobs that raise them. */
-export const ALERT_KINDS: readonly AlertKind[] = JOB_TABLE.flatMap((j) => ("alertKind" in j ? [j.alertKind] : []));
 
 /** The spec of one job. */
 export function jobSpec(name: JobName): JobSpec {

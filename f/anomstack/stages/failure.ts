@@ -21,13 +21,6 @@ export function runUrlFromEnv(env: Env): string {
   return `${base}/run/${id}${env.WM_WORKSPACE ? `?workspace=${encodeURIComponent(env.WM_WORKSPACE)}` : ""}`;
 }
 
-/** The notice's one-line title and text. */
-export function formatFailure(n: FailureNotice): { title: string; text: string } {
-  const title = `❌ [${n.batch}] ${n.job} failed`;
-  const text = [`${title}: ${n.error}`, n.runUrl ? `run: ${n.runUrl}` : ""].filter(Boolean).join("\n");
-  return { title, text };
-}
-
 /**
  * Log the failure notice, send it through the configured alert channels (email, Slack; see
  * stages/notices.ts) and return what was said and where it went.

@@ -35,11 +35,6 @@ export interface PerPointRow {
   metric_llmalert: number;
 }
 
-/** The identity of a row: writing a second row with the same key is a no-op (idempotent writes). */
-export function rowKey(r: Pick<MetricRow, "metric_timestamp" | "metric_batch" | "metric_name" | "metric_type">): string {
-  return `${r.metric_batch}\u0001${r.metric_name}\u0001${r.metric_type}\u0001${r.metric_timestamp.getTime()}`;
-}
-
 /**
  * Round to `decimals` places exactly as numpy/pandas `round` does (scale, round half to even, unscale),
  * so stored values match the original's. A negative `decimals` means no rounding.
