@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { BATCH_JOBS, isBatchJob, isJobEnabled, loadBatch, loadConfig, type BatchJobName } from "../../f/anomstack/config/index.ts";
-import { type StageResult } from "../../f/anomstack/stages/run-stage.ts";
+import type { StageResult } from "../../f/anomstack/stages/run-stage.ts";
 import { parseNow } from "../../f/anomstack/core/time.ts";
 import { errorMessage } from "../../f/anomstack/core/errors.ts";
 import { plan } from "../generate/main.ts";

@@ -35,7 +35,9 @@ export function readCsvColumns(text: string, columns: string[]): { timestamps: n
   for (let r = 1; r < lines.length; r++) {
     const f = lines[r].split(",");
     timestamps.push(parseLabelTime(f[ti]));
-    idx.forEach((i, j) => cols[columns[j]].push(Number(f[i])));
+    idx.forEach((i, j) => {
+      cols[columns[j]].push(Number(f[i]));
+    });
   }
   return { timestamps, cols };
 }

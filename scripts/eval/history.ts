@@ -3,7 +3,7 @@
 import type { EvalSeries } from "./evaluate.ts";
 import type { FeedbackRow } from "./labels.ts";
 import { quoteTableKey } from "../../f/anomstack/store/metrics-store.ts";
-import { type JobContext } from "../../f/anomstack/jobs/job-context.ts";
+import type { JobContext } from "../../f/anomstack/jobs/job-context.ts";
 import { toMillis } from "../../f/anomstack/core/time.ts";
 import { sqlTimestamp } from "../../f/anomstack/core/time.ts";
 

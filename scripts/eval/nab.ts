@@ -87,9 +87,9 @@ async function replayFiles(cfg: BatchConfig, files: NabFile[], tmp: string, retr
     const rows: MetricRow[] = [];
     for (const f of files) {
       const metric_name = nabMetricName(f.name);
-      f.timestamps.forEach((t, i) =>
-        rows.push({ metric_timestamp: new Date(t), metric_batch: BATCH, metric_name, metric_type: "metric", metric_value: f.values[i], metadata: "" }),
-      );
+      f.timestamps.forEach((t, i) => {
+        rows.push({ metric_timestamp: new Date(t), metric_batch: BATCH, metric_name, metric_type: "metric", metric_value: f.values[i], metadata: "" });
+      });
     }
     await ctx.store.append(rows);
     const r = await replayJob(ctx, { retrainEvery, rescore: true, onProgress });

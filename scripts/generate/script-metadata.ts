@@ -46,7 +46,7 @@ export function inferMainSchema(code: string, descriptions: Record<string, strin
   for (const arg of sig.args) {
     const prop: Record<string, unknown> = { description: descriptions[arg.name] ?? "", type: "" };
     argSigToJsonSchemaType(arg.typ, prop);
-    if (arg.otyp && arg.otyp.includes("[") && arg.otyp.includes("|")) prop.originalType = arg.otyp;
+    if (arg.otyp?.includes("[") && arg.otyp.includes("|")) prop.originalType = arg.otyp;
     prop.default = arg.default ?? undefined;
     for (const k of Object.keys(prop)) if (prop[k] === undefined) delete prop[k];
     properties[arg.name] = prop;

@@ -85,7 +85,7 @@ describe("slack channel", () => {
   });
 
   it("records a posted message when the upload fails, so the retry uploads the plot only", async () => {
-    slack.handlers.set("/api/files.getUploadURLExternal", (r, n) =>
+    slack.handlers.set("/api/files.getUploadURLExternal", (_r, n) =>
       n === 1 ? { body: { ok: false, error: "missing_scope", needed: "files:write" } } : { body: { ok: true, upload_url: `${slack.url}/upload/F0001`, file_id: "F0001" } },
     );
     const channel = createSlackChannel(settings());

@@ -10,7 +10,7 @@ import { REPO_DIR } from "../helpers/workspace.ts";
 const F = path.join(REPO_DIR, "f/anomstack");
 
 /** What each folder of f/anomstack may import besides itself ("." = the entry scripts at the top). */
-export const MAY_IMPORT: Record<string, readonly string[]> = {
+const MAY_IMPORT: Record<string, readonly string[]> = {
   core: [],
   config: ["core"],
   ml: ["core"],

@@ -19,7 +19,9 @@ describe("fitPca / pcaScores vs numpy reference", () => {
       expectClose(m.mean, c.mean, 1e-12);
       expectClose(m.scale, c.scale, 1e-12);
       expect(m.components.length).toBe(c.components.length);
-      m.components.forEach((v, k) => expectClose(v, c.components[k], 1e-9));
+      m.components.forEach((v, k) => {
+        expectClose(v, c.components[k], 1e-9);
+      });
       expectClose(m.weights, c.weights, 1e-9);
       expectClose(pcaScores(m, X), c.train_scores, 1e-9);
       expectClose(pcaScores(m, fromRows(data.test)), c.test_scores, 1e-9);

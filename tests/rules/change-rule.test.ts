@@ -23,7 +23,9 @@ describe("decideChanges", () => {
     // 1 → 0.6745·2, 2 → 0.6745·1, 3 → 0, 4 → 0.6745·1, 100 → 0.6745·97, then 3 → 0, 5 → 0.6745·2, 8 → 0.6745·5.
     const expected = [1.349, 0.6745, 0, 0.6745, 65.4265, 0, 1.349, 3.3725];
     expect(r.scores).toHaveLength(8);
-    r.scores.forEach((s, i) => expect(s).toBeCloseTo(expected[i], 12));
+    r.scores.forEach((s, i) => {
+      expect(s).toBeCloseTo(expected[i], 12);
+    });
     // Only 3.3725 > 3.
     expect(r.changes).toHaveLength(1);
     expect(r.changes[0]).toMatchObject({ index: 7, timestamp: 7 * MIN, value: 8 });

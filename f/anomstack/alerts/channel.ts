@@ -129,7 +129,7 @@ export interface AlertChannel {
   readonly defaultDestination?: string;
   /** Receives each new alert whatever alert_methods says, untracked (console, tests). */
   readonly everyAlert?: boolean;
-  send(notice: Notice, destination: string, state?: Record<string, string>): Promise<SendReceipt | void>;
+  send(notice: Notice, destination: string, state?: Record<string, string>): Promise<SendReceipt | undefined>;
 }
 
 /** `YYYY-MM-DD HH:MM` in UTC, as in the original's alert titles. */

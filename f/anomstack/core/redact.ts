@@ -40,7 +40,7 @@ export function createRedactor(secrets: readonly (string | undefined)[]): Redact
     let out = String(text);
     for (const n of sorted) out = out.split(n).join("***");
     for (const p of PATTERNS) {
-      out = out.replace(p, (m, ...groups) => {
+      out = out.replace(p, (_m, ...groups) => {
         const first = groups[0];
         if (typeof first === "string" && /^bearer$/i.test(first)) return `${first} ***`;
         if (typeof first === "string" && first.startsWith("//")) return `${first}***${groups[1]}`;

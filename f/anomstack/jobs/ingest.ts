@@ -63,7 +63,7 @@ export async function loadIngestFunction(sourceDir: string, ingestFn: string, ba
 export async function ingestJob(ctx: JobContext): Promise<IngestResult> {
   const { cfg, log } = ctx;
   const raw = await fetchIngestRows(ctx);
-  let wrangled;
+  let wrangled: ReturnType<typeof wrangleIngested>;
   try {
     wrangled = wrangleIngested(raw, {
       batch: cfg.metric_batch,

@@ -9,7 +9,7 @@ import { decideTholdalertBreaches } from "../rules/tholdalert-rule.ts";
 import { quoteTableKey } from "../store/metrics-store.ts";
 import type { MetricRow } from "../store/metric-row.ts";
 import { JobError, errorMessage } from "../core/errors.ts";
-import { type JobContext } from "./job-context.ts";
+import type { JobContext } from "./job-context.ts";
 import { toMillis } from "../core/time.ts";
 import { NotEnoughData, trainMetricModels } from "./train.ts";
 import { finalScores } from "./score.ts";
@@ -175,7 +175,7 @@ async function saveLatestModels(ctx: JobContext, metric: string, ts: number[], v
 function replayChanges(ctx: JobContext, metric: string, ts: number[], values: number[], stored: Map<number, number>, out: MetricRow[]): number {
   const { cfg } = ctx;
   const include = cfg.change_include_metrics;
-  if ((include && include.length && !include.includes(metric)) || cfg.change_exclude_metrics?.includes(metric)) return 0;
+  if ((include?.length && !include.includes(metric)) || cfg.change_exclude_metrics?.includes(metric)) return 0;
   const changed = ts.map((t) => stored.has(t));
   let n = 0;
   for (let i = 0; i < ts.length; i++) {
