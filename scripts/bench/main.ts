@@ -31,7 +31,7 @@ const SCORE_N = 25;
 /** A deterministic random walk with daily seasonality, like a business metric. */
 function series(seed: number, n: number): { timestamps: number[]; values: number[] } {
   let s = seed * 9301 + 49297;
-  const rand = () => ((s = (s * 9301 + 49297) % 233280) / 233280);
+  const rand = () => (s = (s * 9301 + 49297) % 233280) / 233280;
   const timestamps: number[] = [];
   const values: number[] = [];
   let level = 100;
@@ -53,7 +53,10 @@ function trainAndScore(data: { timestamps: number[]; values: number[] }[]): numb
     trainMs += performance.now() - a;
     const recent = { timestamps: d.timestamps.slice(-SCORE_N - 8), values: d.values.slice(-SCORE_N - 8) };
     const Xs = preprocess(recent, PREPROCESS);
-    combineProbabilities(models.map((m) => predictProba(m, Xs)), "mean");
+    combineProbabilities(
+      models.map((m) => predictProba(m, Xs)),
+      "mean",
+    );
   }
   return trainMs;
 }
@@ -86,7 +89,7 @@ async function benchAppend(nRows: number) {
   const raw = Array.from({ length: nRows }, (_, i) => ({
     metric_timestamp: new Date(1_700_000_000_000 + Math.floor(i / metrics) * 60_000),
     metric_name: `metric_${i % metrics}`,
-    metric_value: (i * 7919) % 1000 / 7,
+    metric_value: ((i * 7919) % 1000) / 7,
   }));
   const t0 = performance.now();
   const { rows } = wrangleIngested(raw, { batch: "bench", rounding: 4 });

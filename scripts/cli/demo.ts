@@ -88,7 +88,13 @@ async function printBatch(cfg: BatchConfig, now: Date, say: (l: string) => void)
     say(
       table(
         ["metric", "timestamp (UTC)", "value", "score", "alerts stored"],
-        latest.map((r) => [r.metric_name, fmtTime(r.metric_timestamp), fmt(r.metric_value), r.metric_score === null ? "-" : fmt(r.metric_score), r.alerts]),
+        latest.map((r) => [
+          r.metric_name,
+          fmtTime(r.metric_timestamp),
+          fmt(r.metric_value),
+          r.metric_score === null ? "-" : fmt(r.metric_score),
+          r.alerts,
+        ]),
       ),
     );
     const alerts = await ctx.store.query<AlertRow>(
@@ -105,6 +111,11 @@ async function printBatch(cfg: BatchConfig, now: Date, say: (l: string) => void)
     }
     const kind: Record<string, string> = { alert: "🔥 anomaly", change: "Δ change", tholdalert: "⚠️ threshold" };
     say(`${cfg.metric_batch}: most recent alerts`);
-    say(table(["when (UTC)", "metric", "kind", "value"], alerts.map((a) => [fmtTime(a.metric_timestamp), a.metric_name, kind[a.metric_type] ?? a.metric_type, fmt(a.metric_value)])));
+    say(
+      table(
+        ["when (UTC)", "metric", "kind", "value"],
+        alerts.map((a) => [fmtTime(a.metric_timestamp), a.metric_name, kind[a.metric_type] ?? a.metric_type, fmt(a.metric_value)]),
+      ),
+    );
   });
 }

@@ -46,7 +46,9 @@ export function formatReport(r: EvalReport): string {
   const out: string[] = [];
   if (r.windows) {
     const w = r.windows;
-    out.push(`${r.batch}: NAB windows — ${w.metrics} metric(s), ${w.points} point(s), ${w.windows} window(s)${w.unmatched.length ? `; no metric for ${w.unmatched.length} label key(s): ${w.unmatched.slice(0, 3).join(", ")}${w.unmatched.length > 3 ? ", ..." : ""}` : ""}`);
+    out.push(
+      `${r.batch}: NAB windows — ${w.metrics} metric(s), ${w.points} point(s), ${w.windows} window(s)${w.unmatched.length ? `; no metric for ${w.unmatched.length} label key(s): ${w.unmatched.slice(0, 3).join(", ")}${w.unmatched.length > 3 ? ", ..." : ""}` : ""}`,
+    );
     out.push(
       table(
         ["NAB profile", "scores: NAB score", "threshold", "windows found", "false pos.", "alerts: NAB score", "windows found", "false pos."],
@@ -56,12 +58,21 @@ export function formatReport(r: EvalReport): string {
         }),
       ),
     );
-    out.push("scores: NAB's standard method (one threshold per profile over all metrics, maximising the score); alerts: the stored alerts as they are.");
+    out.push(
+      "scores: NAB's standard method (one threshold per profile over all metrics, maximising the score); alerts: the stored alerts as they are.",
+    );
   }
   if (r.points) {
     const p = r.points;
-    out.push(`${r.batch}: point labels — ${p.metrics} metric(s), ${p.points} point(s), ${p.labelled} labelled anomalous${p.tolerance ? `, tolerance ${p.tolerance} point(s)` : ""}`);
-    out.push(table(["alerts", "right alerts", "labels caught", "precision", "recall", "F1"], [[p.alerts, p.true_alerts, `${p.caught}/${p.labelled}`, pct(p.precision), pct(p.recall), pct(p.f1)]]));
+    out.push(
+      `${r.batch}: point labels — ${p.metrics} metric(s), ${p.points} point(s), ${p.labelled} labelled anomalous${p.tolerance ? `, tolerance ${p.tolerance} point(s)` : ""}`,
+    );
+    out.push(
+      table(
+        ["alerts", "right alerts", "labels caught", "precision", "recall", "F1"],
+        [[p.alerts, p.true_alerts, `${p.caught}/${p.labelled}`, pct(p.precision), pct(p.recall), pct(p.f1)]],
+      ),
+    );
   }
   if (r.feedback) {
     const f = r.feedback;

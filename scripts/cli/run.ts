@@ -23,7 +23,10 @@ export interface PipelineOutcome {
 /** Parse `--jobs a,b,c` into pipeline jobs, in pipeline order. */
 export function parseJobs(spec: string | undefined): BatchJobName[] {
   if (!spec) return [...BATCH_JOBS];
-  const asked = spec.split(",").map((s) => s.trim()).filter(Boolean);
+  const asked = spec
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = asked.filter((j) => !isBatchJob(j));
   if (unknown.length) throw new Error(`unknown job(s) ${unknown.join(", ")}; valid: ${BATCH_JOBS.join(", ")}`);
   return BATCH_JOBS.filter((j) => asked.includes(j));
@@ -103,8 +106,9 @@ const JOB_SUMMARIES: Record<BatchJobName, (x: Record<string, any>) => string> = 
   alert: (x) => (x.alerts.length ? x.alerts.map((a: any) => `${a.metric} (${fmt(a.score_smooth)})`).join(", ") : "no anomalies"),
   change: (x) => (x.changes.length ? x.changes.map((c: any) => `${c.metric} (${fmt(c.score, 1)})`).join(", ") : "no changes"),
   llmalert: (x) =>
-    (x.alerts.length ? x.alerts.map((a: any) => `${a.metric} (${a.anomalies} anomal${a.anomalies === 1 ? "y" : "ies"})`).join(", ") : "no LLM alerts") +
-    (x.skipped.length ? `; skipped: ${x.skipped.map((s: any) => s.metric).join(", ")}` : ""),
+    (x.alerts.length
+      ? x.alerts.map((a: any) => `${a.metric} (${a.anomalies} anomal${a.anomalies === 1 ? "y" : "ies"})`).join(", ")
+      : "no LLM alerts") + (x.skipped.length ? `; skipped: ${x.skipped.map((s: any) => s.metric).join(", ")}` : ""),
   plot: (x) => `${x.plots.length} plot(s)`,
   delete: (x) => `${x.deleted} old row(s) deleted`,
 };

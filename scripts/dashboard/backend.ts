@@ -43,7 +43,10 @@ interface RunnableYaml {
 export function loadRunnables(appDir = APP_DIR, root = REPO_ROOT): Map<string, Runnable> {
   const dir = path.join(appDir, "backend");
   const out = new Map<string, Runnable>();
-  for (const name of fs.readdirSync(dir).filter((f) => f.endsWith(".yaml")).sort()) {
+  for (const name of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()) {
     const id = name.replace(/\.yaml$/, "");
     const spec = (parseYaml(fs.readFileSync(path.join(dir, name), "utf8")) ?? {}) as RunnableYaml;
     if (spec.type !== "script" || typeof spec.path !== "string" || !spec.path.startsWith("f/")) {

@@ -86,7 +86,12 @@ export function seedRows(b: SeedBatch, now: Date): MetricRow[] {
       if (i === shiftAt) rows.push({ ...base, metric_type: "change", metric_value: 1 });
       if (spike && m % 5 === 1) rows.push({ ...base, metric_type: "tholdalert", metric_value: 1, metadata: '{"breach":"upper"}' });
       if (i === llmAt) {
-        rows.push({ ...base, metric_type: "llmalert", metric_value: 1, metadata: JSON.stringify({ anomaly_explanation: EXPLANATIONS[m % EXPLANATIONS.length] }) });
+        rows.push({
+          ...base,
+          metric_type: "llmalert",
+          metric_value: 1,
+          metadata: JSON.stringify({ anomaly_explanation: EXPLANATIONS[m % EXPLANATIONS.length] }),
+        });
       }
     }
   });

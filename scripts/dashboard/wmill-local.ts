@@ -35,7 +35,10 @@ export const backendAsync: Record<string, (args?: unknown) => Promise<string>> =
     get: (_t, id: string) => async (args?: unknown) => {
       const jobId = `local-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
       const started = Date.now();
-      const job: { promise: Promise<unknown>; started: number; done?: { success: boolean; result: unknown; ms: number } } = { promise: Promise.resolve(), started };
+      const job: { promise: Promise<unknown>; started: number; done?: { success: boolean; result: unknown; ms: number } } = {
+        promise: Promise.resolve(),
+        started,
+      };
       job.promise = call(id, args).then(
         (result) => (job.done = { success: true, result, ms: Date.now() - started }),
         (e: Error) => (job.done = { success: false, result: { message: e.message }, ms: Date.now() - started }),

@@ -36,7 +36,10 @@ function sampleAlert(): Alert {
   // the spike, and the scores of the last points climbing to it
   [values[n - 2], values[n - 1]] = [57.0, 93.4];
   [raw[n - 4], raw[n - 3], raw[n - 2], raw[n - 1]] = [0.7, 0.85, 0.9, 0.99];
-  const smooth = smoothScores(raw.filter((s) => !Number.isNaN(s)), 3);
+  const smooth = smoothScores(
+    raw.filter((s) => !Number.isNaN(s)),
+    3,
+  );
   const series: SeriesPoint[] = values.map((value, i) => ({
     timestamp: end - (n - 1 - i) * 300_000,
     value,
@@ -53,7 +56,14 @@ function sampleAlert(): Alert {
     score: series[n - 1].score as number,
     threshold: 0.8,
     title: alertTitle("anomaly", "orders_per_5min", at),
-    tags: { metric_batch: "shop", metric_name: "orders_per_5min", metric_timestamp: "2026-03-01 14:35", alert_type: "anomaly", priority: "high", team: "checkout" },
+    tags: {
+      metric_batch: "shop",
+      metric_name: "orders_per_5min",
+      metric_timestamp: "2026-03-01 14:35",
+      alert_type: "anomaly",
+      priority: "high",
+      team: "checkout",
+    },
     series,
     scoreLabel: "anomaly score (smoothed)",
     scoreThreshold: 0.8,
@@ -114,10 +124,21 @@ ${slackBlocksHtml(blocks)}
 
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   try {
-    for (const [name, html, width] of [["alert-email.png", emailHtml, 720], ["alert-slack.png", slackHtml, 780]] as const) {
+    for (const [name, html, width] of [
+      ["alert-email.png", emailHtml, 720],
+      ["alert-slack.png", slackHtml, 780],
+    ] as const) {
       const page = await browser.newPage({ viewport: { width, height: 600 }, deviceScaleFactor: 1.5 });
       await page.setContent(html, { waitUntil: "load" });
       await page.screenshot({ path: path.join(OUT, name), fullPage: true });

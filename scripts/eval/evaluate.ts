@@ -59,7 +59,9 @@ export function evaluateWindows(series: readonly EvalSeries[], windows: WindowLa
   const scored = sweepCorpus(
     picked.map(({ s, w }) => ({ name: s.metric, timestamps: s.timestamps, scores: s.scores.map((x) => (Number.isFinite(x) ? x : 0)), windows: w })),
   );
-  const alerted = sweepCorpus(picked.map(({ s, w }) => ({ name: s.metric, timestamps: s.timestamps, scores: s.alerts.map((a) => (a ? 1 : 0)), windows: w })));
+  const alerted = sweepCorpus(
+    picked.map(({ s, w }) => ({ name: s.metric, timestamps: s.timestamps, scores: s.alerts.map((a) => (a ? 1 : 0)), windows: w })),
+  );
   const windowsCount = scored.reduce((a, s) => a + s.windows, 0);
   return {
     metrics: picked.length,

@@ -34,7 +34,8 @@ export function parseLabelTime(s: string): number {
  */
 export function parseWindowLabels(json: string): WindowLabels {
   const raw = JSON.parse(json) as unknown;
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new Error("windows file: expected a JSON object of key -> [[start, end], ...]");
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    throw new Error("windows file: expected a JSON object of key -> [[start, end], ...]");
   const out: WindowLabels = new Map();
   for (const [key, list] of Object.entries(raw as Record<string, unknown>)) {
     if (!Array.isArray(list)) throw new Error(`windows file: ${key} is not a list of windows`);
@@ -45,7 +46,10 @@ export function parseWindowLabels(json: string): WindowLabels {
       if (b < a) throw new Error(`windows file: ${key}[${i}] ends before it starts`);
       return [a, b] as [number, number];
     });
-    out.set(key, windows.sort((x, y) => x[0] - y[0]));
+    out.set(
+      key,
+      windows.sort((x, y) => x[0] - y[0]),
+    );
   }
   return out;
 }

@@ -264,7 +264,11 @@ export function scoreSwept(swept: readonly SweptSeries[], profileName: NabProfil
 }
 
 /** The raw score of each series at a fixed threshold (NAB's per-file results). */
-export function scoreSeriesAt(swept: readonly SweptSeries[], profileName: NabProfileName, threshold: number): { name: string; score: number; tp: number; fn: number; fp: number }[] {
+export function scoreSeriesAt(
+  swept: readonly SweptSeries[],
+  profileName: NabProfileName,
+  threshold: number,
+): { name: string; score: number; tp: number; fn: number; fp: number }[] {
   const profile = NAB_PROFILES[profileName];
   return swept.map((s) => {
     let fp = 0;

@@ -41,7 +41,18 @@ export interface NabRunOptions {
 }
 
 export interface NabRunResult {
-  config: Pick<BatchConfig, "detector_preset" | "model_configs" | "model_combination_method" | "score_calibration" | "score_suppress_n" | "preprocess_params" | "alert_threshold" | "alert_smooth_n" | "alert_snooze_n">;
+  config: Pick<
+    BatchConfig,
+    | "detector_preset"
+    | "model_configs"
+    | "model_combination_method"
+    | "score_calibration"
+    | "score_suppress_n"
+    | "preprocess_params"
+    | "alert_threshold"
+    | "alert_smooth_n"
+    | "alert_snooze_n"
+  >;
   files: number;
   seconds: number;
   evaluation: WindowEvaluation;
@@ -75,7 +86,13 @@ function setup(tmp: string, set: readonly string[]): BatchConfig {
 }
 
 /** Ingest `files` into a fresh store under `tmp`, replay them, and read the history back. */
-async function replayFiles(cfg: BatchConfig, files: NabFile[], tmp: string, retrainEvery: number, onProgress?: NabRunOptions["onProgress"]): Promise<EvalSeries[]> {
+async function replayFiles(
+  cfg: BatchConfig,
+  files: NabFile[],
+  tmp: string,
+  retrainEvery: number,
+  onProgress?: NabRunOptions["onProgress"],
+): Promise<EvalSeries[]> {
   const end = Math.max(...files.map((f) => f.timestamps[f.timestamps.length - 1]));
   const ctx = await openJobContext(cfg, {
     duckdbPath: path.join(tmp, "nab.duckdb"),
@@ -88,7 +105,14 @@ async function replayFiles(cfg: BatchConfig, files: NabFile[], tmp: string, retr
     for (const f of files) {
       const metric_name = nabMetricName(f.name);
       f.timestamps.forEach((t, i) => {
-        rows.push({ metric_timestamp: new Date(t), metric_batch: BATCH, metric_name, metric_type: "metric", metric_value: f.values[i], metadata: "" });
+        rows.push({
+          metric_timestamp: new Date(t),
+          metric_batch: BATCH,
+          metric_name,
+          metric_type: "metric",
+          metric_value: f.values[i],
+          metadata: "",
+        });
       });
     }
     await ctx.store.append(rows);
@@ -130,15 +154,37 @@ export async function runNab(opts: NabRunOptions = {}): Promise<NabRunResult> {
       }
       let done = 0;
       const parts = await Promise.all(
-        shares.map((names, w) => runWorker({ dir, names, set, retrainEvery, tmp: path.join(tmp, `w${w}`) }, (metric) => opts.onProgress?.(++done, files.length, metric))),
+        shares.map((names, w) =>
+          runWorker({ dir, names, set, retrainEvery, tmp: path.join(tmp, `w${w}`) }, (metric) => opts.onProgress?.(++done, files.length, metric)),
+        ),
       );
       series = parts.flat();
     }
     const windows = new Map(files.map((f) => [f.name, f.windows] as [string, [number, number][]]));
     const evaluation = evaluateWindows(series, windows);
-    const { detector_preset, model_configs, model_combination_method, score_calibration, score_suppress_n, preprocess_params, alert_threshold, alert_smooth_n, alert_snooze_n } = cfg;
+    const {
+      detector_preset,
+      model_configs,
+      model_combination_method,
+      score_calibration,
+      score_suppress_n,
+      preprocess_params,
+      alert_threshold,
+      alert_smooth_n,
+      alert_snooze_n,
+    } = cfg;
     return {
-      config: { detector_preset, model_configs, model_combination_method, score_calibration, score_suppress_n, preprocess_params, alert_threshold, alert_smooth_n, alert_snooze_n },
+      config: {
+        detector_preset,
+        model_configs,
+        model_combination_method,
+        score_calibration,
+        score_suppress_n,
+        preprocess_params,
+        alert_threshold,
+        alert_smooth_n,
+        alert_snooze_n,
+      },
       files: files.length,
       seconds: (performance.now() - started) / 1000,
       evaluation,
@@ -222,7 +268,12 @@ async function main(): Promise<void> {
   };
   let last = -1;
   const r = await runNab({
-    only: values.only ? values.only.split(",").map((s) => s.trim()).filter(Boolean) : undefined,
+    only: values.only
+      ? values.only
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : undefined,
     set,
     retrainEvery: positive("retrain-every", values["retrain-every"]),
     workers: positive("workers", values.workers),

@@ -168,7 +168,11 @@ export async function runFlow(flow: OpenFlow, opts: RunFlowOptions): Promise<unk
         const out: unknown[] = [];
         // Iterations run one after another here; on Windmill `parallel: true` spreads them over workers.
         for (let index = 0; index < items.length; index++) {
-          const iterScope: Scope = { flow_input: { ...scope.flow_input, iter: { value: items[index], index } }, results: scope.results, previous_result: scope.previous_result };
+          const iterScope: Scope = {
+            flow_input: { ...scope.flow_input, iter: { value: items[index], index } },
+            results: scope.results,
+            previous_result: scope.previous_result,
+          };
           try {
             out.push(await runModules(v.modules as FlowModule[], iterScope));
           } catch (e) {

@@ -2,7 +2,15 @@
 // one flow per enabled job (on its `<job>_cron_schedule`), a pipeline flow (ingest → threshold alerts
 // → score → alert → change → LLM alerts → plot) triggered over HTTP when data arrives, a failure handler
 // on every flow, timeouts and retries for transient errors, and sharded train / score steps.
-import { BATCH_JOBS, isJobEnabled, jobSchedule, jobSpec, toSixFieldCron, type BatchConfig, type BatchJobName } from "../../f/anomstack/config/index.ts";
+import {
+  BATCH_JOBS,
+  isJobEnabled,
+  jobSchedule,
+  jobSpec,
+  toSixFieldCron,
+  type BatchConfig,
+  type BatchJobName,
+} from "../../f/anomstack/config/index.ts";
 import { FOLDER, batchDir } from "./paths.ts";
 
 /** Steps of the pipeline flow, in order: the jobs of the job table marked `pipeline`. */

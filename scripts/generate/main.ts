@@ -135,7 +135,11 @@ export function writePlan(root: string, p: Plan): string[] {
   }
   // Folders left empty by deletions go too.
   for (const rel of p.stale) {
-    for (let dir = path.dirname(path.join(root, rel)); dir.startsWith(path.join(root, FOLDER)) && fs.existsSync(dir) && fs.readdirSync(dir).length === 0; dir = path.dirname(dir)) {
+    for (
+      let dir = path.dirname(path.join(root, rel));
+      dir.startsWith(path.join(root, FOLDER)) && fs.existsSync(dir) && fs.readdirSync(dir).length === 0;
+      dir = path.dirname(dir)
+    ) {
       fs.rmdirSync(dir);
     }
   }

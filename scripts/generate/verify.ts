@@ -34,8 +34,7 @@ function walkFiles(root: string, rel: string): string[] {
     const r = `${rel}/${name}`;
     if (fs.statSync(path.join(root, r)).isDirectory()) {
       if (!name.endsWith(".raw_app") && name !== "node_modules") out.push(...walkFiles(root, r));
-    }
-    else out.push(r);
+    } else out.push(r);
   }
   return out;
 }
@@ -197,7 +196,9 @@ export function verifyWorkspace(root: string): Problem[] {
       }
     }
     if (isSchedule) {
-      const fields = String(doc.schedule ?? "").trim().split(/\s+/);
+      const fields = String(doc.schedule ?? "")
+        .trim()
+        .split(/\s+/);
       if (fields.length !== 6) say(`schedule "${doc.schedule}" must have 6 fields (seconds first), has ${fields.length}`);
       else {
         try {
@@ -205,7 +206,8 @@ export function verifyWorkspace(root: string): Problem[] {
         } catch (e) {
           say(`schedule "${doc.schedule}" is not a valid cron expression: ${(e as Error).message}`);
         }
-        if (/\d/.test(fields[5])) say(`schedule "${doc.schedule}": write days of the week as names (MON-FRI), Windmill numbers them differently from Unix cron`);
+        if (/\d/.test(fields[5]))
+          say(`schedule "${doc.schedule}": write days of the week as names (MON-FRI), Windmill numbers them differently from Unix cron`);
       }
       if (!isTimeZone(String(doc.timezone))) say(`timezone "${doc.timezone}" is not an IANA time zone`);
     }

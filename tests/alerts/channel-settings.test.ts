@@ -27,7 +27,14 @@ describe("resolveChannelSettings", () => {
       ca: undefined,
       failureTo: ["a@example.com", "b@example.com"],
     });
-    expect(s.slack).toEqual({ token: "xoxb-123-456-abcdef", channel: "#anomalies", failureChannel: "#anomalies", apiUrl: undefined, retries: 5, retryMinMs: 1000 });
+    expect(s.slack).toEqual({
+      token: "xoxb-123-456-abcdef",
+      channel: "#anomalies",
+      failureChannel: "#anomalies",
+      apiUrl: undefined,
+      retries: 5,
+      retryMinMs: 1000,
+    });
     expect(s.llm).toEqual({ apiKey: "sk-ant-test-key", baseUrl: undefined, timeoutMs: 120_000, maxAttempts: 3, retryMinMs: 2000 });
     expect(s.problems).toEqual([]);
   });
@@ -61,7 +68,11 @@ describe("resolveChannelSettings", () => {
       "email: ANOMSTACK_ALERT_EMAIL_TO is set but ANOMSTACK_ALERT_EMAIL_FROM is not",
       "slack: ANOMSTACK_SLACK_CHANNEL is set but ANOMSTACK_SLACK_BOT_TOKEN is not",
     ]);
-    const bad = resolveChannelSettings({ ANOMSTACK_ALERT_EMAIL_FROM: "a@x.io", ANOMSTACK_ALERT_EMAIL_TO: "b@x.io", ANOMSTACK_ALERT_EMAIL_SMTP_PORT: "x" });
+    const bad = resolveChannelSettings({
+      ANOMSTACK_ALERT_EMAIL_FROM: "a@x.io",
+      ANOMSTACK_ALERT_EMAIL_TO: "b@x.io",
+      ANOMSTACK_ALERT_EMAIL_SMTP_PORT: "x",
+    });
     expect(bad.problems).toEqual(['ANOMSTACK_ALERT_EMAIL_SMTP_PORT: expected an integer ≥ 1, got "x"']);
     expect(bad.email?.port).toBe(587);
   });
@@ -143,18 +154,31 @@ describe("routing", () => {
     expect(planDeliveries("email,slak", "alert_methods", tags, [], new Map([["email", email]]))).toEqual({
       deliveries: [
         { channel: "email", to: "ops@example.com", status: "pending" },
-        { channel: "slak", to: "", status: "failed", error: 'unknown alert method "slak" in alert_methods (valid: email, slack); did you mean "slack"?' },
+        {
+          channel: "slak",
+          to: "",
+          status: "failed",
+          error: 'unknown alert method "slak" in alert_methods (valid: email, slack); did you mean "slack"?',
+        },
       ],
     });
     expect(planDeliveries("email,slack", "tholdalert_methods", tags, [], new Map())).toEqual({
       deliveries: [
-        { channel: "email", to: "", status: "skipped", error: "email is not configured (set ANOMSTACK_ALERT_EMAIL_FROM and ANOMSTACK_ALERT_EMAIL_TO (and the SMTP host, port and password))" },
+        {
+          channel: "email",
+          to: "",
+          status: "skipped",
+          error: "email is not configured (set ANOMSTACK_ALERT_EMAIL_FROM and ANOMSTACK_ALERT_EMAIL_TO (and the SMTP host, port and password))",
+        },
         { channel: "slack", to: "", status: "skipped", error: "slack is not configured (set ANOMSTACK_SLACK_BOT_TOKEN and ANOMSTACK_SLACK_CHANNEL)" },
       ],
       problem:
         "no alert method configured: email is not configured (set ANOMSTACK_ALERT_EMAIL_FROM and ANOMSTACK_ALERT_EMAIL_TO (and the SMTP host, port and password)); slack is not configured (set ANOMSTACK_SLACK_BOT_TOKEN and ANOMSTACK_SLACK_CHANNEL)",
     });
-    expect(planDeliveries("", "alert_methods", tags, [], both)).toEqual({ deliveries: [], problem: "no alert method configured (alert_methods is empty)" });
+    expect(planDeliveries("", "alert_methods", tags, [], both)).toEqual({
+      deliveries: [],
+      problem: "no alert method configured (alert_methods is empty)",
+    });
     const noChannel: AlertChannel = { name: "slack", send: async () => undefined };
     expect(planDeliveries("slack", "alert_methods", tags, [], new Map([["slack", noChannel]])).deliveries).toEqual([
       { channel: "slack", to: "", status: "failed", error: "no slack destination (set ANOMSTACK_SLACK_CHANNEL or an alert route's slack_channel)" },

@@ -56,7 +56,13 @@ describe("email channel", () => {
     expect(mail.text).toContain("Metric:                   orders\nBatch:                    shop\n");
     expect(mail.text).toContain("     30 |           X\n");
     const html = String(mail.html);
-    for (const s of ["Anomaly score (smoothed)", "0.93", "10 to 11 (values scored below 0.80 in the last 12 points)", "priority: high", `src="cid:${PLOT_CID}"`]) {
+    for (const s of [
+      "Anomaly score (smoothed)",
+      "0.93",
+      "10 to 11 (values scored below 0.80 in the last 12 points)",
+      "priority: high",
+      `src="cid:${PLOT_CID}"`,
+    ]) {
       expect(html).toContain(s);
     }
     expect(mail.attachments).toHaveLength(1);
@@ -75,7 +81,9 @@ describe("email channel", () => {
     const receipt = await createEmailChannel(settings()).send(alertNotice(sampleAlert()), "ops@example.com, gone@example.com");
     expect(smtp.mails.map((m) => m.to)).toEqual([["ops@example.com"]]);
     expect(receipt).toEqual({
-      warnings: [`SMTP 127.0.0.1:${smtp.port} rejected gone@example.com: 550 5.1.1 <gone@example.com>: mailbox unavailable; the other recipients got it`],
+      warnings: [
+        `SMTP 127.0.0.1:${smtp.port} rejected gone@example.com: 550 5.1.1 <gone@example.com>: mailbox unavailable; the other recipients got it`,
+      ],
     });
   });
 

@@ -111,7 +111,13 @@ describe("alerts configured by environment variables", () => {
 
   it("the flows' failure handler sends the notice by email and Slack, the error redacted", async () => {
     const settings = { env: { ...env, ANOMSTACK_FAILURE_SLACK_CHANNEL: "C0FAILURES1" } };
-    const out = await notifyFailure("shop", "score", `SQL failed while using ${TOKEN}`, "https://windmill.example.com/run/0192?workspace=demo", settings);
+    const out = await notifyFailure(
+      "shop",
+      "score",
+      `SQL failed while using ${TOKEN}`,
+      "https://windmill.example.com/run/0192?workspace=demo",
+      settings,
+    );
     expect(out).toMatchObject({
       title: "❌ [shop] score failed",
       sent: [
@@ -125,6 +131,9 @@ describe("alerts configured by environment variables", () => {
     expect(mail.subject).toBe("❌ [shop] score failed");
     expect(mail.text).toContain("Error:\n    SQL failed while using ***\n\nOpen the run: https://windmill.example.com/run/0192?workspace=demo\n");
     expect(slackCalls(slack)).toEqual(["chat.postMessage"]);
-    expect(JSON.parse(slack.requests[0].form?.blocks ?? "[]")[2]).toEqual({ type: "section", text: { type: "mrkdwn", text: "*Error*\n```SQL failed while using ***```" } });
+    expect(JSON.parse(slack.requests[0].form?.blocks ?? "[]")[2]).toEqual({
+      type: "section",
+      text: { type: "mrkdwn", text: "*Error*\n```SQL failed while using ***```" },
+    });
   });
 });

@@ -136,11 +136,17 @@ describe("alert notices", () => {
       }),
     );
     expect(n.notes).toEqual([
-      { heading: "Why Claude flagged it", lines: ["2026-03-01 12:00 (value 30): Triple the usual level.", "2026-03-01 11:55 (value 11): Starts <rising> & more."] },
+      {
+        heading: "Why Claude flagged it",
+        lines: ["2026-03-01 12:00 (value 30): Triple the usual level.", "2026-03-01 11:55 (value 11): Starts <rising> & more."],
+      },
     ]);
     expect(slackMessage(n).blocks[2]).toEqual({
       type: "section",
-      text: { type: "mrkdwn", text: "*Why Claude flagged it*\n• 2026-03-01 12:00 (value 30): Triple the usual level.\n• 2026-03-01 11:55 (value 11): Starts &lt;rising&gt; &amp; more." },
+      text: {
+        type: "mrkdwn",
+        text: "*Why Claude flagged it*\n• 2026-03-01 12:00 (value 30): Triple the usual level.\n• 2026-03-01 11:55 (value 11): Starts &lt;rising&gt; &amp; more.",
+      },
     });
     expect(renderEmail(n).html).toContain("Starts &lt;rising&gt; &amp; more.");
   });
@@ -186,7 +192,9 @@ describe("the daily summary", () => {
         "",
       ].join("\n"),
     );
-    expect(renderEmail(n).html).toContain('<th style="padding:6px 8px;border-bottom:2px solid #e5e7eb;font-size:12px;color:#6b7280;text-align:right;font-weight:600;">max score</th>');
+    expect(renderEmail(n).html).toContain(
+      '<th style="padding:6px 8px;border-bottom:2px solid #e5e7eb;font-size:12px;color:#6b7280;text-align:right;font-weight:600;">max score</th>',
+    );
   });
 
   it("goes to Slack as blocks with code-block tables, never raw HTML", () => {
@@ -218,7 +226,13 @@ describe("the daily summary", () => {
 });
 
 describe("failure notices", () => {
-  const f = failureNoticeOf({ batch: "shop", job: "score", error: "shop score: SQL failed: boom\nline 2", runUrl: "https://wm.example.com/run/abc?workspace=demo&x=1", at: AT });
+  const f = failureNoticeOf({
+    batch: "shop",
+    job: "score",
+    error: "shop score: SQL failed: boom\nline 2",
+    runUrl: "https://wm.example.com/run/abc?workspace=demo&x=1",
+    at: AT,
+  });
 
   it("name the batch, the job, the time, the error and link the run", () => {
     expect(f.title).toBe("❌ [shop] score failed");
@@ -236,7 +250,9 @@ describe("failure notices", () => {
       { type: "section", text: { type: "mrkdwn", text: "*Error*\n```shop score: SQL failed: boom\nline 2```" } },
       { type: "section", text: { type: "mrkdwn", text: "<https://wm.example.com/run/abc?workspace=demo&amp;x=1|Open the run>" } },
     ]);
-    expect(renderEmail(f).text).toContain("Error:\n    shop score: SQL failed: boom\n    line 2\n\nOpen the run: https://wm.example.com/run/abc?workspace=demo&x=1\n");
+    expect(renderEmail(f).text).toContain(
+      "Error:\n    shop score: SQL failed: boom\n    line 2\n\nOpen the run: https://wm.example.com/run/abc?workspace=demo&x=1\n",
+    );
   });
 
   it("cut a very long error", () => {

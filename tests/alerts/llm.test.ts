@@ -92,17 +92,32 @@ describe("detect and verify with Claude", () => {
   });
 
   it("gives up after maxAttempts malformed answers, saying why", async () => {
-    api.handlers.set("/v1/messages", () => ({ body: { ...(toolReply([]).body as object), content: [{ type: "tool_use", id: "t", name: "report_anomalies", input: { anomalies: [{ timestamp: 5 }] } }] } }));
-    await expect(ask()).rejects.toThrow(new LlmError("detect: failed after 3 attempt(s): malformed report_anomalies input: anomalies.0.timestamp: Invalid input: expected string, received number"));
+    api.handlers.set("/v1/messages", () => ({
+      body: {
+        ...(toolReply([]).body as object),
+        content: [{ type: "tool_use", id: "t", name: "report_anomalies", input: { anomalies: [{ timestamp: 5 }] } }],
+      },
+    }));
+    await expect(ask()).rejects.toThrow(
+      new LlmError(
+        "detect: failed after 3 attempt(s): malformed report_anomalies input: anomalies.0.timestamp: Invalid input: expected string, received number",
+      ),
+    );
     expect(api.requests).toHaveLength(3);
   });
 
   it("does not retry a refused key or an unknown model, and never shows the key", async () => {
-    api.handlers.set("/v1/messages", () => ({ status: 401, body: { type: "error", error: { type: "authentication_error", message: `invalid x-api-key ${KEY}` } } }));
+    api.handlers.set("/v1/messages", () => ({
+      status: 401,
+      body: { type: "error", error: { type: "authentication_error", message: `invalid x-api-key ${KEY}` } },
+    }));
     const err = (await ask().catch((e) => e)) as Error;
     expect(err.message).toBe("detect: the Anthropic API key was refused (401 authentication_error: invalid x-api-key ***)");
     expect(api.requests).toHaveLength(1);
-    api.handlers.set("/v1/messages", () => ({ status: 404, body: { type: "error", error: { type: "not_found_error", message: "model: claude-nope" } } }));
+    api.handlers.set("/v1/messages", () => ({
+      status: 404,
+      body: { type: "error", error: { type: "not_found_error", message: "model: claude-nope" } },
+    }));
     await expect(ask()).rejects.toThrow("detect: not found (404 not_found_error: model: claude-nope); is llmalert_model a valid model name?");
   });
 });
@@ -119,14 +134,23 @@ describe("prompt preparation", () => {
 
   it("reads the timestamps the model writes back in the usual spellings", () => {
     const t = Date.UTC(2026, 2, 1, 12, 0);
-    expect(["2026-03-01 12:00:00", "2026-03-01T12:00:00Z", "2026-03-01 12:00", "2026-03-01 12:00:00 UTC"].map(parseReportedTimestamp)).toEqual([t, t, t, t]);
+    expect(["2026-03-01 12:00:00", "2026-03-01T12:00:00Z", "2026-03-01 12:00", "2026-03-01 12:00:00 UTC"].map(parseReportedTimestamp)).toEqual([
+      t,
+      t,
+      t,
+      t,
+    ]);
     expect(parseReportedTimestamp("yesterday")).toBeNaN();
   });
 
   it("accepts numeric strings as values and rejects answers without the tool call", () => {
-    expect(parseAnswer({ content: [{ type: "tool_use", name: "report_anomalies", input: { anomalies: [{ timestamp: " x ", value: "1.5", explanation: " y " }] } }] })).toEqual([
-      { timestamp: "x", value: 1.5, explanation: "y" },
-    ]);
-    expect(() => parseAnswer({ content: [{ type: "text", text: "no" }], stop_reason: "end_turn" })).toThrow('no report_anomalies call in the answer (stop_reason end_turn, text "no")');
+    expect(
+      parseAnswer({
+        content: [{ type: "tool_use", name: "report_anomalies", input: { anomalies: [{ timestamp: " x ", value: "1.5", explanation: " y " }] } }],
+      }),
+    ).toEqual([{ timestamp: "x", value: 1.5, explanation: "y" }]);
+    expect(() => parseAnswer({ content: [{ type: "text", text: "no" }], stop_reason: "end_turn" })).toThrow(
+      'no report_anomalies call in the answer (stop_reason end_turn, text "no")',
+    );
   });
 });

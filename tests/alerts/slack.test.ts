@@ -56,12 +56,18 @@ describe("slack channel", () => {
     await channel.send(notice, "#alerts");
     await channel.send(notice, "C0999999999");
     expect(slackCalls(slack)).toEqual(["conversations.list", "conversations.list", "chat.postMessage", "chat.postMessage", "chat.postMessage"]);
-    expect(slack.requests.filter((r) => r.path === "/api/chat.postMessage").map((r) => r.form?.channel)).toEqual(["C0000000002", "C0000000002", "C0999999999"]);
+    expect(slack.requests.filter((r) => r.path === "/api/chat.postMessage").map((r) => r.form?.channel)).toEqual([
+      "C0000000002",
+      "C0000000002",
+      "C0999999999",
+    ]);
   });
 
   it("waits out a rate limit (429 + Retry-After) and sends once", async () => {
     slack.handlers.set("/api/chat.postMessage", (r, n) =>
-      n === 1 ? { status: 429, headers: { "retry-after": "0" }, body: { ok: false, error: "ratelimited" } } : { body: { ok: true, channel: r.form?.channel, ts: "1700000000.000009" } },
+      n === 1
+        ? { status: 429, headers: { "retry-after": "0" }, body: { ok: false, error: "ratelimited" } }
+        : { body: { ok: true, channel: r.form?.channel, ts: "1700000000.000009" } },
     );
     await createSlackChannel(settings()).send(alertNotice(sampleAlert()), "C0000000002");
     expect(slackCalls(slack)).toEqual(["chat.postMessage", "chat.postMessage"]);
@@ -79,20 +85,26 @@ describe("slack channel", () => {
 
   it("names the token variable, never the token, when it is refused", async () => {
     slack.handlers.set("/api/conversations.list", () => ({ body: { ok: false, error: "invalid_auth" } }));
-    const err = (await createSlackChannel(settings()).send(alertNotice(sampleAlert()), "#alerts").catch((e) => e)) as Error;
+    const err = (await createSlackChannel(settings())
+      .send(alertNotice(sampleAlert()), "#alerts")
+      .catch((e) => e)) as Error;
     expect(err.message).toBe("Slack conversations.list: invalid_auth: the bot token (ANOMSTACK_SLACK_BOT_TOKEN) is invalid or revoked");
     expect(JSON.stringify({ m: err.message, s: err.stack })).not.toContain(TOKEN);
   });
 
   it("records a posted message when the upload fails, so the retry uploads the plot only", async () => {
     slack.handlers.set("/api/files.getUploadURLExternal", (_r, n) =>
-      n === 1 ? { body: { ok: false, error: "missing_scope", needed: "files:write" } } : { body: { ok: true, upload_url: `${slack.url}/upload/F0001`, file_id: "F0001" } },
+      n === 1
+        ? { body: { ok: false, error: "missing_scope", needed: "files:write" } }
+        : { body: { ok: true, upload_url: `${slack.url}/upload/F0001`, file_id: "F0001" } },
     );
     const channel = createSlackChannel(settings());
     const notice = alertNotice(sampleAlert(), renderAlertPlot(sampleAlert()));
     const err = await channel.send(notice, "C0000000002").catch((e) => e);
     expect(err).toBeInstanceOf(PartialSendError);
-    expect((err as PartialSendError).message).toBe("Slack files.uploadV2: missing_scope: the bot needs the scope files:write (the message was posted; the plot was not)");
+    expect((err as PartialSendError).message).toBe(
+      "Slack files.uploadV2: missing_scope: the bot needs the scope files:write (the message was posted; the plot was not)",
+    );
     expect((err as PartialSendError).state).toEqual({ message_ts: "1700000000.000001" });
     slack.requests.length = 0;
     await channel.send(notice, "C0000000002", (err as PartialSendError).state);

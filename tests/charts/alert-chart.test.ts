@@ -96,13 +96,22 @@ describe("alert plot SVG", () => {
   it("draws only the value panel when nothing is scored, and says when there is no data", () => {
     const unscored = alertPlotSvg(input({ points: series().map((p) => ({ ...p, score: null })) }));
     expect(texts(unscored)).not.toContain("anomaly score (smoothed)");
-    expect(texts(alertPlotSvg(input({ points: [] })))).toEqual(["orders", "shop · anomaly alert · 2026-03-01 12:00 UTC · 100 points", "no data in the plot window"]);
+    expect(texts(alertPlotSvg(input({ points: [] })))).toEqual([
+      "orders",
+      "shop · anomaly alert · 2026-03-01 12:00 UTC · 100 points",
+      "no data in the plot window",
+    ]);
   });
 
   it("puts round UTC times on the x axis, with the date on the first tick and at midnight", () => {
     expect(timeTicks(Date.UTC(2026, 1, 28, 23, 10), END, 5).map((t) => t.label)).toEqual(["03-01 00:00", "03:00", "06:00", "09:00", "12:00"]);
     expect(timeTicks(Date.UTC(2026, 2, 1, 10, 0), END, 5).map((t) => t.label)).toEqual(["03-01 10:00", "10:30", "11:00", "11:30", "12:00"]);
-    expect(timeTicks(Date.UTC(2026, 1, 1), Date.UTC(2026, 2, 1), 5).map((t) => t.label)).toEqual(["2026-02-05", "2026-02-12", "2026-02-19", "2026-02-26"]);
+    expect(timeTicks(Date.UTC(2026, 1, 1), Date.UTC(2026, 2, 1), 5).map((t) => t.label)).toEqual([
+      "2026-02-05",
+      "2026-02-12",
+      "2026-02-19",
+      "2026-02-26",
+    ]);
   });
 });
 
@@ -116,7 +125,12 @@ describe("number formats", () => {
       "1.000e+16",
     ]);
     expect([formatScore(0.91234), formatScore(1), formatScore(123.4), formatScore(Number.MAX_VALUE)]).toEqual(["0.91", "1.00", "123", "1.8e+308"]);
-    expect([formatTick(2500, 500), formatTick(0.25, 0.05), formatTick(1_200_000, 200_000), formatTick(-1500, 500)]).toEqual(["2.5k", "0.25", "1.2M", "-1.5k"]);
+    expect([formatTick(2500, 500), formatTick(0.25, 0.05), formatTick(1_200_000, 200_000), formatTick(-1500, 500)]).toEqual([
+      "2.5k",
+      "0.25",
+      "1.2M",
+      "-1.5k",
+    ]);
     expect(niceTicks(0, 10, 5)).toEqual({ step: 2, ticks: [0, 2, 4, 6, 8, 10] });
     expect(niceTicks(8.1, 25.7, 4)).toEqual({ step: 5, ticks: [10, 15, 20, 25] });
   });

@@ -76,7 +76,9 @@ describe("anomstack", () => {
     const r = anomstack(["replay", "--batch", "python_ingest_simple", "--now", now]);
     expect(r.code).toBe(0);
     // the default detector scores once its level_smooth member has 14 rows of 24-point means: points 37..59
-    expect(r.out).toMatch(/^python_ingest_simple: replayed 5 metric\(s\): 115 score\(s\), \d+ anomaly alert\(s\), \d+ change\(s\), \d+ threshold alert\(s\)\n$/);
+    expect(r.out).toMatch(
+      /^python_ingest_simple: replayed 5 metric\(s\): 115 score\(s\), \d+ anomaly alert\(s\), \d+ change\(s\), \d+ threshold alert\(s\)\n$/,
+    );
     const run = anomstack(["run", "--batch", "python_ingest_simple", "--jobs", "ingest,train,score", "--now", "2026-03-01T12:05:00Z"]);
     expect(run.code).toBe(0);
     expect(run.out.split("\n").filter(Boolean)).toEqual([

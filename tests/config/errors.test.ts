@@ -143,7 +143,9 @@ describe("config errors", () => {
     const b = writeFile(dir, "sub/b.yaml", "metric_batch: b\ningest_fn: ingest.py\n");
     writeFile(dir, "sub/ingest.py", "");
     expect(loadError(dir).message).toBe(
-      [`${a}: a.ingest_fn: file not found: ${path.join(dir, "sub", "ingest.ts")}`, `${b}: b.ingest_fn: must name a .ts module, got "ingest.py"`].join("\n"),
+      [`${a}: a.ingest_fn: file not found: ${path.join(dir, "sub", "ingest.ts")}`, `${b}: b.ingest_fn: must name a .ts module, got "ingest.py"`].join(
+        "\n",
+      ),
     );
   });
 
@@ -173,7 +175,10 @@ describe("config errors", () => {
     fs.writeFileSync(defaults, fs.readFileSync(defaults, "utf8").replace("score_max_n: 25", "score_max_n: lots"));
     writeBatch(dir, "b");
     expect(loadError(dir).message).toBe(
-      [`${defaults}: b.score_max_n: expected integer, got string "lots"`, `${defaults}: b.alert_threshold_x: unknown key, did you mean \`alert_threshold\`?`].join("\n"),
+      [
+        `${defaults}: b.score_max_n: expected integer, got string "lots"`,
+        `${defaults}: b.alert_threshold_x: unknown key, did you mean \`alert_threshold\`?`,
+      ].join("\n"),
     );
   });
 

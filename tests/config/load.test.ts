@@ -35,7 +35,7 @@ describe("loadConfig", () => {
     writeBatch(
       dir,
       "b",
-      "train_exclude_metrics:\nalert_exclude_metrics: [a, \"b'c\"]\ntholdalert_thresholds:\n  cpu: {upper: 90}\n  mem: {lower: 1, upper: 2.5}\nmetric_tags:\n  cpu: {team: infra, priority: 1, page: true}\n",
+      'train_exclude_metrics:\nalert_exclude_metrics: [a, "b\'c"]\ntholdalert_thresholds:\n  cpu: {upper: 90}\n  mem: {lower: 1, upper: 2.5}\nmetric_tags:\n  cpu: {team: infra, priority: 1, page: true}\n',
     );
     const cfg = loadBatch("b", { metricsDir: dir, env: {} });
     expect(cfg.train_exclude_metrics).toBeUndefined();

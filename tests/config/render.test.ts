@@ -1,7 +1,16 @@
 // Tests of template rendering: includes from the metrics folder (with and without ./), the
 // context (config + extra, `now` as UTC text), the SQL filters and TemplateError messages.
 import { describe, expect, it } from "vitest";
-import { TemplateError, loadBatch, renderString, renderTemplate, sqlIdent, sqlList, sqlStr, type BatchConfig } from "../../f/anomstack/config/index.ts";
+import {
+  TemplateError,
+  loadBatch,
+  renderString,
+  renderTemplate,
+  sqlIdent,
+  sqlList,
+  sqlStr,
+  type BatchConfig,
+} from "../../f/anomstack/config/index.ts";
 import { caught, makeMetricsDir, writeBatch, writeFile } from "./helpers.ts";
 
 const NOW = new Date("2024-03-05T07:08:09.999Z");
@@ -42,14 +51,14 @@ describe("renderTemplate", () => {
   });
 
   it("renders exclude lists safely with the SQL filters", () => {
-    const { cfg } = setup("train_exclude_metrics: [a, \"it's\"]\ntable_key: main.metrics\n");
+    const { cfg } = setup('train_exclude_metrics: [a, "it\'s"]\ntable_key: main.metrics\n');
     const tpl =
       "select * from {{ table_key | sql_ident }} where metric_batch = {{ metric_batch | sql_str }}{% if train_exclude_metrics %} and metric_name not in ({{ train_exclude_metrics | sql_list }}){% endif %}{% if score_exclude_metrics %} and x{% endif %}";
     expect(renderString(cfg, tpl)).toBe(`select * from "main"."metrics" where metric_batch = 'b' and metric_name not in ('a', 'it''s')`);
   });
 
   it("names batch, key and position in TemplateErrors", () => {
-    const { dir, cfg } = setup("ingest_sql: \"select 1\\n{% if %}\"\n");
+    const { dir, cfg } = setup('ingest_sql: "select 1\\n{% if %}"\n');
     const err = caught(() => renderTemplate(cfg, "ingest_sql"));
     expect(err).toBeInstanceOf(TemplateError);
     expect(err.message).toBe("b.ingest_sql: template error: unexpected token: %} (line 2, column 7)");
@@ -69,7 +78,9 @@ describe("renderTemplate", () => {
       "b.q: template error: sql_list: expected a list, got undefined (is the variable defined?)",
     );
     expect(caught(() => renderTemplate(cfg, "nope")).message).toBe("b.nope: template error: config key is not set");
-    expect(caught(() => renderTemplate(cfg, "train_max_n")).message).toBe("b.train_max_n: template error: config key is not a template string (got number)");
+    expect(caught(() => renderTemplate(cfg, "train_max_n")).message).toBe(
+      "b.train_max_n: template error: config key is not a template string (got number)",
+    );
   });
 });
 

@@ -51,7 +51,10 @@ describe("the dashboard raw app", () => {
 
   it("calls the project's scripts, with the settings resource as a static field", () => {
     const backend = path.join(APP, "backend");
-    const runnables = fs.readdirSync(backend).filter((f) => f.endsWith(".yaml")).sort();
+    const runnables = fs
+      .readdirSync(backend)
+      .filter((f) => f.endsWith(".yaml"))
+      .sort();
     expect(runnables).toEqual(["batch.yaml", "feedback.yaml", "overview.yaml"]);
     for (const f of runnables) {
       const spec = parseYaml(fs.readFileSync(path.join(backend, f), "utf8"));

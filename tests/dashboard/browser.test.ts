@@ -142,9 +142,13 @@ describe("dashboard in Chromium", () => {
     await page.waitForSelector('.grid[data-complete="yes"] .chart[data-drawn]');
     expect(await isDark(page)).toBe(true);
     // (runs in the page: the window's getComputedStyle)
-    expect(await page.locator("body").evaluate((b) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(b).backgroundColor)).toBe(
-      "rgb(17, 18, 20)",
-    );
+    expect(
+      await page
+        .locator("body")
+        .evaluate(
+          (b) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(b).backgroundColor,
+        ),
+    ).toBe("rgb(17, 18, 20)");
     await shot(page, "batch-dark");
     await page.context().close();
   });

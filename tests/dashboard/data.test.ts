@@ -155,7 +155,9 @@ describe("dashboard_batch", () => {
   });
 
   it("rejects an unknown or hidden batch and a bad window, naming the field", async () => {
-    await expect(loadBatchView("nope", { now: NOW, env: f.env })).rejects.toThrow('batch: unknown batch "nope"; the dashboard shows "empty_batch", "ops", "shop"');
+    await expect(loadBatchView("nope", { now: NOW, env: f.env })).rejects.toThrow(
+      'batch: unknown batch "nope"; the dashboard shows "empty_batch", "ops", "shop"',
+    );
     await expect(loadBatchView("hidden", { now: NOW, env: f.env })).rejects.toThrow('batch: unknown batch "hidden"');
     await expect(loadBatchView("shop", { now: NOW, window: "soon", env: f.env })).rejects.toThrow('window: "soon" is not a window');
     await expect(loadBatchView("shop", { now: "yesterday", env: f.env })).rejects.toThrow('now: "yesterday" is not an ISO timestamp');
@@ -171,15 +173,21 @@ describe("dashboard_batch", () => {
 
 describe("dashboard_feedback", () => {
   it("stores a thumbs up at the point's exact timestamp, replacing the thumbs down given before", async () => {
-    expect(await feedbackRows(f, "shop", "orders")).toEqual([{ metric_timestamp: "2024-01-01T09:30:00.000Z", metric_type: "thumbsdown", metric_value: 1, metadata: "" }]);
+    expect(await feedbackRows(f, "shop", "orders")).toEqual([
+      { metric_timestamp: "2024-01-01T09:30:00.000Z", metric_type: "thumbsdown", metric_value: 1, metadata: "" },
+    ]);
     const r = await feedbackMain("shop", "orders", "2024-01-01T09:30:00Z", "thumbsup", { env: f.env });
     expect(r).toEqual({
       stored: { metric_timestamp: "2024-01-01T09:30:00.000Z", metric_batch: "shop", metric_name: "orders", metric_type: "thumbsup", metric_value: 1 },
       replaced: 1,
     });
-    expect(await feedbackRows(f, "shop", "orders")).toEqual([{ metric_timestamp: "2024-01-01T09:30:00.000Z", metric_type: "thumbsup", metric_value: 1, metadata: "" }]);
+    expect(await feedbackRows(f, "shop", "orders")).toEqual([
+      { metric_timestamp: "2024-01-01T09:30:00.000Z", metric_type: "thumbsup", metric_value: 1, metadata: "" },
+    ]);
     // again: idempotent, nothing replaced, still one row
-    expect((await storeFeedback({ batch: "shop", metric: "orders", timestamp: "2024-01-01 09:30:00", kind: "thumbsup" }, { env: f.env })).replaced).toBe(0);
+    expect(
+      (await storeFeedback({ batch: "shop", metric: "orders", timestamp: "2024-01-01 09:30:00", kind: "thumbsup" }, { env: f.env })).replaced,
+    ).toBe(0);
     expect(await feedbackRows(f, "shop", "orders")).toHaveLength(1);
     const v = await loadBatchView("shop", { now: NOW, env: f.env });
     expect(v.metrics[0].feedback).toEqual({ 6: "thumbsup" });

@@ -75,7 +75,10 @@ describe("anomstack dashboard (local server)", () => {
     const r = await call(open.url, "feedback", { batch: "shop", metric: "revenue", timestamp: ts, kind: "thumbsdown" });
     expect(r.status).toBe(200);
     expect(await r.json()).toEqual({
-      result: { stored: { metric_timestamp: ts, metric_batch: "shop", metric_name: "revenue", metric_type: "thumbsdown", metric_value: 1 }, replaced: 0 },
+      result: {
+        stored: { metric_timestamp: ts, metric_batch: "shop", metric_name: "revenue", metric_type: "thumbsdown", metric_value: 1 },
+        replaced: 0,
+      },
     });
     expect(await feedbackRows(f, "shop", "revenue")).toEqual([{ metric_timestamp: ts, metric_type: "thumbsdown", metric_value: 1, metadata: "" }]);
   });

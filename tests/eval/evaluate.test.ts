@@ -1,13 +1,6 @@
 // Label parsing (labels.ts) and the evaluation of a history against labels (evaluate.ts).
 import { describe, expect, it } from "vitest";
-import {
-  feedbackVerdicts,
-  labelKeyToMetric,
-  parseLabelTime,
-  parsePointLabels,
-  parseWindowLabels,
-  splitCsvLine,
-} from "../../scripts/eval/labels.ts";
+import { feedbackVerdicts, labelKeyToMetric, parseLabelTime, parsePointLabels, parseWindowLabels, splitCsvLine } from "../../scripts/eval/labels.ts";
 import { evaluateFeedback, evaluatePoints, evaluateWindows, type EvalSeries } from "../../scripts/eval/evaluate.ts";
 
 const T0 = Date.UTC(2024, 0, 1);
@@ -38,8 +31,15 @@ describe("labels", () => {
   it("parses point labels from a CSV column", () => {
     const csv = 'metric_name,metric_timestamp,is_anomaly\n"cpu",2024-01-01 00:01:00,1\ncpu,2024-01-01 00:02:00,0\nmem,2024-01-01 00:03:00,true\n';
     const l = parsePointLabels(csv, { labelColumn: "is_anomaly" });
-    expect(l).toEqual(new Map([["cpu", new Set([T0 + MIN])], ["mem", new Set([T0 + 3 * MIN])]]));
-    expect(parsePointLabels("timestamp,label\n2024-01-01 00:05:00,1\n2024-01-01 00:10:00,0\n", { metric: "m" })).toEqual(new Map([["m", new Set([T0 + 5 * MIN])]]));
+    expect(l).toEqual(
+      new Map([
+        ["cpu", new Set([T0 + MIN])],
+        ["mem", new Set([T0 + 3 * MIN])],
+      ]),
+    );
+    expect(parsePointLabels("timestamp,label\n2024-01-01 00:05:00,1\n2024-01-01 00:10:00,0\n", { metric: "m" })).toEqual(
+      new Map([["m", new Set([T0 + 5 * MIN])]]),
+    );
     expect(() => parsePointLabels("timestamp,label\n2024-01-01,1\n")).toThrow(/--metric/);
     expect(() => parsePointLabels("timestamp,metric,y\n2024-01-01,m,1\n")).toThrow(/no label column.*--label-column/);
     expect(() => parsePointLabels("timestamp,metric,label\n2024-01-01,m,maybe\n")).toThrow(/row 2: label "maybe"/);
@@ -52,14 +52,24 @@ describe("labels", () => {
       { metric_name: "m", metric_timestamp: 2, metric_type: "thumbsup" },
       { metric_name: "m", metric_timestamp: 2, metric_type: "thumbsdown" },
     ]);
-    expect(v.get("m")).toEqual(new Map([[1, true], [2, false]]));
+    expect(v.get("m")).toEqual(
+      new Map([
+        [1, true],
+        [2, false],
+      ]),
+    );
   });
 });
 
 /** 200 one-minute points; scores and alerts as given (index -> value). */
 function series(metric: string, scores: Record<number, number>, alerts: number[]): EvalSeries {
   const timestamps = Array.from({ length: 200 }, (_, i) => T0 + i * MIN);
-  return { metric, timestamps, scores: timestamps.map((_, i) => scores[i] ?? (i < 10 ? Number.NaN : 0)), alerts: timestamps.map((_, i) => alerts.includes(i)) };
+  return {
+    metric,
+    timestamps,
+    scores: timestamps.map((_, i) => scores[i] ?? (i < 10 ? Number.NaN : 0)),
+    alerts: timestamps.map((_, i) => alerts.includes(i)),
+  };
 }
 
 describe("evaluate", () => {
@@ -95,7 +105,16 @@ describe("evaluate", () => {
 
   it("feedback: the share of rated alerts marked right", () => {
     const s = series("m", {}, [20, 50, 81]);
-    const v = new Map([["m", new Map([[T0 + 20 * MIN, true], [T0 + 50 * MIN, false], [T0 + 60 * MIN, false]])]]);
+    const v = new Map([
+      [
+        "m",
+        new Map([
+          [T0 + 20 * MIN, true],
+          [T0 + 50 * MIN, false],
+          [T0 + 60 * MIN, false],
+        ]),
+      ],
+    ]);
     expect(evaluateFeedback([s], v)).toEqual({ alerts: 3, rated: 2, up: 1, down: 1, precision: 0.5 });
   });
 });

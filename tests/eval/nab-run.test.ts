@@ -6,25 +6,28 @@ import { formatNab, nabMetricName, runNab } from "../../scripts/eval/nab.ts";
 
 const NAB_DIR = resolveNabDir();
 
-describe.skipIf(!hasNabCorpus(NAB_DIR))(`eval:nab on a subset (${hasNabCorpus(NAB_DIR) ? NAB_DIR : `skipped: no NAB corpus at ${NAB_DIR}; set ANOMSTACK_NAB_DIR`})`, () => {
-  it("replays the realAdExchange files with the shipped default and scores them", async () => {
-    const r = await runNab({ only: ["realAdExchange"], workers: 1 });
-    expect(r.files).toBe(6);
-    expect(r.config).toMatchObject({ detector_preset: "default", score_calibration: "range", model_combination_method: "max" });
-    expect(r.evaluation).toMatchObject({ metrics: 6, points: 9608, windows: 14, unmatched: [] });
-    const [standard, lowFp, lowFn] = r.evaluation.scores.map((s) => s.score);
-    // regression guard: this subset's scores with the shipped default (the original's are far lower)
-    expect(standard).toBeCloseTo(SUBSET.standard, 6);
-    expect(lowFp).toBeCloseTo(SUBSET.lowFp, 6);
-    expect(lowFn).toBeCloseTo(SUBSET.lowFn, 6);
-    expect(formatNab(r)).toMatch(/NAB score \(standard \/ low FP \/ low FN\): /);
-  });
+describe.skipIf(!hasNabCorpus(NAB_DIR))(
+  `eval:nab on a subset (${hasNabCorpus(NAB_DIR) ? NAB_DIR : `skipped: no NAB corpus at ${NAB_DIR}; set ANOMSTACK_NAB_DIR`})`,
+  () => {
+    it("replays the realAdExchange files with the shipped default and scores them", async () => {
+      const r = await runNab({ only: ["realAdExchange"], workers: 1 });
+      expect(r.files).toBe(6);
+      expect(r.config).toMatchObject({ detector_preset: "default", score_calibration: "range", model_combination_method: "max" });
+      expect(r.evaluation).toMatchObject({ metrics: 6, points: 9608, windows: 14, unmatched: [] });
+      const [standard, lowFp, lowFn] = r.evaluation.scores.map((s) => s.score);
+      // regression guard: this subset's scores with the shipped default (the original's are far lower)
+      expect(standard).toBeCloseTo(SUBSET.standard, 6);
+      expect(lowFp).toBeCloseTo(SUBSET.lowFp, 6);
+      expect(lowFn).toBeCloseTo(SUBSET.lowFn, 6);
+      expect(formatNab(r)).toMatch(/NAB score \(standard \/ low FP \/ low FN\): /);
+    });
 
-  it("names metrics after the NAB files and rejects a subset that matches nothing", async () => {
-    expect(nabMetricName("realKnownCause/nyc_taxi.csv")).toBe("realKnownCause/nyc_taxi");
-    await expect(runNab({ only: ["no-such-file"], workers: 1 })).rejects.toThrow(/no NAB file matches/);
-  });
-});
+    it("names metrics after the NAB files and rejects a subset that matches nothing", async () => {
+      expect(nabMetricName("realKnownCause/nyc_taxi.csv")).toBe("realKnownCause/nyc_taxi");
+      await expect(runNab({ only: ["no-such-file"], workers: 1 })).rejects.toThrow(/no NAB file matches/);
+    });
+  },
+);
 
 // measured on this subset; the original preset scores 55.9 / 52.8 / 58.7 on it
 const SUBSET = { standard: 74.03874307946174, lowFp: 71.16969848577887, lowFn: 77.93059062440307 };

@@ -82,37 +82,47 @@ function publishedThreshold(detector: string, profile: NabProfileName): number {
   return Number(first[3]);
 }
 
-describe.skipIf(!HAS_CORPUS && !IN_CI)(`NAB golden values (${HAS_CORPUS ? NAB_DIR : `skipped: no NAB corpus at ${NAB_DIR}; set ANOMSTACK_NAB_DIR`})`, () => {
-  it("reproduces the numenta detector's published scores 70.10 / 63.12 / 74.32", () => {
-    expect(HAS_CORPUS, `the NAB corpus must be at ${NAB_DIR} (or $ANOMSTACK_NAB_DIR) in CI`).toBe(true);
-    const files = loadNabCorpus(NAB_DIR);
-    expect(files).toHaveLength(58);
-    const scores = loadNabResults(NAB_DIR, "numenta", files);
-    const swept = sweepCorpus(files.map((f, i) => ({ name: f.name, timestamps: f.timestamps, scores: scores[i], windows: f.windows })));
-    const golden = JSON.parse(fs.readFileSync(path.join(NAB_DIR, "results", "final_results.json"), "utf8")).numenta as Record<NabProfileName, number>;
-    expect(golden).toEqual({ standard: 70.10105611943965, reward_low_FP_rate: 63.11684160219828, reward_low_FN_rate: 74.3202443095115 });
-    for (const profile of ["standard", "reward_low_FP_rate", "reward_low_FN_rate"] as const) {
-      // At NAB's published threshold: the published score, file by file and in total.
-      const threshold = publishedThreshold("numenta", profile);
-      const per = scoreSeriesAt(swept, profile, threshold);
-      const raw = per.reduce((a, r) => a + r.score, 0);
-      expect(normalizedScore(raw, 116, NAB_PROFILES[profile])).toBeCloseTo(golden[profile], 9);
-      const lines = fs.readFileSync(path.join(NAB_DIR, "results", "numenta", `numenta_${profile}_scores.csv`), "utf8").trim().split(/\r?\n/).slice(1);
-      for (const line of lines.filter((l) => !l.startsWith("Totals"))) {
-        const [, , file, , score, tp, , fp] = line.split(",");
-        const mine = per.find((r) => `${r.name}` === file)!;
-        expect(mine.score, file).toBeCloseTo(Number(score), 9);
-        expect(mine.fp, file).toBe(Number(fp));
-        expect(Number(tp), file).toBeGreaterThanOrEqual(mine.tp); // NAB counts detected points, we count windows
+describe.skipIf(!HAS_CORPUS && !IN_CI)(
+  `NAB golden values (${HAS_CORPUS ? NAB_DIR : `skipped: no NAB corpus at ${NAB_DIR}; set ANOMSTACK_NAB_DIR`})`,
+  () => {
+    it("reproduces the numenta detector's published scores 70.10 / 63.12 / 74.32", () => {
+      expect(HAS_CORPUS, `the NAB corpus must be at ${NAB_DIR} (or $ANOMSTACK_NAB_DIR) in CI`).toBe(true);
+      const files = loadNabCorpus(NAB_DIR);
+      expect(files).toHaveLength(58);
+      const scores = loadNabResults(NAB_DIR, "numenta", files);
+      const swept = sweepCorpus(files.map((f, i) => ({ name: f.name, timestamps: f.timestamps, scores: scores[i], windows: f.windows })));
+      const golden = JSON.parse(fs.readFileSync(path.join(NAB_DIR, "results", "final_results.json"), "utf8")).numenta as Record<
+        NabProfileName,
+        number
+      >;
+      expect(golden).toEqual({ standard: 70.10105611943965, reward_low_FP_rate: 63.11684160219828, reward_low_FN_rate: 74.3202443095115 });
+      for (const profile of ["standard", "reward_low_FP_rate", "reward_low_FN_rate"] as const) {
+        // At NAB's published threshold: the published score, file by file and in total.
+        const threshold = publishedThreshold("numenta", profile);
+        const per = scoreSeriesAt(swept, profile, threshold);
+        const raw = per.reduce((a, r) => a + r.score, 0);
+        expect(normalizedScore(raw, 116, NAB_PROFILES[profile])).toBeCloseTo(golden[profile], 9);
+        const lines = fs
+          .readFileSync(path.join(NAB_DIR, "results", "numenta", `numenta_${profile}_scores.csv`), "utf8")
+          .trim()
+          .split(/\r?\n/)
+          .slice(1);
+        for (const line of lines.filter((l) => !l.startsWith("Totals"))) {
+          const [, , file, , score, tp, , fp] = line.split(",");
+          const mine = per.find((r) => `${r.name}` === file)!;
+          expect(mine.score, file).toBeCloseTo(Number(score), 9);
+          expect(mine.fp, file).toBe(Number(fp));
+          expect(Number(tp), file).toBeGreaterThanOrEqual(mine.tp); // NAB counts detected points, we count windows
+        }
+        // NAB's optimiser (an exact sweep over every distinct score) finds the same threshold region: the
+        // same scores for standard and low FN; for low FP a better threshold than the published one, which
+        // came from NAB's earlier local-search optimiser.
+        const best = scoreSwept(swept, profile);
+        if (profile === "reward_low_FP_rate") {
+          expect(best.normalized).toBeGreaterThanOrEqual(golden[profile]);
+          expect(best.normalized).toBeCloseTo(63.2092, 4);
+        } else expect(best.normalized).toBeCloseTo(golden[profile], 9);
       }
-      // NAB's optimiser (an exact sweep over every distinct score) finds the same threshold region: the
-      // same scores for standard and low FN; for low FP a better threshold than the published one, which
-      // came from NAB's earlier local-search optimiser.
-      const best = scoreSwept(swept, profile);
-      if (profile === "reward_low_FP_rate") {
-        expect(best.normalized).toBeGreaterThanOrEqual(golden[profile]);
-        expect(best.normalized).toBeCloseTo(63.2092, 4);
-      } else expect(best.normalized).toBeCloseTo(golden[profile], 9);
-    }
-  });
-});
+    });
+  },
+);

@@ -60,7 +60,13 @@ export function makeWorkspace(): Workspace {
       const sent: Alert[] = [];
       // Gets every new alert (like the console channel), whatever alert_methods says.
       const recorder: AlertChannel = { name: "recorder", everyAlert: true, send: async (n) => void (n.alert && sent.push(n.alert)) };
-      const ctx = await openJobContext(opts.cfg ?? ws.load(name), { env: { ...process.env, ...env }, duckdbPath, now, log, channels: [recorder, ...(opts.channels ?? [])] });
+      const ctx = await openJobContext(opts.cfg ?? ws.load(name), {
+        env: { ...process.env, ...env },
+        duckdbPath,
+        now,
+        log,
+        channels: [recorder, ...(opts.channels ?? [])],
+      });
       return Object.assign(ctx, { sent, logLines: log.lines });
     },
   };
@@ -89,7 +95,10 @@ export function noise(n: number, seed = 1): number[] {
 }
 
 /** Rows of one type stored for a batch, oldest first. */
-export async function storedRows(ctx: JobContext, type: string): Promise<{ metric_timestamp: Date; metric_name: string; metric_value: number; metadata: string }[]> {
+export async function storedRows(
+  ctx: JobContext,
+  type: string,
+): Promise<{ metric_timestamp: Date; metric_name: string; metric_value: number; metadata: string }[]> {
   return ctx.store.query(
     `select metric_timestamp, metric_name, metric_value, metadata from "${ctx.store.tableKey}"
      where metric_batch = ? and metric_type = ? order by metric_name, metric_timestamp`,

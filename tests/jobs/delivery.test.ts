@@ -147,7 +147,10 @@ describe("every alert kind", () => {
     await alertJob(ctx);
     await changeJob(ctx);
     await tholdalertJob(ctx);
-    expect(email.sent.map((s) => s.title)).toEqual(["🔥 [orders] looks anomalous (2026-03-01 12:00) 🔥", "Δ [orders] looks changed (2026-03-01 12:00) Δ"]);
+    expect(email.sent.map((s) => s.title)).toEqual([
+      "🔥 [orders] looks anomalous (2026-03-01 12:00) 🔥",
+      "Δ [orders] looks changed (2026-03-01 12:00) Δ",
+    ]);
     expect(slack.sent.map((s) => s.title)).toEqual([
       "🔥 [orders] looks anomalous (2026-03-01 12:00) 🔥",
       "Δ [orders] looks changed (2026-03-01 12:00) Δ",
@@ -254,7 +257,8 @@ describe("bad delivery settings", () => {
         slackCalls.push(`${n.alert?.metric} ${to}`);
       },
     };
-    const yaml = "alert_methods: slack\nmetric_tags:\n  orders: {team: x}\nalert_routes:\n  - match: {team: x}\n    slack_channel: '#nope'\n    replace: true\n";
+    const yaml =
+      "alert_methods: slack\nmetric_tags:\n  orders: {team: x}\nalert_routes:\n  - match: {team: x}\n    slack_channel: '#nope'\n    replace: true\n";
     const ctx = await seeded("shop", yaml, [slack]);
     await ctx.store.append([...scoredRows("shop", "orders", 30, 0.95), ...scoredRows("shop", "visits", 50, 0.99)]);
     const r = await alertJob(ctx);

@@ -59,7 +59,10 @@ describe("ingest input", () => {
   });
 
   it("drops NaN values with a warning, and fails when nothing is left", async () => {
-    fnBatch("nan", `export const ingest = ({ now }) => [{ metric_timestamp: now, metric_name: "m", metric_value: NaN }, { metric_timestamp: now, metric_name: "n", metric_value: 3 }];\n`);
+    fnBatch(
+      "nan",
+      `export const ingest = ({ now }) => [{ metric_timestamp: now, metric_name: "m", metric_value: NaN }, { metric_timestamp: now, metric_name: "n", metric_value: 3 }];\n`,
+    );
     const ctx = await ws.open("nan", NOW);
     const r = await ingestJob(ctx);
     expect(r.warnings).toEqual(["dropped 1 row(s) of m with a missing (null/NaN) metric_value"]);
@@ -100,7 +103,7 @@ describe("ingest input", () => {
 
 describe("SQL and templates", () => {
   it("shows the batch, the job and the rendered SQL when a query fails", async () => {
-    ws.writeBatch("badsql", "ingest_sql: \"select * from no_such_table where t < {{ now | sql_str }}\"\n");
+    ws.writeBatch("badsql", 'ingest_sql: "select * from no_such_table where t < {{ now | sql_str }}"\n');
     const ctx = await withStoredRow("badsql");
     const err = (await ingestJob(ctx).catch((e: Error) => e)) as Error;
     expect(err.message).toMatch(/^badsql ingest: SQL failed: Catalog Error: Table with name no_such_table does not exist/);
@@ -110,7 +113,7 @@ describe("SQL and templates", () => {
   });
 
   it("names the batch, job and key of a template that fails to render", async () => {
-    ws.writeBatch("badtpl", "ingest_sql: select 1\ntrain_sql: \"select {{ nope( }}\"\n");
+    ws.writeBatch("badtpl", 'ingest_sql: select 1\ntrain_sql: "select {{ nope( }}"\n');
     const ctx = await withStoredRow("badtpl");
     await expect(trainJob(ctx)).rejects.toThrow(/^badtpl train: badtpl\.train_sql: .+/);
     await closeJobContext(ctx);

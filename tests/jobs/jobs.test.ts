@@ -59,7 +59,10 @@ describe("ingest", () => {
   });
 
   it("runs ingest_sql rendered with now on the batch's DuckDB", async () => {
-    ws.writeBatch("sql", `ingest_sql: "select cast({{ now | sql_str }} as timestamp) as metric_timestamp, 'x' as metric_name, 41 + 1 as metric_value"\n`);
+    ws.writeBatch(
+      "sql",
+      `ingest_sql: "select cast({{ now | sql_str }} as timestamp) as metric_timestamp, 'x' as metric_name, 41 + 1 as metric_value"\n`,
+    );
     const ctx = await ws.open("sql", NOW);
     await ingestJob(ctx);
     const rows = await storedRows(ctx, "metric");
@@ -113,7 +116,10 @@ describe("train and score", () => {
   }
 
   it("saves one JSON model per metric and model config", async () => {
-    const ctx = await seeded("t", noise(100).map((x) => 10 + x));
+    const ctx = await seeded(
+      "t",
+      noise(100).map((x) => 10 + x),
+    );
     const r = await trainJob(ctx);
     expect(r).toEqual({ job: "train", batch: "t", trained: ["m"], skipped: [], failed: [] });
     expect(fs.readdirSync(path.join(ws.modelsDir, "t")).sort()).toEqual(["m_hour_of_day.json", "m_level.json", "m_level_smooth.json"]);
@@ -123,7 +129,11 @@ describe("train and score", () => {
     expect(read("t", "m_level_smooth.json")).toMatchObject({ model_name: "RANGE", n_train: 77, features: { smooth_n: 24 } });
     await closeJobContext(ctx);
     // the original's detector: PCA and KNN on 92 rows of diff/smooth/lag features
-    const orig = await seeded("o", noise(100).map((x) => 10 + x), "detector_preset: original\n");
+    const orig = await seeded(
+      "o",
+      noise(100).map((x) => 10 + x),
+      "detector_preset: original\n",
+    );
     await trainJob(orig);
     expect(fs.readdirSync(path.join(ws.modelsDir, "o")).sort()).toEqual(["m_knn_default.json", "m_pca_default.json"]);
     const pca = read("o", "m_pca_default.json");
@@ -133,7 +143,10 @@ describe("train and score", () => {
   });
 
   it("trains only up to the newest scored point, so new points are scored by a model that has not seen them", async () => {
-    const ctx = await seeded("c", noise(60).map((x) => 10 + x));
+    const ctx = await seeded(
+      "c",
+      noise(60).map((x) => 10 + x),
+    );
     await trainJob(ctx);
     await scoreJob(ctx);
     await ctx.store.append(seriesRows("c", "m", [10.2, 10.4], new Date(NOW.getTime() + 2 * STEP), STEP));
@@ -154,8 +167,19 @@ describe("train and score", () => {
   });
 
   it("reports a metric that fails and still trains the others", async () => {
-    const ctx = await seeded("iso", noise(60).map((x) => 10 + x));
-    await ctx.store.append(seriesRows("iso", "other", noise(60, 7).map((x) => 5 + x), NOW, STEP));
+    const ctx = await seeded(
+      "iso",
+      noise(60).map((x) => 10 + x),
+    );
+    await ctx.store.append(
+      seriesRows(
+        "iso",
+        "other",
+        noise(60, 7).map((x) => 5 + x),
+        NOW,
+        STEP,
+      ),
+    );
     const save = ctx.models.save.bind(ctx.models);
     ctx.models.save = async (b, metric, tag, model) => {
       if (metric === "m") throw new Error("disk full");
@@ -168,7 +192,10 @@ describe("train and score", () => {
   });
 
   it("scores only points not scored yet, as probabilities in [0, 1]", async () => {
-    const ctx = await seeded("s", noise(100).map((x) => 10 + x));
+    const ctx = await seeded(
+      "s",
+      noise(100).map((x) => 10 + x),
+    );
     await trainJob(ctx);
     const first = await scoreJob(ctx);
     // score_max_n = 25 newest points (the rows before them are only history: features, calibration)
@@ -186,7 +213,10 @@ describe("train and score", () => {
   });
 
   it("skips metrics without a model with a warning", async () => {
-    const ctx = await seeded("nomodel", noise(40).map((x) => 10 + x));
+    const ctx = await seeded(
+      "nomodel",
+      noise(40).map((x) => 10 + x),
+    );
     const r = await scoreJob(ctx);
     expect(r).toMatchObject({ scored: 0, no_model: ["m"] });
     expect(ctx.logLines.some((l) => l.level === "warn" && l.msg === "m: no trained model yet, not scored (run train first)")).toBe(true);
@@ -252,7 +282,10 @@ describe("change", () => {
 
 describe("tholdalert", () => {
   it("alerts strict breaches of the newest value and snoozes across runs", async () => {
-    ws.writeBatch("th", "ingest_sql: select 1\ndisable_tholdalert: false\ntholdalert_snooze_n: 2\ntholdalert_thresholds:\n  m:\n    upper: 12\n    lower: 0\n");
+    ws.writeBatch(
+      "th",
+      "ingest_sql: select 1\ndisable_tholdalert: false\ntholdalert_snooze_n: 2\ntholdalert_thresholds:\n  m:\n    upper: 12\n    lower: 0\n",
+    );
     const values = [5, 12, 13, 14, 15, -1, 6];
     const decisions: string[] = [];
     for (let i = 0; i < values.length; i++) {

@@ -31,7 +31,8 @@ afterAll(async () => {
 function answer() {
   api.handlers.set("/v1/messages", (r) => {
     const text: string = r.json.messages[0].content.at(-1).text;
-    if (text.startsWith("Metric: visits")) return { body: { ...(toolReply([]).body as object), content: [{ type: "text", text: "Looks fine to me." }], stop_reason: "end_turn" } };
+    if (text.startsWith("Metric: visits"))
+      return { body: { ...(toolReply([]).body as object), content: [{ type: "text", text: "Looks fine to me." }], stop_reason: "end_turn" } };
     return toolReply([
       { timestamp: at(0), value: 30, explanation: "A spike to three times the usual level." },
       { timestamp: at(1), value: 25, explanation: "The rise starts here." },
@@ -47,7 +48,10 @@ async function setup() {
   const ctx = await ws.open("shop", NOW, { channels: [email] });
   ctx.llm = { apiKey: KEY, baseUrl: api.url, timeoutMs: 2000, maxAttempts: 2, retryMinMs: 5 };
   const quiet = noise(40).map((x) => 10 + x);
-  await ctx.store.append([...seriesRows("shop", "orders", [...quiet.slice(0, 38), 25, 30], NOW, STEP), ...seriesRows("shop", "visits", quiet, NOW, STEP)]);
+  await ctx.store.append([
+    ...seriesRows("shop", "orders", [...quiet.slice(0, 38), 25, 30], NOW, STEP),
+    ...seriesRows("shop", "visits", quiet, NOW, STEP),
+  ]);
   return { ctx, sent };
 }
 
@@ -61,7 +65,12 @@ describe("llmalert job", () => {
       model: "claude-sonnet-5-5",
       checked: 2,
       alerts: [{ metric: "orders", timestamp: NOW.toISOString(), anomalies: 2 }],
-      skipped: [{ metric: "visits", error: 'detect: failed after 2 attempt(s): no report_anomalies call in the answer (stop_reason end_turn, text "Looks fine to me.")' }],
+      skipped: [
+        {
+          metric: "visits",
+          error: 'detect: failed after 2 attempt(s): no report_anomalies call in the answer (stop_reason end_turn, text "Looks fine to me.")',
+        },
+      ],
       saved: 2,
       delivery: { sent: 1, pending: 0, failed: [] },
     });
@@ -79,7 +88,10 @@ describe("llmalert job", () => {
     expect(sent).toHaveLength(1);
     expect(sent[0].title).toBe("🤖 LLM says [orders] looks anomalous (2026-03-01 12:00) 🤖");
     expect(sent[0].notes).toEqual([
-      { heading: "Why Claude flagged it", lines: ["2026-03-01 12:00 (value 30): A spike to three times the usual level.", "2026-03-01 11:55 (value 25): The rise starts here."] },
+      {
+        heading: "Why Claude flagged it",
+        lines: ["2026-03-01 12:00 (value 30): A spike to three times the usual level.", "2026-03-01 11:55 (value 25): The rise starts here."],
+      },
     ]);
     // docs/differences.md #8: the original left metric_tags out of LLM alerts
     expect(sent[0].tags).toEqual([["priority", "high"]]);

@@ -31,13 +31,43 @@ async function seedTwoTables() {
   ws.writeBatch("web", "ingest_sql: select 1\ntable_key: web.metrics\n");
   ws.writeBatch("off", "ingest_sql: select 1\ndisable_summary: true\n");
   const shop = await ws.open("shop", NOW);
-  const orders = seriesRows("shop", "orders", Array.from({ length: 30 }, (_, i) => 10 + (i % 3)), NOW, STEP);
-  const visits = seriesRows("shop", "visits", Array.from({ length: 30 }, (_, i) => 100 + i), NOW, STEP);
+  const orders = seriesRows(
+    "shop",
+    "orders",
+    Array.from({ length: 30 }, (_, i) => 10 + (i % 3)),
+    NOW,
+    STEP,
+  );
+  const visits = seriesRows(
+    "shop",
+    "visits",
+    Array.from({ length: 30 }, (_, i) => 100 + i),
+    NOW,
+    STEP,
+  );
   await shop.store.append([
     ...orders,
     ...visits,
-    ...typed(seriesRows("shop", "orders", Array.from({ length: 30 }, (_, i) => (i === 29 ? 0.9 : 0.2)), NOW, STEP), "score"),
-    ...typed(seriesRows("shop", "visits", Array.from({ length: 30 }, () => 0.4), NOW, STEP), "score"),
+    ...typed(
+      seriesRows(
+        "shop",
+        "orders",
+        Array.from({ length: 30 }, (_, i) => (i === 29 ? 0.9 : 0.2)),
+        NOW,
+        STEP,
+      ),
+      "score",
+    ),
+    ...typed(
+      seriesRows(
+        "shop",
+        "visits",
+        Array.from({ length: 30 }, () => 0.4),
+        NOW,
+        STEP,
+      ),
+      "score",
+    ),
     ...typed(seriesRows("shop", "orders", [1], NOW, STEP), "alert"),
     ...typed(seriesRows("shop", "orders", [1], new Date(NOW.getTime() - STEP), STEP), "change"),
     ...seriesRows("off", "hidden", [1, 2, 3], NOW, STEP),
@@ -45,7 +75,13 @@ async function seedTwoTables() {
   await closeJobContext(shop);
   const web = await ws.open("web", NOW);
   await web.store.append([
-    ...seriesRows("web", "latency_ms", Array.from({ length: 10 }, (_, i) => 100 + i * 10), NOW, STEP),
+    ...seriesRows(
+      "web",
+      "latency_ms",
+      Array.from({ length: 10 }, (_, i) => 100 + i * 10),
+      NOW,
+      STEP,
+    ),
     ...typed(seriesRows("web", "latency_ms", [1], NOW, STEP), "tholdalert"),
   ]);
   await closeJobContext(web);
@@ -61,7 +97,9 @@ describe("plot job", () => {
       ["visits", 30, 0],
     ]);
     expect(r.plots.every((p) => Buffer.from(p.png_base64, "base64").subarray(1, 4).toString() === "PNG")).toBe(true);
-    expect(plotRichResult(r)).toEqual({ render_all: [{ markdown: "### shop: 2 plot(s)" }, { png: r.plots[0].png_base64 }, { png: r.plots[1].png_base64 }] });
+    expect(plotRichResult(r)).toEqual({
+      render_all: [{ markdown: "### shop: 2 plot(s)" }, { png: r.plots[0].png_base64 }, { png: r.plots[1].png_base64 }],
+    });
     await closeJobContext(ctx);
   });
 
@@ -97,7 +135,19 @@ describe("daily summary", () => {
   });
 
   it("ranks metrics by alerts, then highest score, then mean score", () => {
-    const m = (metric: string, alerts: number, maxScore: number | null, meanScore: number | null) => ({ batch: "b", metric, alerts, maxScore, meanScore, lastValue: 1, lastTimestamp: null });
-    expect(rankMetrics([m("a", 0, 0.5, 0.1), m("b", 2, 0.1, 0.1), m("c", 0, 0.5, 0.3), m("d", 0, null, null), m("e", 2, 0.9, 0.1)], 3).map((x) => x.metric)).toEqual(["e", "b", "c"]);
+    const m = (metric: string, alerts: number, maxScore: number | null, meanScore: number | null) => ({
+      batch: "b",
+      metric,
+      alerts,
+      maxScore,
+      meanScore,
+      lastValue: 1,
+      lastTimestamp: null,
+    });
+    expect(
+      rankMetrics([m("a", 0, 0.5, 0.1), m("b", 2, 0.1, 0.1), m("c", 0, 0.5, 0.3), m("d", 0, null, null), m("e", 2, 0.9, 0.1)], 3).map(
+        (x) => x.metric,
+      ),
+    ).toEqual(["e", "b", "c"]);
   });
 });

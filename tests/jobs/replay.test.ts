@@ -143,7 +143,15 @@ describe("replayJob", () => {
 
   it("--rescore replaces the stored scores and flags instead of keeping them", async () => {
     const ctx = await ws.open("r", NOW);
-    await ctx.store.append(seriesRows("r", "m", noise(60).map((x) => 10 + x), NOW, STEP));
+    await ctx.store.append(
+      seriesRows(
+        "r",
+        "m",
+        noise(60).map((x) => 10 + x),
+        NOW,
+        STEP,
+      ),
+    );
     await ctx.store.append([{ ...seriesRows("r", "m", [0.5], NOW)[0], metric_type: "score" }]);
     const kept = await replayJob(ctx, {});
     expect(kept.scored).toBe(45); // 46 scorable points (14..59), one already scored

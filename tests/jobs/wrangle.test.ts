@@ -125,7 +125,10 @@ describe("wrangleIngested", () => {
 
   it("rounds half to even like numpy", () => {
     const at = (rounding: number, values: number[]) =>
-      wrangleIngested(values.map((v, i) => ok("x", v, i)), { batch: "b", rounding }).rows.map((r) => r.metric_value);
+      wrangleIngested(
+        values.map((v, i) => ok("x", v, i)),
+        { batch: "b", rounding },
+      ).rows.map((r) => r.metric_value);
     // rounding 0: 0.5 → 0, 1.5 → 2, 2.5 → 2, 3.5 → 4, -2.5 → -2, 2.6 → 3.
     expect(at(0, [0.5, 1.5, 2.5, 3.5, -2.5, 2.6])).toEqual([0, 2, 2, 4, -2, 3]);
     // rounding 2: 0.125·100 = 12.5 → 12; 1.005·100 = 100.49999999999999 → 100; 0.135·100 = 13.5 → 14.
@@ -200,7 +203,15 @@ describe("wrangleIngested", () => {
 
   it("drops rows with a missing value and warns, naming the metric and the count", () => {
     const got = wrangleIngested(
-      [ok("cpu", null, 0), ok("cpu", Number.NaN, 1), ok("mem", "", 0), ok("cpu", 1, 2), ok("mem", "NaN", 1), ok("mem", 2, 2), ok("cpu", undefined, 3)],
+      [
+        ok("cpu", null, 0),
+        ok("cpu", Number.NaN, 1),
+        ok("mem", "", 0),
+        ok("cpu", 1, 2),
+        ok("mem", "NaN", 1),
+        ok("mem", 2, 2),
+        ok("cpu", undefined, 3),
+      ],
       OPTS,
     );
     expect(got.rows.map((r) => [r.metric_name, r.metric_value])).toEqual([
@@ -286,8 +297,6 @@ describe("wrangleIngested", () => {
 
   it("truncates a long bad value in the message", () => {
     const long = "x".repeat(100);
-    expect(errorOf([ok("cpu", long)])).toBe(
-      `ingest returned 1 invalid row(s):\n  row 0 (cpu): metric_value "${"x".repeat(60)}…" is not a number`,
-    );
+    expect(errorOf([ok("cpu", long)])).toBe(`ingest returned 1 invalid row(s):\n  row 0 (cpu): metric_value "${"x".repeat(60)}…" is not a number`);
   });
 });

@@ -26,7 +26,9 @@ describe("combineProbabilities", () => {
 
   it("rejects bad input", () => {
     expect(() => combineProbabilities([], "mean")).toThrow(/at least one model/);
-    expect(() => combineProbabilities([a], "median" as CombinationMethod)).toThrow('unknown combination method "median"; expected one of mean, max, min');
+    expect(() => combineProbabilities([a], "median" as CombinationMethod)).toThrow(
+      'unknown combination method "median"; expected one of mean, max, min',
+    );
     expect(() => combineProbabilities([a, Float64Array.of(1)], "max")).toThrow(/model 1 has 1 rows, model 0 has 3/);
   });
 });

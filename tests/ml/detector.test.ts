@@ -3,14 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { calibrate } from "../../f/anomstack/ml/calibrate.ts";
-import {
-  decisionScores,
-  MODEL_NAMES,
-  parseTrainedModel,
-  predictProba,
-  trainModel,
-  type TrainedModel,
-} from "../../f/anomstack/ml/detector.ts";
+import { decisionScores, MODEL_NAMES, parseTrainedModel, predictProba, trainModel, type TrainedModel } from "../../f/anomstack/ml/detector.ts";
 import { fitKnn } from "../../f/anomstack/ml/knn.ts";
 import { fromRows } from "../../f/anomstack/ml/matrix.ts";
 import { fitPca, pcaScores } from "../../f/anomstack/ml/pca.ts";
@@ -90,37 +83,63 @@ describe("JSDoc examples", () => {
     expect(Array.from(decisionScores(m, fromRows([[3], [10]])))).toEqual([1, 6]);
     expect(Array.from(predictProba(m, fromRows([[3], [10]])))).toEqual([0, 1]);
     expect(parseTrainedModel(JSON.parse(JSON.stringify(m)), "models/knn.json")).toEqual(m);
-    expect(() => parseTrainedModel({ kind: "x" }, "models/bad.json")).toThrow('models/bad.json: invalid trained model: kind must be "anomstack-model", got "x"');
+    expect(() => parseTrainedModel({ kind: "x" }, "models/bad.json")).toThrow(
+      'models/bad.json: invalid trained model: kind must be "anomstack-model", got "x"',
+    );
   });
 });
 
 describe("trainModel validation", () => {
-  const X = fromRows([[0, 1], [1, 0], [2, 2], [3, 1], [4, 4], [5, 2], [6, 3]]);
+  const X = fromRows([
+    [0, 1],
+    [1, 0],
+    [2, 2],
+    [3, 1],
+    [4, 4],
+    [5, 2],
+    [6, 3],
+  ]);
 
   it("lists the valid model names", () => {
     expect(MODEL_NAMES).toEqual(["PCA", "KNN", "RANGE", "ZSCORE"]);
-    expect(() => trainModel({ model_name: "IForest", model_tag: "x" }, X)).toThrow('unknown model_name "IForest"; valid names: PCA, KNN, RANGE, ZSCORE');
+    expect(() => trainModel({ model_name: "IForest", model_tag: "x" }, X)).toThrow(
+      'unknown model_name "IForest"; valid names: PCA, KNN, RANGE, ZSCORE',
+    );
     expect(() => trainModel({ model_name: "pca", model_tag: "x" }, X)).toThrow(/valid names: PCA, KNN, RANGE, ZSCORE/);
   });
 
   it("rejects unknown or invalid params, naming them", () => {
-    expect(() => trainModel({ model_name: "PCA", model_tag: "x", model_params: { n_neighbors: 3 } }, X)).toThrow(/unknown model_params key "n_neighbors" for PCA/);
-    expect(() => trainModel({ model_name: "KNN", model_tag: "x", model_params: { weighted: true } }, X)).toThrow(/unknown model_params key "weighted" for KNN/);
-    expect(() => trainModel({ model_name: "KNN", model_tag: "x", model_params: { n_neighbors: 0 } }, X)).toThrow(/model_params.n_neighbors for KNN must be a positive integer, got 0/);
+    expect(() => trainModel({ model_name: "PCA", model_tag: "x", model_params: { n_neighbors: 3 } }, X)).toThrow(
+      /unknown model_params key "n_neighbors" for PCA/,
+    );
+    expect(() => trainModel({ model_name: "KNN", model_tag: "x", model_params: { weighted: true } }, X)).toThrow(
+      /unknown model_params key "weighted" for KNN/,
+    );
+    expect(() => trainModel({ model_name: "KNN", model_tag: "x", model_params: { n_neighbors: 0 } }, X)).toThrow(
+      /model_params.n_neighbors for KNN must be a positive integer, got 0/,
+    );
     expect(() => trainModel({ model_name: "KNN", model_tag: "x", model_params: { method: "max" } }, X)).toThrow(/model_params.method/);
     expect(() => trainModel({ model_name: "PCA", model_tag: "x", model_params: { contamination: 0.7 } }, X)).toThrow(/contamination/);
     expect(() => trainModel({ model_name: "KNN", model_tag: "x", model_params: { metric: "manhattan" } }, X)).toThrow(/metric/);
     expect(() => trainModel({ model_name: "KNN", model_tag: "x", model_params: { n_neighbors: 7 } }, X)).toThrow(/KNN needs at least k\+1 rows/);
-    expect(() => trainModel({ model_name: "PCA", model_tag: "x", model_params: [1] as unknown as Record<string, unknown> }, X)).toThrow(/model_params must be an object/);
+    expect(() => trainModel({ model_name: "PCA", model_tag: "x", model_params: [1] as unknown as Record<string, unknown> }, X)).toThrow(
+      /model_params must be an object/,
+    );
   });
 
   it("accepts harmless PyOD params", () => {
     const m = trainModel(
-      { model_name: "KNN", model_tag: "x", model_params: { contamination: 0.05, algorithm: "kd_tree", leaf_size: 30, n_jobs: -1, metric: "minkowski", p: 2 } },
+      {
+        model_name: "KNN",
+        model_tag: "x",
+        model_params: { contamination: 0.05, algorithm: "kd_tree", leaf_size: 30, n_jobs: -1, metric: "minkowski", p: 2 },
+      },
       X,
     );
     expect(m.detector.kind).toBe("knn");
-    expect(trainModel({ model_name: "PCA", model_tag: "x", model_params: { n_components: null, weighted: true, standardization: true } }, X).detector.kind).toBe("pca");
+    expect(
+      trainModel({ model_name: "PCA", model_tag: "x", model_params: { n_components: null, weighted: true, standardization: true } }, X).detector.kind,
+    ).toBe("pca");
   });
 
   it("rejects matrices with other columns", () => {
@@ -131,7 +150,15 @@ describe("trainModel validation", () => {
 });
 
 describe("parseTrainedModel", () => {
-  const X = fromRows([[0, 1], [1, 0], [2, 2], [3, 1], [4, 4], [5, 2], [6, 3]]);
+  const X = fromRows([
+    [0, 1],
+    [1, 0],
+    [2, 2],
+    [3, 1],
+    [4, 4],
+    [5, 2],
+    [6, 3],
+  ]);
   const pca = JSON.parse(JSON.stringify(trainModel({ model_name: "PCA", model_tag: "p" }, X))) as TrainedModel;
   const knn = JSON.parse(JSON.stringify(trainModel({ model_name: "KNN", model_tag: "k", model_params: { n_neighbors: 2 } }, X))) as TrainedModel;
   const broken = (m: TrainedModel, edit: (o: any) => void): unknown => {

@@ -44,7 +44,15 @@ describe("KdTree", () => {
 
   it("matches brute force exactly on random data", () => {
     const r = rng(42);
-    for (const [n, d] of [[1, 1], [2, 3], [7, 2], [50, 1], [300, 3], [600, 6], [400, 10]]) {
+    for (const [n, d] of [
+      [1, 1],
+      [2, 3],
+      [7, 2],
+      [50, 1],
+      [300, 3],
+      [600, 6],
+      [400, 10],
+    ]) {
       const data = Float64Array.from({ length: n * d }, () => r() * 2 - 1);
       const queries = new Float64Array([...data.subarray(0, Math.min(n, 40) * d), ...Array.from({ length: 20 * d }, () => r() * 3 - 1.5)]);
       for (const leaf of [1, 3, 12, 64]) check(data, n, d, queries, leaf, [1, Math.min(n, 2), Math.min(n, 6), n]);
@@ -53,7 +61,11 @@ describe("KdTree", () => {
 
   it("matches brute force with duplicates, ties and identical points", () => {
     const r = rng(5);
-    for (const [n, d] of [[200, 2], [300, 3], [120, 6]]) {
+    for (const [n, d] of [
+      [200, 2],
+      [300, 3],
+      [120, 6],
+    ]) {
       const data = Float64Array.from({ length: n * d }, () => Math.floor(r() * 3));
       const queries = Float64Array.from({ length: 50 * d }, () => Math.floor(r() * 7) / 2 - 0.5);
       for (const leaf of [2, 12]) check(data, n, d, new Float64Array([...data.subarray(0, 30 * d), ...queries]), leaf, [1, 6, 25]);
@@ -114,7 +126,14 @@ describe("KdTree.minKthSquared / maxKthSquared (KNN calibration)", () => {
   }
 
   it("an outlier far from a tight cluster sets the max; a duplicate pair sets the min to 0 for k = 1", () => {
-    const rows = [[0, 0], [0.1, 0], [0, 0.1], [0.1, 0.1], [0.05, 0.05], [9, 9]];
+    const rows = [
+      [0, 0],
+      [0.1, 0],
+      [0, 0.1],
+      [0.1, 0.1],
+      [0.05, 0.05],
+      [9, 9],
+    ];
     const tree = new KdTree(rows.flat(), rows.length, 2, 2);
     expect(tree.maxKthSquared(1)).toBe(kthToOthers(Float64Array.from(rows.flat()), 6, 2, 1)[5]);
     expect(tree.minKthSquared(1)).toBeCloseTo(0.005, 15);

@@ -43,7 +43,11 @@ describe("KNN semantics", () => {
   });
 
   it("a row is not its own neighbour, but its duplicates are", () => {
-    const X = fromRows([[0, 0], [0, 0], [3, 4]]);
+    const X = fromRows([
+      [0, 0],
+      [0, 0],
+      [3, 4],
+    ]);
     const { model, trainScores } = fitKnn(X, { n_neighbors: 1 });
     expect(Array.from(trainScores)).toEqual([0, 0, 5]);
     expect(Array.from(knnScores(model, X))).toEqual([0, 0, 0]);
@@ -52,7 +56,12 @@ describe("KNN semantics", () => {
 
   it("equals brute force on random data (train and test)", () => {
     const r = rng(11);
-    for (const [n, d, k] of [[30, 1, 1], [150, 2, 5], [400, 6, 5], [300, 4, 12]]) {
+    for (const [n, d, k] of [
+      [30, 1, 1],
+      [150, 2, 5],
+      [400, 6, 5],
+      [300, 4, 12],
+    ]) {
       const train = Array.from({ length: n }, () => Array.from({ length: d }, () => Math.round(r() * 40) / 8));
       const test = Array.from({ length: 25 }, () => Array.from({ length: d }, () => r() * 6 - 0.5));
       const { model, trainScores } = fitKnn(fromRows(train), { n_neighbors: k });
@@ -91,7 +100,10 @@ describe("knnTrainScoreRange (calibration without scoring every row)", () => {
   const cases: [string, number[][]][] = [];
   const r = rng(11);
   cases.push(["random 6-d", Array.from({ length: 800 }, () => Array.from({ length: 6 }, () => r()))]);
-  cases.push(["clustered with an outlier", Array.from({ length: 400 }, (_, i) => (i === 7 ? [50, 50, 50] : [Math.floor(i / 50) + r() * 0.01, r(), r() * 3]))]);
+  cases.push([
+    "clustered with an outlier",
+    Array.from({ length: 400 }, (_, i) => (i === 7 ? [50, 50, 50] : [Math.floor(i / 50) + r() * 0.01, r(), r() * 3])),
+  ]);
   cases.push(["many duplicates", Array.from({ length: 300 }, (_, i) => [i % 4, (i % 4) * 2])]);
   cases.push(["one column", Array.from({ length: 200 }, () => [r() * 100])]);
   for (const [name, rows] of cases) {

@@ -5,7 +5,11 @@ import { assertFiniteMatrix, defaultColumns, fromRows, row, sliceRows, toRows } 
 
 describe("matrix helpers", () => {
   it("fromRows builds a row-major matrix with defaults", () => {
-    const m = fromRows([[1, 2], [3, 4], [5, 6]]);
+    const m = fromRows([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     expect(m.rows).toBe(3);
     expect(m.cols).toBe(2);
     expect(Array.from(m.data)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -26,11 +30,17 @@ describe("matrix helpers", () => {
   });
 
   it("row is a view, toRows copies", () => {
-    const m = fromRows([[1, 2], [3, 4]]);
+    const m = fromRows([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(Array.from(row(m, 1))).toEqual([3, 4]);
     expect(() => row(m, 2)).toThrow(RangeError);
     expect(() => row(m, -1)).toThrow(RangeError);
-    expect(toRows(m)).toEqual([[1, 2], [3, 4]]);
+    expect(toRows(m)).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
   });
 
   it("sliceRows follows Array.slice semantics (tail = negative start)", () => {
@@ -46,9 +56,19 @@ describe("matrix helpers", () => {
   });
 
   it("assertFiniteMatrix reports the first bad value and shape problems", () => {
-    expect(() => assertFiniteMatrix(fromRows([[1, 2], [3, NaN]]), "X")).toThrow("X: non-finite value NaN at row 1, column col_1");
+    expect(() =>
+      assertFiniteMatrix(
+        fromRows([
+          [1, 2],
+          [3, NaN],
+        ]),
+        "X",
+      ),
+    ).toThrow("X: non-finite value NaN at row 1, column col_1");
     expect(() => assertFiniteMatrix(fromRows([[Infinity]]), "Y")).toThrow(/Y: non-finite value Infinity at row 0/);
-    expect(() => assertFiniteMatrix({ rows: 2, cols: 1, data: new Float64Array(1), timestamps: [0, 1], columns: ["a"] }, "Z")).toThrow(/Z: data has 1 values/);
+    expect(() => assertFiniteMatrix({ rows: 2, cols: 1, data: new Float64Array(1), timestamps: [0, 1], columns: ["a"] }, "Z")).toThrow(
+      /Z: data has 1 values/,
+    );
     expect(() => assertFiniteMatrix(fromRows([[1, 2]]), "ok")).not.toThrow();
   });
 });

@@ -37,7 +37,15 @@ describe("RANGE", () => {
   });
 
   it("uses only the first feature column", () => {
-    const m = fitRange(fromRows([[1, 100], [3, -100]], [0, 1]));
+    const m = fitRange(
+      fromRows(
+        [
+          [1, 100],
+          [3, -100],
+        ],
+        [0, 1],
+      ),
+    );
     expect(Array.from(rangeScores(m, fromRows([[4, 0]], [2])))).toEqual([2]);
   });
 
@@ -175,17 +183,33 @@ describe("trainModel / predictProba with the new members and calibrations", () =
     expect(z.calibration_method).toBeUndefined();
     expect(Array.from(decisionScores(z, fromRows([[2]], [9])))).toEqual([0]);
     const rows = Array.from({ length: 40 }, (_, i) => [Math.sin(i), Math.cos(i * 1.3)]);
-    const P = fromRows(rows, rows.map((_, i) => i));
+    const P = fromRows(
+      rows,
+      rows.map((_, i) => i),
+    );
     const pca = trainModel({ model_name: "PCA", model_tag: "p" }, P, { calibration: "likelihood" });
     expect(pca.likelihood).toMatchObject({ window: 10 });
-    const p = predictProba(pca, fromRows([[0, 0], [5, -5]], [40, 41]));
+    const p = predictProba(
+      pca,
+      fromRows(
+        [
+          [0, 0],
+          [5, -5],
+        ],
+        [40, 41],
+      ),
+    );
     expect(p[1]).toBeGreaterThan(p[0]);
     expect(parseTrainedModel(JSON.stringify(pca), "lik")).toEqual(pca);
-    expect(() => trainModel({ model_name: "PCA", model_tag: "p" }, P, { calibration: "sigmoid" as never })).toThrow(/calibration must be one of minmax, range, likelihood/);
+    expect(() => trainModel({ model_name: "PCA", model_tag: "p" }, P, { calibration: "sigmoid" as never })).toThrow(
+      /calibration must be one of minmax, range, likelihood/,
+    );
   });
 
   it("rejects malformed new models, naming the problem", () => {
-    const range = JSON.parse(JSON.stringify(trainModel({ model_name: "RANGE", model_tag: "r", model_params: { seasonal: "hour_of_day" } }, X))) as TrainedModel;
+    const range = JSON.parse(
+      JSON.stringify(trainModel({ model_name: "RANGE", model_tag: "r", model_params: { seasonal: "hour_of_day" } }, X)),
+    ) as TrainedModel;
     const broken = (edit: (o: any) => void): unknown => {
       const o = JSON.parse(JSON.stringify(range));
       edit(o);

@@ -49,21 +49,50 @@ describe("fitPca / pcaScores vs numpy reference", () => {
 
 describe("fitPca behaviour", () => {
   it("JSDoc example", () => {
-    const m = fitPca(fromRows([[0, 0], [1, 1], [2, 2]]));
+    const m = fitPca(
+      fromRows([
+        [0, 0],
+        [1, 1],
+        [2, 2],
+      ]),
+    );
     expect(m.components).toEqual([[0.7071067811865475, 0.7071067811865475]]);
     expect(m.weights).toEqual([0.9999999999999999]);
     expect(Array.from(pcaScores(m, fromRows([[1, 1]])))).toEqual([1]);
   });
 
   it("all-constant data keeps no component and scores 0", () => {
-    const m = fitPca(fromRows([[3, 1], [3, 1], [3, 1]]));
+    const m = fitPca(
+      fromRows([
+        [3, 1],
+        [3, 1],
+        [3, 1],
+      ]),
+    );
     expect(m.components).toEqual([]);
     expect(m.scale).toEqual([1, 1]);
-    expect(Array.from(pcaScores(m, fromRows([[3, 1], [10, -4]])))).toEqual([0, 0]);
+    expect(
+      Array.from(
+        pcaScores(
+          m,
+          fromRows([
+            [3, 1],
+            [10, -4],
+          ]),
+        ),
+      ),
+    ).toEqual([0, 0]);
   });
 
   it("unweighted keeps zero-variance components (finite, as PyOD)", () => {
-    const m = fitPca(fromRows([[0, 0], [1, 1], [2, 2]]), { weighted: false });
+    const m = fitPca(
+      fromRows([
+        [0, 0],
+        [1, 1],
+        [2, 2],
+      ]),
+      { weighted: false },
+    );
     expect(m.components.length).toBe(2);
     expect(m.weights).toEqual([1, 1]);
   });
@@ -78,8 +107,19 @@ describe("fitPca behaviour", () => {
 
   it("rejects bad input", () => {
     expect(() => fitPca(fromRows([[1, 2]]))).toThrow(/at least 2 rows, got 1/);
-    expect(() => fitPca(fromRows([[1, NaN], [1, 2]]))).toThrow(/non-finite value NaN at row 0/);
-    const X = fromRows([[0, 1], [1, 3], [2, 2]]);
+    expect(() =>
+      fitPca(
+        fromRows([
+          [1, NaN],
+          [1, 2],
+        ]),
+      ),
+    ).toThrow(/non-finite value NaN at row 0/);
+    const X = fromRows([
+      [0, 1],
+      [1, 3],
+      [2, 2],
+    ]);
     expect(() => fitPca(X, { n_components: 3 })).toThrow(/n_components must be an integer in \[1, 2\]/);
     expect(() => fitPca(X, { n_components: 0 })).toThrow(/n_components/);
     expect(() => fitPca(X, { n_components: 1.5 })).toThrow(/n_components/);

@@ -5,8 +5,13 @@ import { describe, expect, it } from "vitest";
 import { toRows } from "../../f/anomstack/ml/matrix.ts";
 import { freqToMs, minRowsForFeatures, preprocess, type PreprocessParams } from "../../f/anomstack/ml/preprocess.ts";
 
-const P = (diff_n: number, smooth_n: number, lags_n: number, freq: string | null = null, freq_agg: "mean" | "sum" = "mean"): PreprocessParams =>
-  ({ diff_n, smooth_n, lags_n, freq, freq_agg });
+const P = (diff_n: number, smooth_n: number, lags_n: number, freq: string | null = null, freq_agg: "mean" | "sum" = "mean"): PreprocessParams => ({
+  diff_n,
+  smooth_n,
+  lags_n,
+  freq,
+  freq_agg,
+});
 const DEFAULTS = P(1, 3, 5);
 const T0 = Date.UTC(2024, 0, 1); // 2024-01-01T00:00Z
 const MIN = 60_000;
@@ -20,7 +25,13 @@ describe("preprocess", () => {
     expect(X.columns).toEqual(["metric_value", "lag_1", "lag_2"]);
     expect(X.rows).toBe(5);
     expect(X.cols).toBe(3);
-    expect(toRows(X)).toEqual([[5, 4, 3], [6, 5, 4], [7, 6, 5], [8, 7, 6], [9, 8, 7]]);
+    expect(toRows(X)).toEqual([
+      [5, 4, 3],
+      [6, 5, 4],
+      [7, 6, 5],
+      [8, 7, 6],
+      [9, 8, 7],
+    ]);
     expect(X.timestamps).toEqual([5, 6, 7, 8, 9].map((i) => T0 + i * MIN));
   });
 
@@ -29,7 +40,13 @@ describe("preprocess", () => {
     const timestamps = values.map((_, i) => T0 + i * MIN);
     const perm = [7, 2, 9, 0, 5, 1, 8, 3, 6, 4];
     const X = preprocess({ timestamps: perm.map((i) => timestamps[i]), values: perm.map((i) => values[i]) }, P(1, 3, 2));
-    expect(toRows(X)).toEqual([[5, 4, 3], [6, 5, 4], [7, 6, 5], [8, 7, 6], [9, 8, 7]]);
+    expect(toRows(X)).toEqual([
+      [5, 4, 3],
+      [6, 5, 4],
+      [7, 6, 5],
+      [8, 7, 6],
+      [9, 8, 7],
+    ]);
   });
 
   it("no-op params keep the sorted values as one column", () => {
@@ -88,7 +105,11 @@ describe("preprocess", () => {
     expect(X.timestamps).toEqual([0, 10, 20, 30, 40].map((m) => T0 + m * MIN));
     const D = preprocess({ timestamps, values }, P(1, 0, 1, "10min", "sum"));
     // diff -> [NaN, -4, 10, -10, 10]; lag_1 -> [NaN, NaN, -4, 10, -10]
-    expect(toRows(D)).toEqual([[10, -4], [-10, 10], [10, -10]]);
+    expect(toRows(D)).toEqual([
+      [10, -4],
+      [-10, 10],
+      [10, -10],
+    ]);
   });
 
   it("uses pandas' start_day origin (midnight UTC of the first point)", () => {

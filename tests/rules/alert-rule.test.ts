@@ -1,13 +1,7 @@
 // The anomaly-alert rule: trailing smoothing, threshold, recent_n, snooze (stored and in-call), `always`,
 // and the two bugs of the original fixed (docs/differences.md #2: the newest point is smoothed and can be snoozed).
 import { describe, expect, it } from "vitest";
-import {
-  decideAnomalyAlerts,
-  isSnoozed,
-  smoothScores,
-  type AnomalyAlertParams,
-  type ScoredPoint,
-} from "../../f/anomstack/rules/alert-rule.ts";
+import { decideAnomalyAlerts, isSnoozed, smoothScores, type AnomalyAlertParams, type ScoredPoint } from "../../f/anomstack/rules/alert-rule.ts";
 
 const MIN = 60_000;
 

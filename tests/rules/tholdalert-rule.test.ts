@@ -34,9 +34,7 @@ describe("decideTholdalertBreaches", () => {
 
   it("checks upper before lower when a value breaks both", () => {
     // Inverted bounds: 7 > upper 5 and 7 < lower 10 → reported as upper.
-    expect(decide([7], { upper: 5, lower: 10 }, {})).toEqual([
-      { index: 0, timestamp: 0, value: 7, threshold_type: "upper", threshold_value: 5 },
-    ]);
+    expect(decide([7], { upper: 5, lower: 10 }, {})).toEqual([{ index: 0, timestamp: 0, value: 7, threshold_type: "upper", threshold_value: 5 }]);
   });
 
   it("checks only the newest recent_n values", () => {

@@ -71,7 +71,16 @@ describe("under Bun", () => {
     const out = JSON.parse(r.out.trim().split("\n").at(-1)!);
     expect(out.runtime).toBe("bun");
     // 40 backfilled points were never scored: score takes the newest score_max_n = 25 of each of 5 metrics
-    expect(out.steps).toEqual(["ingest:ok:5", "tholdalert:ok:", "score_plan:ok:", "score_shard:ok:125", "score:ok:", "alert:ok:", "change:ok:", "plot:ok:"]);
+    expect(out.steps).toEqual([
+      "ingest:ok:5",
+      "tholdalert:ok:",
+      "score_plan:ok:",
+      "score_shard:ok:125",
+      "score:ok:",
+      "alert:ok:",
+      "change:ok:",
+      "plot:ok:",
+    ]);
     // the last step draws the plots: a Windmill rich result, a heading and one PNG per metric
     expect(out.last.render_all).toHaveLength(6);
   });

@@ -84,7 +84,14 @@ describe("openDuckdbStore", () => {
   it("keeps the rows of an existing file and sees them from a second store of the same file", async () => {
     const dir = tempDir();
     const a = await openIn(dir);
-    expect(await a.append(rows("cpu", [[0, 1], [1, 2]]))).toBe(2);
+    expect(
+      await a.append(
+        rows("cpu", [
+          [0, 1],
+          [1, 2],
+        ]),
+      ),
+    ).toBe(2);
     await closeAllDuckdbInstances();
     const b = await openIn(dir);
     const c = await openIn(dir); // same process, same file: one shared DuckDB instance, no lock conflict
@@ -102,15 +109,20 @@ describe("openDuckdbStore", () => {
     const other = await openIn(dir, "my-metrics");
     const plain = await openIn(dir);
     expect(tmp.tableKey).toBe("tmp.metrics");
-    const tables = await plain.query(
-      `select table_schema, table_name from information_schema.tables order by table_schema, table_name`,
-    );
+    const tables = await plain.query(`select table_schema, table_name from information_schema.tables order by table_schema, table_name`);
     expect(tables).toEqual([
       { table_schema: "main", table_name: "metrics" },
       { table_schema: "main", table_name: "my-metrics" },
       { table_schema: "tmp", table_name: "metrics" },
     ]);
-    expect(await tmp.append(rows("a", [[0, 1], [1, 2]]))).toBe(2);
+    expect(
+      await tmp.append(
+        rows("a", [
+          [0, 1],
+          [1, 2],
+        ]),
+      ),
+    ).toBe(2);
     expect(await other.append([row("b", 0, 5)])).toBe(1);
     // The same key in another table is not a duplicate.
     expect(await plain.append(rows("a", [[0, 1]]))).toBe(1);
@@ -199,7 +211,14 @@ describe("append", () => {
 
   it("is idempotent: appending the same rows again inserts 0 and changes nothing", async () => {
     const store = await openIn(tempDir());
-    const input = [...rows("cpu", [[0, 1], [1, 2], [2, 3]]), ...rows("mem", [[0, 7]])];
+    const input = [
+      ...rows("cpu", [
+        [0, 1],
+        [1, 2],
+        [2, 3],
+      ]),
+      ...rows("mem", [[0, 7]]),
+    ];
     expect(await store.append(input)).toBe(4);
     expect(await store.append(input)).toBe(0);
     // Same key, different value or metadata: still the same row, so still skipped.
@@ -228,15 +247,57 @@ describe("append", () => {
     const store = await openIn(tempDir());
     const inserts = watchInserts(store);
     // 1) empty table: no stored row in range → fast path (no anti-join, no de-duplication).
-    expect(await store.append(rows("cpu", [[0, 0], [1, 10], [2, 20]]))).toBe(3);
+    expect(
+      await store.append(
+        rows("cpu", [
+          [0, 0],
+          [1, 10],
+          [2, 20],
+        ]),
+      ),
+    ).toBe(3);
     // 2) strictly after the stored rows of the series → still the fast path.
-    expect(await store.append(rows("cpu", [[3, 30], [4, 40]]))).toBe(2);
+    expect(
+      await store.append(
+        rows("cpu", [
+          [3, 30],
+          [4, 40],
+        ]),
+      ),
+    ).toBe(2);
     // 3) minutes 3 and 4 are stored, 5 and 6 are new → anti-join path inserts 2.
-    expect(await store.append(rows("cpu", [[3, 31], [4, 41], [5, 50], [6, 60]]))).toBe(2);
+    expect(
+      await store.append(
+        rows("cpu", [
+          [3, 31],
+          [4, 41],
+          [5, 50],
+          [6, 60],
+        ]),
+      ),
+    ).toBe(2);
     // 4) a range that spans stored rows without hitting any (minute -1 and 7) → anti-join path, 2 inserted.
-    expect(await store.append(rows("cpu", [[-1, -10], [7, 70]]))).toBe(2);
+    expect(
+      await store.append(
+        rows("cpu", [
+          [-1, -10],
+          [7, 70],
+        ]),
+      ),
+    ).toBe(2);
     // 5) the same minutes in another series of the same batch do not count as stored → fast path.
-    expect(await store.append(rows("cpu", [[0, 0.5], [1, 0.6]], { metric_type: "score" }))).toBe(2);
+    expect(
+      await store.append(
+        rows(
+          "cpu",
+          [
+            [0, 0.5],
+            [1, 0.6],
+          ],
+          { metric_type: "score" },
+        ),
+      ),
+    ).toBe(2);
     expect(inserts.map((sql) => [sql.includes("ANTI JOIN"), sql.includes("GROUP BY")])).toEqual([
       [false, false],
       [false, false],
@@ -263,11 +324,27 @@ describe("append", () => {
     const store = await openIn(tempDir());
     const inserts = watchInserts(store);
     // Out of order, no duplicates: de-duplication path, all 3 stored.
-    expect(await store.append(rows("cpu", [[2, 2], [0, 0], [1, 1]]))).toBe(3);
+    expect(
+      await store.append(
+        rows("cpu", [
+          [2, 2],
+          [0, 0],
+          [1, 1],
+        ]),
+      ),
+    ).toBe(3);
     // Interleaved series, each increasing on its own: fast path.
     expect(await store.append([row("a", 0, 1), row("b", 0, 2), row("a", 1, 3), row("b", 1, 4)])).toBe(4);
     // Out of order and overlapping stored rows (minute 1 is stored): both checks, 2 new rows.
-    expect(await store.append(rows("cpu", [[4, 4], [1, 9], [3, 3]]))).toBe(2);
+    expect(
+      await store.append(
+        rows("cpu", [
+          [4, 4],
+          [1, 9],
+          [3, 3],
+        ]),
+      ),
+    ).toBe(2);
     expect(inserts.map((sql) => [sql.includes("ANTI JOIN"), sql.includes("GROUP BY")])).toEqual([
       [false, true],
       [false, false],
@@ -291,7 +368,7 @@ describe("append", () => {
     const texts = [
       "",
       '{"thresholds":{"upper":12,"lower":0}}',
-      "it's \"quoted\"; drop table metrics; --",
+      'it\'s "quoted"; drop table metrics; --',
       "line 1\nline 2\ttab \\ backslash",
       "ünïcödé ✓ 🚀 中文",
       '{"thresholds":{"upper":12,"lower":0}}', // repeated text, stored again
@@ -311,8 +388,7 @@ describe("append", () => {
       ["bad date", "row 1 (cpu) has an invalid timestamp"],
     ];
     for (const [bad, message] of cases) {
-      const badRow =
-        bad === "bad date" ? { ...row("cpu", 1, 2), metric_timestamp: new Date("nope") } : row("cpu", 1, bad as number);
+      const badRow = bad === "bad date" ? { ...row("cpu", 1, 2), metric_timestamp: new Date("nope") } : row("cpu", 1, bad as number);
       // Valid rows before and after the bad one: none of them may be stored.
       const err = await rejection(store.append([row("cpu", 0, 1), badRow, row("cpu", 2, 3)]));
       expect(err).toBeInstanceOf(StoreError);
@@ -354,7 +430,12 @@ describe("transaction", () => {
 
   it("stores nothing of a function that throws, keeps earlier data, and stays usable", async () => {
     const store = await openIn(tempDir());
-    await store.append(rows("kept", [[0, 1], [1, 2]]));
+    await store.append(
+      rows("kept", [
+        [0, 1],
+        [1, 2],
+      ]),
+    );
     const boom = new Error("boom");
     const err = await rejection(
       store.transaction(async () => {
@@ -414,7 +495,12 @@ describe("transaction", () => {
 
   it("does not let a failing transaction undo a write made outside it at the same time", async () => {
     const store = await openIn(tempDir());
-    await store.append(rows("cpu", [[0, 1], [1, 2]]));
+    await store.append(
+      rows("cpu", [
+        [0, 1],
+        [1, 2],
+      ]),
+    );
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     const failing = store.transaction(async () => {
@@ -434,7 +520,13 @@ describe("transaction", () => {
 describe("query and exec", () => {
   it("return Date for timestamps, number for count(*) and integers, and bind ? parameters", async () => {
     const store = await openIn(tempDir());
-    await store.append(rows("cpu", [[0, 1.5], [1, 2.5], [2, 4]]));
+    await store.append(
+      rows("cpu", [
+        [0, 1.5],
+        [1, 2.5],
+        [2, 4],
+      ]),
+    );
     const [r] = await store.query(
       `select max(metric_timestamp) as ts, count(*) as n, sum(metric_value) as total, 7::BIGINT * 6 as big
        from metrics where metric_name = ? and metric_value > ?`,
@@ -487,7 +579,12 @@ describe("a DuckDB file held by another process", () => {
     const dir = tempDir();
     const file = path.join(dir, "shared.duckdb");
     const mine = await openDuckdbStore({ path: file });
-    await mine.append(rows("cpu", [[0, 1], [1, 2]]));
+    await mine.append(
+      rows("cpu", [
+        [0, 1],
+        [1, 2],
+      ]),
+    );
     await closeAllDuckdbInstances(); // releases our lock so the other process can open the file
 
     // The other process opens the file, reports how many rows it sees, and holds the file until killed.

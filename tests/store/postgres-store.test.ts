@@ -46,7 +46,9 @@ describe("PostgreSQL store", () => {
       `select metric_timestamp, metric_value, metadata from "${SCHEMA}".metrics where metric_type = ? and metric_timestamp = cast(? as timestamp)`,
       ["llmalert", "2026-01-01 00:10:00"],
     );
-    expect(rows).toEqual([{ metric_timestamp: new Date("2026-01-01T00:10:00Z"), metric_value: 10.5, metadata: '{"anomaly_explanation":"it\'s high"}' }]);
+    expect(rows).toEqual([
+      { metric_timestamp: new Date("2026-01-01T00:10:00Z"), metric_value: 10.5, metadata: '{"anomaly_explanation":"it\'s high"}' },
+    ]);
   });
 
   it("rolls a failed transaction back and keeps what was stored before", async () => {
@@ -62,7 +64,9 @@ describe("PostgreSQL store", () => {
 
   it("refuses non-finite values, storing nothing of the call", async () => {
     const before = await store.query<{ n: number }>(`select count(*) as n from "${SCHEMA}".metrics`);
-    expect(() => store.append([row(30), { ...row(31), metric_value: Number.NaN }])).toThrow("row 1 (odd at 2026-01-01T00:31:00.000Z) has a non-finite value");
+    expect(() => store.append([row(30), { ...row(31), metric_value: Number.NaN }])).toThrow(
+      "row 1 (odd at 2026-01-01T00:31:00.000Z) has a non-finite value",
+    );
     expect(await store.query(`select count(*) as n from "${SCHEMA}".metrics`)).toEqual(before);
   });
 

@@ -85,7 +85,10 @@ describe("Windmill paths and crons", () => {
   it("turns batch names into valid path segments deterministically and rejects collisions", () => {
     expect(batchSegment("sales.eu v2")).toBe("sales_eu_v2");
     expect(batchSegment("ok-name_1")).toBe("ok-name_1");
-    expect([...batchSegments(["b", "a.x"])]).toEqual([["a.x", "a_x"], ["b", "b"]]);
+    expect([...batchSegments(["b", "a.x"])]).toEqual([
+      ["a.x", "a_x"],
+      ["b", "b"],
+    ]);
     expect(() => batchSegments(["a.x", "a x"])).toThrow('batches "a x" and "a.x" both become the Windmill path segment "a_x"; rename one of them');
   });
 
@@ -113,7 +116,9 @@ describe("generating from a metrics folder", () => {
   it("reports an invalid cron with the batch and key, and writes nothing", () => {
     const root = tempRoot("metric_batch: my.batch\ningest_sql: select 1\ntrain_cron_schedule: '61 * * * *'\n");
     const before = fs.readdirSync(path.join(root, "f/anomstack")).sort();
-    expect(() => runGenerate({ root, env: {}, print: () => {} })).toThrow(/b\.yaml: my\.batch\.train_cron_schedule: invalid cron expression "61 \* \* \* \*"/);
+    expect(() => runGenerate({ root, env: {}, print: () => {} })).toThrow(
+      /b\.yaml: my\.batch\.train_cron_schedule: invalid cron expression "61 \* \* \* \*"/,
+    );
     expect(fs.readdirSync(path.join(root, "f/anomstack")).sort()).toEqual(before);
   });
 
@@ -126,12 +131,21 @@ describe("generating from a metrics folder", () => {
     expect(p.files.has(`${dir}/change.flow/flow.yaml`)).toBe(false);
     expect(p.files.has(`${dir}/change.schedule.yaml`)).toBe(false);
     const ingest = parseYaml(p.files.get(`${dir}/ingest.schedule.yaml`)!);
-    expect(ingest).toMatchObject({ schedule: "0 */3 * * * *", timezone: "Europe/Dublin", enabled: true, is_flow: true, script_path: `${dir}/ingest` });
+    expect(ingest).toMatchObject({
+      schedule: "0 */3 * * * *",
+      timezone: "Europe/Dublin",
+      enabled: true,
+      is_flow: true,
+      script_path: `${dir}/ingest`,
+    });
     expect(parseYaml(p.files.get(`${dir}/alert.schedule.yaml`)!)).toMatchObject({ schedule: "0 0 9 * * MON-FRI", enabled: false });
     const pipeline = parseYaml(p.files.get(`${dir}/pipeline.flow/flow.yaml`)!);
     expect(pipeline.value.modules.map((m: any) => m.id)).toEqual(["ingest", "score_plan", "score", "alert", "plot"]);
     expect(pipeline.value.modules[0].value.input_transforms.batch).toEqual({ type: "static", value: "my.batch" });
-    expect(parseYaml(p.files.get(`${dir}/pipeline.http_trigger.yaml`)!)).toMatchObject({ route_path: "anomstack/my_batch/pipeline", http_method: "post" });
+    expect(parseYaml(p.files.get(`${dir}/pipeline.http_trigger.yaml`)!)).toMatchObject({
+      route_path: "anomstack/my_batch/pipeline",
+      http_method: "post",
+    });
     // written, then regenerated: nothing changes
     expect(runGenerate({ root, env: {}, print: () => {} })).toBe(0);
     expect(drift(root, plan({ root, env: {} }))).toEqual([]);

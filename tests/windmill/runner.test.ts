@@ -43,25 +43,20 @@ function flowOf(batch: string, job: string) {
 
 describe("generated flows, run locally", () => {
   it("train and the pipeline of a batch run end to end, the settings resource coming from windmill-client's mock", async () => {
-    await withJobContext("python_ingest_simple", { env: ws.env, now: new Date(NOW.getTime() - 1000), log: memoryLogger() }, (ctx) => backfillJob(ctx, { periods: 40 }));
+    await withJobContext("python_ingest_simple", { env: ws.env, now: new Date(NOW.getTime() - 1000), log: memoryLogger() }, (ctx) =>
+      backfillJob(ctx, { periods: 40 }),
+    );
     const trained = await runFlow(flowOf("python_ingest_simple", "train"), { root: REPO_DIR, args: { now: NOW.toISOString() } });
-    expect(trained).toEqual([expect.objectContaining({ job: "train", status: "ok", trained: ["metric1", "metric2", "metric3", "metric4", "metric5"] })]);
+    expect(trained).toEqual([
+      expect.objectContaining({ job: "train", status: "ok", trained: ["metric1", "metric2", "metric3", "metric4", "metric5"] }),
+    ]);
     const steps: string[] = [];
     await runFlow(flowOf("python_ingest_simple", "pipeline"), {
       root: REPO_DIR,
       args: { now: NOW.toISOString() },
       onStep: (e) => steps.push(`${e.id}:${e.status}`),
     });
-    expect(steps).toEqual([
-      "ingest:ok",
-      "tholdalert:ok",
-      "score_plan:ok",
-      "score_shard:ok",
-      "score:ok",
-      "alert:ok",
-      "change:ok",
-      "plot:ok",
-    ]);
+    expect(steps).toEqual(["ingest:ok", "tholdalert:ok", "score_plan:ok", "score_shard:ok", "score:ok", "alert:ok", "change:ok", "plot:ok"]);
     const ctx = await ws.open("python_ingest_simple", NOW);
     const scores = await storedRows(ctx, "score");
     expect(scores.filter((s) => s.metric_timestamp.getTime() === NOW.getTime()).map((s) => s.metric_name)).toEqual([
@@ -75,7 +70,10 @@ describe("generated flows, run locally", () => {
 
   it("splits train into shards of shard_size metrics, each metric trained by exactly one shard", async () => {
     const sharded = { env: { ...(settings.env as object), ANOMSTACK__PYTHON_INGEST_SIMPLE__SHARD_SIZE: "2" } };
-    const result = (await runFlow(flowOf("python_ingest_simple", "train"), { root: REPO_DIR, args: { now: NOW.toISOString(), settings: sharded } })) as { trained: string[] }[];
+    const result = (await runFlow(flowOf("python_ingest_simple", "train"), {
+      root: REPO_DIR,
+      args: { now: NOW.toISOString(), settings: sharded },
+    })) as { trained: string[] }[];
     expect(result).toHaveLength(3);
     expect(result.flatMap((r) => r.trained).sort()).toEqual(["metric1", "metric2", "metric3", "metric4", "metric5"]);
     expect(result.every((r) => r.trained.length <= 2)).toBe(true);
@@ -88,7 +86,11 @@ describe("generated flows, run locally", () => {
       return true;
     });
     const events: string[] = [];
-    const err = (await runFlow(flowOf("broken", "ingest"), { root: REPO_DIR, args: { now: NOW.toISOString() }, onStep: (e) => events.push(`${e.id}:${e.status}`) }).catch((e: FlowError) => e)) as FlowError;
+    const err = (await runFlow(flowOf("broken", "ingest"), {
+      root: REPO_DIR,
+      args: { now: NOW.toISOString() },
+      onStep: (e) => events.push(`${e.id}:${e.status}`),
+    }).catch((e: FlowError) => e)) as FlowError;
     spy.mockRestore();
     expect(err).toBeInstanceOf(FlowError);
     expect(err.stepId).toBe("ingest");
@@ -100,7 +102,9 @@ describe("generated flows, run locally", () => {
   it("does not retry what a retry cannot fix (bad ingested data)", async () => {
     const spy = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
     const events: string[] = [];
-    const err = (await runFlow(flowOf("baddata", "ingest"), { root: REPO_DIR, onStep: (e) => events.push(`${e.id}:${e.status}`) }).catch((e: FlowError) => e)) as FlowError;
+    const err = (await runFlow(flowOf("baddata", "ingest"), { root: REPO_DIR, onStep: (e) => events.push(`${e.id}:${e.status}`) }).catch(
+      (e: FlowError) => e,
+    )) as FlowError;
     spy.mockRestore();
     expect(err.original.name).toBe("DataError");
     expect(events).toEqual(["ingest:failed"]);

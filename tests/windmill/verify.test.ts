@@ -10,7 +10,11 @@ import { REPO_DIR } from "../helpers/workspace.ts";
 
 describe("the committed workspace", () => {
   it("passes wmill lint", () => {
-    const r = spawnSync(path.join(REPO_DIR, "node_modules/.bin/wmill"), ["lint", "f", "--json"], { cwd: REPO_DIR, encoding: "utf8", timeout: 60_000 });
+    const r = spawnSync(path.join(REPO_DIR, "node_modules/.bin/wmill"), ["lint", "f", "--json"], {
+      cwd: REPO_DIR,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout.slice(r.stdout.indexOf("{")));
     expect(report).toMatchObject({ success: true, invalidFiles: 0, issues: [] });
@@ -40,7 +44,8 @@ function workspace(files: Record<string, string>): string {
 
 const step = (id: string, extra = "", inputs = "batch: { type: static, value: b }") =>
   `    - id: ${id}\n      value:\n        type: script\n        path: f/x/job\n        input_transforms: { ${inputs} }\n${extra}`;
-const flow = (modules: string, tail = "") => `summary: t\nvalue:\n  modules:\n${modules}${tail}schema: { type: object, properties: {}, required: [] }\n`;
+const flow = (modules: string, tail = "") =>
+  `summary: t\nvalue:\n  modules:\n${modules}${tail}schema: { type: object, properties: {}, required: [] }\n`;
 
 describe("verifyWorkspace catches", () => {
   it("a good flow: nothing", () => {
@@ -75,7 +80,8 @@ describe("verifyWorkspace catches", () => {
   });
 
   it("a missing !inline file and a duplicate step id", () => {
-    const raw = "    - id: a\n      value:\n        type: rawscript\n        language: bun\n        content: '!inline a.inline_script.ts'\n        input_transforms: {}\n";
+    const raw =
+      "    - id: a\n      value:\n        type: rawscript\n        language: bun\n        content: '!inline a.inline_script.ts'\n        input_transforms: {}\n";
     const root = workspace({ "f/x/t.flow/flow.yaml": flow(raw + step("a")) });
     expect(verifyWorkspace(root).map((p) => p.message)).toEqual([
       "step a: content refers to the missing file a.inline_script.ts",
@@ -93,7 +99,9 @@ describe("verifyWorkspace catches", () => {
     });
     const msgs = verifyWorkspace(root).map((p) => `${p.file}: ${p.message}`);
     expect(msgs).toContain('f/x/a.schedule.yaml: schedule "*/5 * * * *" must have 6 fields (seconds first), has 5');
-    expect(msgs).toContain('f/x/b.schedule.yaml: schedule "0 0 9 * * 1-5": write days of the week as names (MON-FRI), Windmill numbers them differently from Unix cron');
+    expect(msgs).toContain(
+      'f/x/b.schedule.yaml: schedule "0 0 9 * * 1-5": write days of the week as names (MON-FRI), Windmill numbers them differently from Unix cron',
+    );
     expect(msgs).toContain('f/x/b.schedule.yaml: timezone "Mars/Olympus" is not an IANA time zone');
     expect(msgs).toContain("f/x/c.schedule.yaml: script_path f/x/gone does not resolve to a script in the repository");
     expect(msgs.some((m) => m.startsWith('f/x/c.schedule.yaml: schedule "0 61 * * * *" is not a valid cron expression'))).toBe(true);
@@ -102,7 +110,8 @@ describe("verifyWorkspace catches", () => {
   it("a script without metadata and what the validator itself rejects", () => {
     const root = workspace({
       "f/x/lib.ts": "export const x = 1;\n",
-      "f/x/t.http_trigger.yaml": "script_path: f/x/job\nis_flow: false\nroute_path: /r\nhttp_method: POST\nrequest_type: async\nauthentication_method: windmill\nis_static_website: false\nworkspaced_route: false\nwrap_body: false\nraw_string: false\n",
+      "f/x/t.http_trigger.yaml":
+        "script_path: f/x/job\nis_flow: false\nroute_path: /r\nhttp_method: POST\nrequest_type: async\nauthentication_method: windmill\nis_static_website: false\nworkspaced_route: false\nwrap_body: false\nraw_string: false\n",
     });
     const msgs = verifyWorkspace(root).map((p) => `${p.file}: ${p.message}`);
     expect(msgs).toContain("f/x/lib.ts: has no .script.yaml (run npm run generate)");

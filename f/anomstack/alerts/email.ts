@@ -52,14 +52,20 @@ function renderHtml(n: Notice): string {
   }
   for (const t of n.tables) {
     const head = t.columns
-      .map((c) => `<th style="padding:6px 8px;border-bottom:2px solid #e5e7eb;font-size:12px;color:#6b7280;text-align:${c.numeric ? "right" : "left"};font-weight:600;">${esc(c.label)}</th>`)
+      .map(
+        (c) =>
+          `<th style="padding:6px 8px;border-bottom:2px solid #e5e7eb;font-size:12px;color:#6b7280;text-align:${c.numeric ? "right" : "left"};font-weight:600;">${esc(c.label)}</th>`,
+      )
       .join("");
     const body = t.rows.length
       ? t.rows
           .map(
             (r) =>
               `<tr>${r
-                .map((v, i) => `<td style="padding:6px 8px;border-bottom:1px solid #f0f1f3;font-size:13px;color:#111827;text-align:${t.columns[i]?.numeric ? "right" : "left"};">${esc(v)}</td>`)
+                .map(
+                  (v, i) =>
+                    `<td style="padding:6px 8px;border-bottom:1px solid #f0f1f3;font-size:13px;color:#111827;text-align:${t.columns[i]?.numeric ? "right" : "left"};">${esc(v)}</td>`,
+                )
                 .join("")}</tr>`,
           )
           .join("")
@@ -73,7 +79,10 @@ function renderHtml(n: Notice): string {
   }
   if (n.tags.length) {
     const chips = n.tags
-      .map(([k, v]) => `<span style="display:inline-block;margin:0 6px 6px 0;padding:3px 10px;border-radius:12px;background:#eef2ff;color:#3730a3;font-size:12px;">${esc(k)}: ${esc(v)}</span>`)
+      .map(
+        ([k, v]) =>
+          `<span style="display:inline-block;margin:0 6px 6px 0;padding:3px 10px;border-radius:12px;background:#eef2ff;color:#3730a3;font-size:12px;">${esc(k)}: ${esc(v)}</span>`,
+      )
       .join("");
     rows.push(cell(`<div style="font-size:13px;font-weight:700;color:#374151;margin-bottom:6px;">Tags</div>${chips}`));
   }
@@ -180,7 +189,11 @@ export function createEmailChannel(settings: EmailSettings): AlertChannel {
       const rejected = (info.rejected ?? []).map(String);
       if (rejected.length === 0) return {};
       const why = info.rejectedErrors?.map((r) => r.response ?? r.message).find(Boolean);
-      return { warnings: [redact(`SMTP ${settings.host}:${settings.port} rejected ${rejected.join(", ")}${why ? `: ${why}` : ""}; the other recipients got it`)] };
+      return {
+        warnings: [
+          redact(`SMTP ${settings.host}:${settings.port} rejected ${rejected.join(", ")}${why ? `: ${why}` : ""}; the other recipients got it`),
+        ],
+      };
     },
   };
 }

@@ -29,7 +29,10 @@ export function expectedFromScores(
   window = EXPECTED_WINDOW,
 ): ExpectedRange | undefined {
   const scored = points.filter((p) => p.score !== null && Number.isFinite(p.score));
-  const smooth = smoothScores(scored.map((p) => p.score as number), smooth_n);
+  const smooth = smoothScores(
+    scored.map((p) => p.score as number),
+    smooth_n,
+  );
   const recent = points.slice(-window);
   if (recent.length === 0) return undefined;
   const from = recent[0].timestamp;

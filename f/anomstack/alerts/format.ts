@@ -85,7 +85,9 @@ export function alertNotice(a: Alert, plotPng?: Uint8Array): Notice {
     tables: [],
     tags: alertTags(a),
     sparkline: asciiChart(a.series),
-    image: plotPng ? { png: plotPng, filename: `${safeFileName(a.metric)}_${formatMinute(a.timestamp).replace(/[- :]/g, "")}.png`, alt: `Plot of ${a.metric}` } : undefined,
+    image: plotPng
+      ? { png: plotPng, filename: `${safeFileName(a.metric)}_${formatMinute(a.timestamp).replace(/[- :]/g, "")}.png`, alt: `Plot of ${a.metric}` }
+      : undefined,
     id: alertNoticeId(a),
     alert: a,
   };
@@ -178,7 +180,10 @@ export function summaryNotice(s: SummaryReport): Notice {
       { label: "Batches", value: String(s.batches.length) },
       { label: "Metrics", value: String(sum("metrics")) },
       { label: "Scores", value: String(sum("scores")) },
-      { label: "Alerts", value: `${alerts} (${sum("alerts")} anomaly, ${sum("changes")} change, ${sum("tholdalerts")} threshold, ${sum("llmalerts")} LLM)` },
+      {
+        label: "Alerts",
+        value: `${alerts} (${sum("alerts")} anomaly, ${sum("changes")} change, ${sum("tholdalerts")} threshold, ${sum("llmalerts")} LLM)`,
+      },
     ],
     notes,
     tables: [
@@ -198,7 +203,14 @@ export function summaryNotice(s: SummaryReport): Notice {
       },
       {
         heading: "Most anomalous metrics",
-        columns: [{ label: "metric" }, { label: "batch" }, { label: "alerts", numeric: true }, { label: "max score", numeric: true }, { label: "mean score", numeric: true }, { label: "last value", numeric: true }],
+        columns: [
+          { label: "metric" },
+          { label: "batch" },
+          { label: "alerts", numeric: true },
+          { label: "max score", numeric: true },
+          { label: "mean score", numeric: true },
+          { label: "last value", numeric: true },
+        ],
         rows: s.top.map((m) => [
           m.metric,
           m.batch,
@@ -229,7 +241,8 @@ export const MAX_ERROR_CHARS = 2500;
 /** A job failure as a short Notice: batch, job, time, the error and a link to the run. */
 export function failureNoticeOf(f: FailureReport): Notice {
   const title = `❌ [${f.batch}] ${f.job} failed`;
-  const error = f.error.length > MAX_ERROR_CHARS ? `${f.error.slice(0, MAX_ERROR_CHARS)}\n… (${f.error.length - MAX_ERROR_CHARS} more characters)` : f.error;
+  const error =
+    f.error.length > MAX_ERROR_CHARS ? `${f.error.slice(0, MAX_ERROR_CHARS)}\n… (${f.error.length - MAX_ERROR_CHARS} more characters)` : f.error;
   const firstLine = f.error.split("\n")[0] ?? "";
   return {
     title,

@@ -40,7 +40,14 @@ const ENV_HINT: Record<AlertMethod, string> = {
  * @example parseMethods("Email, slack,email") // => ["email", "slack"]
  */
 export function parseMethods(spec: string): string[] {
-  return [...new Set(spec.split(/[\s,;]+/).map((s) => s.trim().toLowerCase()).filter((s) => s !== ""))];
+  return [
+    ...new Set(
+      spec
+        .split(/[\s,;]+/)
+        .map((s) => s.trim().toLowerCase())
+        .filter((s) => s !== ""),
+    ),
+  ];
 }
 
 /** True when every `match` entry equals (or, for a list, includes) the alert's tag, compared as text. */
@@ -82,7 +89,12 @@ export function planDeliveries(
     const known = (ALERT_METHODS as readonly string[]).includes(m);
     if (!known && !channel) {
       const near = closest(m, [...ALERT_METHODS]);
-      deliveries.push({ channel: m, to: "", status: "failed", error: `unknown alert method "${m}" in ${methodsKey} (valid: ${ALERT_METHODS.join(", ")}); did you mean "${near}"?` });
+      deliveries.push({
+        channel: m,
+        to: "",
+        status: "failed",
+        error: `unknown alert method "${m}" in ${methodsKey} (valid: ${ALERT_METHODS.join(", ")}); did you mean "${near}"?`,
+      });
       continue;
     }
     if (!channel) {
@@ -96,18 +108,32 @@ export function planDeliveries(
     if (m === "email") {
       const to = splitAddresses(all);
       if (to.length) deliveries.push({ channel: m, to: to.join(", "), status: "pending" });
-      else deliveries.push({ channel: m, to: "", status: "failed", error: "no email recipients (set ANOMSTACK_ALERT_EMAIL_TO or an alert route's email_to)" });
+      else
+        deliveries.push({
+          channel: m,
+          to: "",
+          status: "failed",
+          error: "no email recipients (set ANOMSTACK_ALERT_EMAIL_TO or an alert route's email_to)",
+        });
     } else {
       const seen = new Set<string>();
       const targets = m === "slack" ? all.filter((c) => c.trim() !== "" && !seen.has(slackKey(c)) && seen.add(slackKey(c))) : [...new Set(all)];
       if (targets.length === 0) {
-        deliveries.push({ channel: m, to: "", status: "failed", error: `no ${m} destination (set ANOMSTACK_SLACK_CHANNEL or an alert route's slack_channel)` });
+        deliveries.push({
+          channel: m,
+          to: "",
+          status: "failed",
+          error: `no ${m} destination (set ANOMSTACK_SLACK_CHANNEL or an alert route's slack_channel)`,
+        });
       }
       for (const to of targets) deliveries.push({ channel: m, to, status: "pending" });
     }
   }
   if (!deliveries.some((d) => d.status === "pending")) {
-    const why = deliveries.map((d) => d.error).filter(Boolean).join("; ");
+    const why = deliveries
+      .map((d) => d.error)
+      .filter(Boolean)
+      .join("; ");
     return { deliveries, problem: `no alert method configured: ${why}` };
   }
   return { deliveries };

@@ -27,7 +27,11 @@ function clip(s: string, max: number): string {
 /** Columns aligned with spaces, for a code block. */
 function textTable(t: Notice["tables"][number]): string {
   const widths = t.columns.map((c, i) => Math.max(c.label.length, ...t.rows.map((r) => (r[i] ?? "").length)));
-  const fmt = (cells: string[]) => cells.map((v, i) => (t.columns[i]?.numeric ? v.padStart(widths[i]) : v.padEnd(widths[i]))).join("  ").trimEnd();
+  const fmt = (cells: string[]) =>
+    cells
+      .map((v, i) => (t.columns[i]?.numeric ? v.padStart(widths[i]) : v.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
   return [fmt(t.columns.map((c) => c.label)), ...(t.rows.length ? t.rows.map(fmt) : ["none"])].join("\n");
 }
 
@@ -45,11 +49,17 @@ export function slackMessage(n: Notice): { text: string; blocks: SlackBlock[] } 
     blocks.push({ type: "section", text: { type: "mrkdwn", text: clip(`*${slackEscape(note.heading)}*\n${body}`, MAX_SECTION) } });
   }
   for (const t of n.tables) {
-    blocks.push({ type: "section", text: { type: "mrkdwn", text: clip(`*${slackEscape(t.heading)}*\n\`\`\`${slackEscape(textTable(t))}\`\`\``, MAX_SECTION) } });
+    blocks.push({
+      type: "section",
+      text: { type: "mrkdwn", text: clip(`*${slackEscape(t.heading)}*\n\`\`\`${slackEscape(textTable(t))}\`\`\``, MAX_SECTION) },
+    });
   }
   if (n.link) blocks.push({ type: "section", text: { type: "mrkdwn", text: `<${slackEscape(n.link.url)}|${slackEscape(n.link.label)}>` } });
   if (n.tags.length) {
-    blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: clip(n.tags.map(([k, v]) => `\`${slackEscape(k)}: ${slackEscape(v)}\``).join("  "), 2000) }] });
+    blocks.push({
+      type: "context",
+      elements: [{ type: "mrkdwn", text: clip(n.tags.map(([k, v]) => `\`${slackEscape(k)}: ${slackEscape(v)}\``).join("  "), 2000) }],
+    });
   }
   const text = [n.title, ...n.fields.map((f) => `${f.label}: ${f.value}`)].join("\n");
   return { text, blocks };
@@ -130,7 +140,9 @@ export function createSlackChannel(settings: SlackSettings, log?: Logger): Alert
       if (id) return id;
       cursor = page.response_metadata?.next_cursor || undefined;
     } while (cursor);
-    throw new Error(`Slack channel #${name} not found among the ${seen} channel(s) the bot can see (create it, or invite the bot; it needs channels:read and groups:read)`);
+    throw new Error(
+      `Slack channel #${name} not found among the ${seen} channel(s) the bot can see (create it, or invite the bot; it needs channels:read and groups:read)`,
+    );
   }
 
   return {
@@ -142,13 +154,21 @@ export function createSlackChannel(settings: SlackSettings, log?: Logger): Alert
       try {
         id = await channelId(destination);
       } catch (e) {
-        throw new Error(redact((e as PlatformError).data ? describeSlackError(e as PlatformError, "conversations.list", shown) : (e as Error).message));
+        throw new Error(
+          redact((e as PlatformError).data ? describeSlackError(e as PlatformError, "conversations.list", shown) : (e as Error).message),
+        );
       }
       let ts = state?.message_ts;
       if (!ts) {
         try {
           const { text, blocks } = slackMessage(notice);
-          const r = await client.chat.postMessage({ channel: id, text, blocks: blocks as unknown as KnownBlock[], unfurl_links: false, unfurl_media: false });
+          const r = await client.chat.postMessage({
+            channel: id,
+            text,
+            blocks: blocks as unknown as KnownBlock[],
+            unfurl_links: false,
+            unfurl_media: false,
+          });
           ts = r.ts ?? "";
         } catch (e) {
           throw new Error(redact(describeSlackError(e as PlatformError, "chat.postMessage", shown)));
@@ -164,9 +184,12 @@ export function createSlackChannel(settings: SlackSettings, log?: Logger): Alert
           });
         } catch (e) {
           // The message is out: record its ts, so a retry uploads the plot without posting the message again.
-          throw new PartialSendError(redact(`${describeSlackError(e as PlatformError, "files.uploadV2", shown)} (the message was posted; the plot was not)`), {
-            message_ts: ts,
-          });
+          throw new PartialSendError(
+            redact(`${describeSlackError(e as PlatformError, "files.uploadV2", shown)} (the message was posted; the plot was not)`),
+            {
+              message_ts: ts,
+            },
+          );
         }
       }
     },

@@ -87,7 +87,23 @@ function marker(kind: AlertKind, x: number, y: number): string {
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
-const TIME_STEPS = [MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 3 * HOUR, 6 * HOUR, 12 * HOUR, DAY, 2 * DAY, 7 * DAY, 14 * DAY, 30 * DAY];
+const TIME_STEPS = [
+  MINUTE,
+  5 * MINUTE,
+  10 * MINUTE,
+  15 * MINUTE,
+  30 * MINUTE,
+  HOUR,
+  2 * HOUR,
+  3 * HOUR,
+  6 * HOUR,
+  12 * HOUR,
+  DAY,
+  2 * DAY,
+  7 * DAY,
+  14 * DAY,
+  30 * DAY,
+];
 
 /** Round UTC times for the x axis: at most `max` ticks, labelled by time of day or by date. */
 export function timeTicks(t0: number, t1: number, max: number): { t: number; label: string }[] {
@@ -98,7 +114,8 @@ export function timeTicks(t0: number, t1: number, max: number): { t: number; lab
     const iso = new Date(t).toISOString();
     const first = ticks.length === 0;
     const midnight = t % DAY === 0;
-    const label = step >= DAY ? iso.slice(0, 10) : first || midnight || span > 2 * DAY ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : iso.slice(11, 16);
+    const label =
+      step >= DAY ? iso.slice(0, 10) : first || midnight || span > 2 * DAY ? `${iso.slice(5, 10)} ${iso.slice(11, 16)}` : iso.slice(11, 16);
     ticks.push({ t, label });
   }
   return ticks;
@@ -171,18 +188,27 @@ export function alertPlotSvg(input: PlotInput): string {
     const top = vy(input.expected.upper);
     const bottom = vy(input.expected.lower);
     const x0 = input.expected.from !== undefined && input.expected.from > t0 ? x(input.expected.from) : LEFT;
-    out.push(`<rect x="${r(x0)}" y="${r(top)}" width="${r(right - x0)}" height="${r(Math.max(1, bottom - top))}" fill="${COLORS.expected}" fill-opacity="0.14"/>`);
+    out.push(
+      `<rect x="${r(x0)}" y="${r(top)}" width="${r(right - x0)}" height="${r(Math.max(1, bottom - top))}" fill="${COLORS.expected}" fill-opacity="0.14"/>`,
+    );
   }
-  for (const [name, b] of [["upper", input.bounds?.upper], ["lower", input.bounds?.lower]] as const) {
+  for (const [name, b] of [
+    ["upper", input.bounds?.upper],
+    ["lower", input.bounds?.lower],
+  ] as const) {
     if (b === undefined) continue;
-    out.push(`<line x1="${LEFT}" x2="${right}" y1="${r(vy(b))}" y2="${r(vy(b))}" stroke="${COLORS.bound}" stroke-width="1.2" stroke-dasharray="6 4"/>`);
+    out.push(
+      `<line x1="${LEFT}" x2="${right}" y1="${r(vy(b))}" y2="${r(vy(b))}" stroke="${COLORS.bound}" stroke-width="1.2" stroke-dasharray="6 4"/>`,
+    );
     const label = `${name} bound ${formatValue(b)}`;
     out.push(text(LEFT + 6, vy(b) + (name === "upper" ? -5 : 13), label, { size: 10, color: COLORS.bound }));
   }
   if (input.highlight !== undefined && input.highlight >= t0 && input.highlight <= t1) {
     const hx = x(input.highlight);
     const bottom = hasScore ? scoreBottom : valueBottom;
-    out.push(`<line x1="${r(hx)}" x2="${r(hx)}" y1="${VALUE_TOP - 4}" y2="${bottom}" stroke="${COLORS.highlight}" stroke-opacity="0.35" stroke-width="1.5" stroke-dasharray="3 3"/>`);
+    out.push(
+      `<line x1="${r(hx)}" x2="${r(hx)}" y1="${VALUE_TOP - 4}" y2="${bottom}" stroke="${COLORS.highlight}" stroke-opacity="0.35" stroke-width="1.5" stroke-dasharray="3 3"/>`,
+    );
   }
   for (const line of paths(pts.map((p) => [x(p.timestamp), vy(p.value)]))) {
     out.push(`<polyline points="${line}" fill="none" stroke="${COLORS.value}" stroke-width="1.8" stroke-linejoin="round" stroke-linecap="round"/>`);
@@ -228,7 +254,9 @@ export function alertPlotSvg(input: PlotInput): string {
       out.push(`<polyline points="${line}" fill="none" stroke="${COLORS.score}" stroke-width="1.6" stroke-linejoin="round"/>`);
     }
     if (thr !== undefined) {
-      out.push(`<line x1="${LEFT}" x2="${right}" y1="${r(sy(thr))}" y2="${r(sy(thr))}" stroke="${COLORS.muted}" stroke-width="1.2" stroke-dasharray="6 4"/>`);
+      out.push(
+        `<line x1="${LEFT}" x2="${right}" y1="${r(sy(thr))}" y2="${r(sy(thr))}" stroke="${COLORS.muted}" stroke-width="1.2" stroke-dasharray="6 4"/>`,
+      );
       out.push(text(LEFT + 6, sy(thr) - 5, `threshold ${formatScore(thr)}`, { size: 10, color: COLORS.text }));
     }
     for (const p of pts) {
@@ -251,11 +279,16 @@ export function alertPlotSvg(input: PlotInput): string {
   }
 
   // legend (wrapped into rows that fit the width)
-  const lineSwatch = (color: string, dash = "") => (x0: number, y0: number) =>
-    `<line x1="${r(x0)}" x2="${r(x0 + 18)}" y1="${y0}" y2="${y0}" stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ""}/>`;
+  const lineSwatch =
+    (color: string, dash = "") =>
+    (x0: number, y0: number) =>
+      `<line x1="${r(x0)}" x2="${r(x0 + 18)}" y1="${y0}" y2="${y0}" stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ""}/>`;
   const items: [(x: number, y: number) => string, string][] = [[lineSwatch(COLORS.value), "value"]];
   if (input.expected) {
-    items.push([(x0, y0) => `<rect x="${r(x0)}" y="${y0 - 5}" width="18" height="10" fill="${COLORS.expected}" fill-opacity="0.25"/>`, "expected range"]);
+    items.push([
+      (x0, y0) => `<rect x="${r(x0)}" y="${y0 - 5}" width="18" height="10" fill="${COLORS.expected}" fill-opacity="0.25"/>`,
+      "expected range",
+    ]);
   }
   if (input.bounds) items.push([lineSwatch(COLORS.bound, "5 3"), "bound"]);
   if (hasScore) items.push([lineSwatch(COLORS.score), "score"]);

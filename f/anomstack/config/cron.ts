@@ -8,7 +8,10 @@ import { CronExpressionParser } from "cron-parser";
  * rejects `@daily`-style aliases and any other field count.
  */
 export function cronProblem(expr: string): string | undefined {
-  const fields = expr.trim().split(/\s+/).filter((f) => f !== "");
+  const fields = expr
+    .trim()
+    .split(/\s+/)
+    .filter((f) => f !== "");
   if (fields.length !== 5 && fields.length !== 6) {
     return `invalid cron expression "${expr}": expected 5 fields (minute hour day-of-month month day-of-week) or 6 with leading seconds, got ${fields.length}`;
   }
@@ -23,6 +26,9 @@ export function cronProblem(expr: string): string | undefined {
 
 /** Converts a valid 5- or 6-field cron to the 6-field form with seconds (`0 <5 fields>`), as Windmill expects. */
 export function toSixFieldCron(expr: string): string {
-  const fields = expr.trim().split(/\s+/).filter((f) => f !== "");
+  const fields = expr
+    .trim()
+    .split(/\s+/)
+    .filter((f) => f !== "");
   return fields.length === 5 ? ["0", ...fields].join(" ") : fields.join(" ");
 }

@@ -67,7 +67,13 @@ export function convertEnvValue(key: string, raw: string): { value: unknown } | 
       if (kindAt([key]) === "array") {
         if (Array.isArray(parsed)) return { value: parsed };
         if (parsed === null || parsed === undefined) return { value: [] };
-        if (typeof parsed === "string") return { value: parsed.split(",").map((s) => s.trim()).filter((s) => s !== "") };
+        if (typeof parsed === "string")
+          return {
+            value: parsed
+              .split(",")
+              .map((s) => s.trim())
+              .filter((s) => s !== ""),
+          };
         return { error: `expected a list (YAML/JSON, or comma-separated), got "${raw}"` };
       }
       if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
@@ -88,7 +94,9 @@ export function batchOverrides(metricBatch: string, env: Env, file: string): { o
   const prefix = `ANOMSTACK__${batchEnvName(metricBatch)}__`;
   const overrides: EnvOverride[] = [];
   const issues: ConfigIssue[] = [];
-  const names = Object.keys(env).filter((n) => n.startsWith(prefix) && n.length > prefix.length).sort();
+  const names = Object.keys(env)
+    .filter((n) => n.startsWith(prefix) && n.length > prefix.length)
+    .sort();
   for (const name of names) {
     const raw = env[name];
     if (raw === undefined) continue;

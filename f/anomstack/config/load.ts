@@ -155,7 +155,11 @@ function resolve(src: Source, s: Scan): { config?: BatchConfig; disabled: boolea
   const fn = merged.ingest_fn;
   if (typeof fn === "string" && fn !== "") {
     const target = path.resolve(path.dirname(src.file), fn);
-    const problem = !fn.endsWith(".ts") ? `must name a .ts module, got "${fn}"` : s.src.kind(target) !== "file" ? `file not found: ${target}` : undefined;
+    const problem = !fn.endsWith(".ts")
+      ? `must name a .ts module, got "${fn}"`
+      : s.src.kind(target) !== "file"
+        ? `file not found: ${target}`
+        : undefined;
     if (problem) issues.push({ file: src.file, batch: src.name, key: "ingest_fn", message: problem });
   }
   return issues.length > 0 || !result.success ? { disabled: false, issues } : { config: result.data, disabled: false, issues };

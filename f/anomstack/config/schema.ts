@@ -55,15 +55,13 @@ const modelConfig = z.strictObject({
   preprocess_params: z.strictObject(preprocessShape).partial().optional(),
 });
 
-const threshold = z
-  .strictObject({ upper: z.number().optional(), lower: z.number().optional() })
-  .superRefine((t, ctx) => {
-    if (t.upper === undefined && t.lower === undefined) {
-      ctx.addIssue({ code: "custom", message: "set at least one of upper or lower" });
-    } else if (t.upper !== undefined && t.lower !== undefined && t.lower > t.upper) {
-      ctx.addIssue({ code: "custom", message: `lower (${t.lower}) is greater than upper (${t.upper})` });
-    }
-  });
+const threshold = z.strictObject({ upper: z.number().optional(), lower: z.number().optional() }).superRefine((t, ctx) => {
+  if (t.upper === undefined && t.lower === undefined) {
+    ctx.addIssue({ code: "custom", message: "set at least one of upper or lower" });
+  } else if (t.upper !== undefined && t.lower !== undefined && t.lower > t.upper) {
+    ctx.addIssue({ code: "custom", message: `lower (${t.lower}) is greater than upper (${t.upper})` });
+  }
+});
 
 const tagValue = z.union([z.string(), z.number(), z.boolean()]);
 const destinations = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
@@ -76,7 +74,8 @@ const alertRoute = z
     replace: z.boolean().optional(),
   })
   .superRefine((r, ctx) => {
-    if (r.email_to === undefined && r.slack_channel === undefined) ctx.addIssue({ code: "custom", message: "set email_to or slack_channel (or both)" });
+    if (r.email_to === undefined && r.slack_channel === undefined)
+      ctx.addIssue({ code: "custom", message: "set email_to or slack_channel (or both)" });
   });
 
 type PerJobKeys = { [J in JobName as `disable_${J}`]: typeof flag } & { [J in JobName as `${J}_cron_schedule`]: typeof cron } & {
@@ -109,26 +108,29 @@ const shape = {
   ...perJobKeys(),
   // models
   model_path: z.string().min(1),
-  model_configs: z.array(modelConfig).min(1).superRefine((list, ctx) => {
-    const seen = new Set<string>();
-    list.forEach((m, i) => {
-      if (seen.has(m.model_tag)) ctx.addIssue({ code: "custom", path: [i, "model_tag"], message: `duplicate model_tag "${m.model_tag}"` });
-      seen.add(m.model_tag);
-    });
-    // Model files are named <metric>_<model_tag>.json: tags "knn" and "fast_knn" would give metric
-    // "cpu_fast" (knn) and metric "cpu" (fast_knn) one file. No tag may end with "_" + another.
-    list.forEach((m, i) => {
-      const j = list.findIndex((other) => other.model_tag !== m.model_tag && m.model_tag.endsWith(`_${other.model_tag}`));
-      if (j < 0) return;
-      const other = list[j].model_tag;
-      const prefix = m.model_tag.slice(0, -other.length - 1);
-      ctx.addIssue({
-        code: "custom",
-        path: [i, "model_tag"],
-        message: `model_tag "${m.model_tag}" ends with "_${other}" (model_configs[${j}]): model files are named <metric>_<model_tag>.json, so metric "x_${prefix}" with "${other}" and metric "x" with "${m.model_tag}" would share one; rename one of the tags`,
+  model_configs: z
+    .array(modelConfig)
+    .min(1)
+    .superRefine((list, ctx) => {
+      const seen = new Set<string>();
+      list.forEach((m, i) => {
+        if (seen.has(m.model_tag)) ctx.addIssue({ code: "custom", path: [i, "model_tag"], message: `duplicate model_tag "${m.model_tag}"` });
+        seen.add(m.model_tag);
       });
-    });
-  }),
+      // Model files are named <metric>_<model_tag>.json: tags "knn" and "fast_knn" would give metric
+      // "cpu_fast" (knn) and metric "cpu" (fast_knn) one file. No tag may end with "_" + another.
+      list.forEach((m, i) => {
+        const j = list.findIndex((other) => other.model_tag !== m.model_tag && m.model_tag.endsWith(`_${other.model_tag}`));
+        if (j < 0) return;
+        const other = list[j].model_tag;
+        const prefix = m.model_tag.slice(0, -other.length - 1);
+        ctx.addIssue({
+          code: "custom",
+          path: [i, "model_tag"],
+          message: `model_tag "${m.model_tag}" ends with "_${other}" (model_configs[${j}]): model files are named <metric>_<model_tag>.json, so metric "x_${prefix}" with "${other}" and metric "x" with "${m.model_tag}" would share one; rename one of the tags`,
+        });
+      });
+    }),
   model_combination_method: z.enum(["mean", "max", "min"]),
   detector_preset: z.enum(DETECTOR_PRESET_NAMES),
   score_calibration: z.enum(SCORE_CALIBRATIONS),

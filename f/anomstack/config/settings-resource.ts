@@ -21,7 +21,6 @@ export type C_anomstack_settings = {
   postgresql?: { host?: string; port?: number; user?: string; password?: string; dbname?: string; sslmode?: string };
 };
 
-
 /**
  * The environment a stage runs with: `base` (process.env) overlaid with the settings resource.
  * Explicit `env` entries win over values derived from the smtp/slack/anthropic resources.

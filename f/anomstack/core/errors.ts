@@ -26,7 +26,12 @@ export class TemplateJobError extends JobError {
 /** SQL failed: the message shows the database's error and the rendered SQL. */
 export class SqlError extends JobError {
   override name = "SqlError";
-  constructor(batch: string, job: string, readonly sql: string, cause: unknown) {
+  constructor(
+    batch: string,
+    job: string,
+    readonly sql: string,
+    cause: unknown,
+  ) {
     super(batch, job, `SQL failed: ${(cause as Error)?.message ?? String(cause)}\n--- rendered SQL ---\n${sql.trim()}\n---`, {
       cause,
     });

@@ -25,9 +25,7 @@ export interface LogLine {
 export function createLogger(opts: { level?: LogLevel; scope?: string; sink?: (line: LogLine) => void } = {}): Logger {
   const envLevel = (typeof process !== "undefined" ? process.env.ANOMSTACK_LOG_LEVEL : undefined) as LogLevel | undefined;
   const level = opts.level ?? (envLevel && envLevel in ORDER ? envLevel : "info");
-  const sink =
-    opts.sink ??
-    ((l: LogLine) => process.stderr.write(`${l.level.toUpperCase().padEnd(5)} ${l.scope ? `[${l.scope}] ` : ""}${l.msg}\n`));
+  const sink = opts.sink ?? ((l: LogLine) => process.stderr.write(`${l.level.toUpperCase().padEnd(5)} ${l.scope ? `[${l.scope}] ` : ""}${l.msg}\n`));
   const make = (scope: string): Logger => {
     const emit = (lv: LogLevel) => (msg: string) => {
       if (ORDER[lv] >= ORDER[level]) sink({ level: lv, scope, msg });

@@ -12,7 +12,10 @@ function group(s: string): string {
 
 /** Fixed decimals with trailing zeros (and a bare point) removed; "-0" becomes "0". */
 function trimmed(v: number, decimals: number): string {
-  const s = v.toFixed(decimals).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+  const s = v
+    .toFixed(decimals)
+    .replace(/(\.\d*?)0+$/, "$1")
+    .replace(/\.$/, "");
   return s === "-0" ? "0" : s;
 }
 
@@ -47,7 +50,11 @@ export function formatScore(s: number): string {
  */
 export function formatTick(v: number, step: number): string {
   const a = Math.abs(v);
-  for (const [unit, div] of [["G", 1e9], ["M", 1e6], ["k", 1e3]] as const) {
+  for (const [unit, div] of [
+    ["G", 1e9],
+    ["M", 1e6],
+    ["k", 1e3],
+  ] as const) {
     if (a >= div) return `${trimmed(v / div, Math.max(0, decimalsFor(step / div)))}${unit}`;
   }
   return trimmed(v, Math.max(0, decimalsFor(step)));

@@ -55,7 +55,14 @@ function WindowInput({ value, onChange }: { value: string; onChange: (w: string)
 function Logo(): React.JSX.Element {
   return (
     <svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true">
-      <polyline points="2,16 7,12 11,14 15,5 19,11 22,9" fill="none" stroke="currentColor" strokeWidth="2" strokeLinejoin="round" strokeLinecap="round" />
+      <polyline
+        points="2,16 7,12 11,14 15,5 19,11 22,9"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="2"
+        strokeLinejoin="round"
+        strokeLinecap="round"
+      />
       <circle cx="15" cy="5" r="2.6" fill="var(--alert)" />
     </svg>
   );
@@ -63,7 +70,17 @@ function Logo(): React.JSX.Element {
 
 function Icon({ name }: { name: "sun" | "moon" | "refresh" }): React.JSX.Element {
   return (
-    <svg width="18" height="18" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+    <svg
+      width="18"
+      height="18"
+      viewBox="0 0 24 24"
+      aria-hidden="true"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      strokeLinecap="round"
+      strokeLinejoin="round"
+    >
       {name === "sun" && (
         <>
           <circle cx="12" cy="12" r="4.2" />

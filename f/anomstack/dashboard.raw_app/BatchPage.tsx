@@ -230,7 +230,13 @@ export function BatchPage({ batch, view, settings, update, refreshKey }: BatchPa
         </label>
         <fieldset className="segmented" aria-label="Chart size">
           {(["small", "large"] as ChartSize[]).map((s) => (
-            <button key={s} type="button" className={settings.size === s ? "active" : ""} aria-pressed={settings.size === s} onClick={() => update({ size: s })}>
+            <button
+              key={s}
+              type="button"
+              className={settings.size === s ? "active" : ""}
+              aria-pressed={settings.size === s}
+              onClick={() => update({ size: s })}
+            >
               {s}
             </button>
           ))}
@@ -266,7 +272,9 @@ export function BatchPage({ batch, view, settings, update, refreshKey }: BatchPa
           {data.latest ? (
             <>
               <h2>Nothing in this window</h2>
-              <p>No metric of {batch} has points in the window {data.window}. Try a longer one, such as 7d or 500n.</p>
+              <p>
+                No metric of {batch} has points in the window {data.window}. Try a longer one, such as 7d or 500n.
+              </p>
             </>
           ) : (
             <>

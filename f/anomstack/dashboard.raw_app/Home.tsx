@@ -66,8 +66,8 @@ function FirstRun({ o }: { o: Overview }): React.JSX.Element {
     <div className="panel first-run" data-testid="first-run">
       <h2>No data yet</h2>
       <p>
-        The store <code>{o.store}</code> has no metric points for {o.batches.length === 1 ? "this batch" : `these ${o.batches.length} batches`} yet. To
-        get some:
+        The store <code>{o.store}</code> has no metric points for {o.batches.length === 1 ? "this batch" : `these ${o.batches.length} batches`} yet.
+        To get some:
       </p>
       <ul>
         <li>

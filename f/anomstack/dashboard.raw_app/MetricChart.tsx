@@ -94,8 +94,22 @@ export function MetricChart({ series, width, height, palette, active = true }: M
         { label: "Score", scale: "score", stroke: palette.score, width: 1, dash: [3, 3], points: { show: false }, show: hasScore },
       ],
       axes: [
-        { stroke: palette.text, grid: { stroke: palette.grid, width: 1 }, ticks: { stroke: palette.grid, width: 1 }, font: "11px system-ui, sans-serif", size: 28 },
-        { scale: "y", stroke: palette.text, grid: { stroke: palette.grid, width: 1 }, ticks: { show: false }, font: "11px system-ui, sans-serif", size: 46, values: (_u, vals) => vals.map((v) => num(v)) },
+        {
+          stroke: palette.text,
+          grid: { stroke: palette.grid, width: 1 },
+          ticks: { stroke: palette.grid, width: 1 },
+          font: "11px system-ui, sans-serif",
+          size: 28,
+        },
+        {
+          scale: "y",
+          stroke: palette.text,
+          grid: { stroke: palette.grid, width: 1 },
+          ticks: { show: false },
+          font: "11px system-ui, sans-serif",
+          size: 46,
+          values: (_u, vals) => vals.map((v) => num(v)),
+        },
         {
           scale: "score",
           side: 1,

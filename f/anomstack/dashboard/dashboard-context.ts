@@ -35,7 +35,8 @@ export interface DashboardScope {
 /** Parse `now` ("" = the current time, to the second; an ISO string without zone is UTC). */
 export function dashboardNow(now: unknown): Date {
   if (now instanceof Date) return now;
-  if (now !== undefined && now !== null && typeof now !== "string") throw new DashboardInputError("now", `expected an ISO timestamp string, got ${typeof now}`);
+  if (now !== undefined && now !== null && typeof now !== "string")
+    throw new DashboardInputError("now", `expected an ISO timestamp string, got ${typeof now}`);
   try {
     return truncateToSecond(parseNow(now));
   } catch (e) {

@@ -18,7 +18,8 @@ export interface FeedbackInput {
 
 /** Parse an ISO-8601 timestamp (no zone = UTC), or throw a DashboardInputError naming `timestamp`. */
 export function parseFeedbackTimestamp(v: unknown): Date {
-  if (typeof v !== "string" || v.trim() === "") throw new DashboardInputError("timestamp", "expected an ISO-8601 timestamp such as 2024-01-01T00:00:00Z");
+  if (typeof v !== "string" || v.trim() === "")
+    throw new DashboardInputError("timestamp", "expected an ISO-8601 timestamp such as 2024-01-01T00:00:00Z");
   const s = v.trim();
   const iso = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d{1,9})?)?([zZ]|[+-]\d\d:?\d\d)?$/;
   const d = new Date(iso.test(s) ? parseUtc(s) : Number.NaN);
@@ -69,7 +70,10 @@ export async function storeFeedback(input: FeedbackInput, opts: DashboardOptions
       [cfg.metric_batch, metric, at.getTime(), at.getTime() + 1],
     );
     if (!point?.ts) {
-      throw new DashboardInputError("timestamp", `metric "${metric.slice(0, 80)}" of batch "${cfg.metric_batch}" has no point at ${at.toISOString()}`);
+      throw new DashboardInputError(
+        "timestamp",
+        `metric "${metric.slice(0, 80)}" of batch "${cfg.metric_batch}" has no point at ${at.toISOString()}`,
+      );
     }
     const other = kind === "thumbsup" ? "thumbsdown" : "thumbsup";
     const replaced = await store.transaction(async () => {
@@ -78,7 +82,9 @@ export async function storeFeedback(input: FeedbackInput, opts: DashboardOptions
            and metric_timestamp >= epoch_ms(?::BIGINT) and metric_timestamp < epoch_ms(?::BIGINT)`,
         [cfg.metric_batch, metric, other, point.ts.getTime(), point.ts.getTime() + 1],
       );
-      await store.append([{ metric_timestamp: point.ts, metric_batch: cfg.metric_batch, metric_name: metric, metric_type: kind, metric_value: 1, metadata: "" }]);
+      await store.append([
+        { metric_timestamp: point.ts, metric_batch: cfg.metric_batch, metric_name: metric, metric_type: kind, metric_value: 1, metadata: "" },
+      ]);
       return n;
     });
     return {

@@ -98,7 +98,11 @@ export function toSeries(cols: readonly DashboardColumns[]): MetricSeries[] {
     const n = c.t.length;
     const index = new Map<number, number>();
     for (let i = 0; i < n; i++) index.set(c.t[i], i);
-    const at = (times: readonly number[]) => times.map((t) => index.get(t)).filter((i): i is number => i !== undefined).sort((x, y) => x - y);
+    const at = (times: readonly number[]) =>
+      times
+        .map((t) => index.get(t))
+        .filter((i): i is number => i !== undefined)
+        .sort((x, y) => x - y);
     let scoreSum = 0;
     let scored = 0;
     for (const v of c.score) {

@@ -28,7 +28,8 @@ const HINT = "use <N>n for the newest N points of each metric (e.g. 90n), or <N>
  * @throws DashboardInputError naming the field `window` for anything else.
  */
 export function parseWindow(spec: unknown, now: Date): Window {
-  if (spec !== undefined && spec !== null && typeof spec !== "string") throw new DashboardInputError("window", `expected a string such as "90n", got ${typeof spec}`);
+  if (spec !== undefined && spec !== null && typeof spec !== "string")
+    throw new DashboardInputError("window", `expected a string such as "90n", got ${typeof spec}`);
   const raw = (spec ?? "").trim();
   if (raw === "") return { spec: DEFAULT_WINDOW, lastN: 90 };
   const m = /^(\d{1,9})([nNmhd]?)$/.exec(raw);

@@ -54,7 +54,13 @@ export async function alertJob(ctx: JobContext): Promise<AlertResult> {
         metric,
         timestamp: d.timestamp,
         metadata: { metric_score: d.score, metric_score_smooth: d.score_smooth, alert_threshold: cfg.alert_threshold },
-        alert: buildAlert(ctx, "anomaly", metric, { timestamp: d.timestamp, value: d.value, score: d.score_smooth, threshold: cfg.alert_threshold }, { expected }),
+        alert: buildAlert(
+          ctx,
+          "anomaly",
+          metric,
+          { timestamp: d.timestamp, value: d.value, score: d.score_smooth, threshold: cfg.alert_threshold },
+          { expected },
+        ),
       });
       found.push({ metric, timestamp: new Date(d.timestamp).toISOString(), score_smooth: d.score_smooth });
     }

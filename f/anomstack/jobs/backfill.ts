@@ -41,7 +41,11 @@ export async function backfillJob(
   for (let i = 0; i < times.length; i++) {
     const raw = await fetchIngestRows({ ...ctx, now: times[i] });
     try {
-      const w = wrangleIngested(raw, { batch: cfg.metric_batch, rounding: cfg.ingest_metric_rounding, thresholds: cfg.tholdalert_thresholds ?? undefined });
+      const w = wrangleIngested(raw, {
+        batch: cfg.metric_batch,
+        rounding: cfg.ingest_metric_rounding,
+        thresholds: cfg.tholdalert_thresholds ?? undefined,
+      });
       rows.push(...w.rows);
       for (const warning of w.warnings) ctx.log.warn(`${times[i].toISOString()}: ${warning}`);
     } catch (e) {

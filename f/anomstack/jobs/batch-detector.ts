@@ -65,7 +65,9 @@ export function scoreSeries(
     const mc = cfg.model_configs.find((c) => c.model_tag === m.model_tag);
     const pp = modelPreprocess(cfg, mc ?? {});
     if (m.features && !sameFeatures(m.features, pp)) {
-      throw new Error(`model ${m.model_tag} was trained on other features (${JSON.stringify(m.features)}) than its config gives now (${JSON.stringify(pp)}); retrain`);
+      throw new Error(
+        `model ${m.model_tag} was trained on other features (${JSON.stringify(m.features)}) than its config gives now (${JSON.stringify(pp)}); retrain`,
+      );
     }
     const key = JSON.stringify(pp);
     let X = matrices.get(key);

@@ -17,7 +17,6 @@ import { renderAlertPlot } from "../charts/index.ts";
 import { alertSeries, loadPlotRows, scorePanel, type PlotRow } from "./plot-series.ts";
 import { sqlTimestamp } from "../core/time.ts";
 
-
 /** The alert as kept in its flag row's metadata (key `alert`), enough to rebuild the message later. */
 export interface StoredAlert {
   kind: AlertKind;
@@ -105,7 +104,9 @@ async function pendingRows(ctx: JobContext, type: MetricType): Promise<OutboxRow
     try {
       out.push({ metric: r.metric_name, timestamp: toMillis(r.metric_timestamp), metadata: JSON.parse(r.metadata), fresh: false });
     } catch {
-      ctx.log.warn(`${r.metric_name}: the metadata of the ${type} row at ${new Date(toMillis(r.metric_timestamp)).toISOString()} is not JSON; not delivered`);
+      ctx.log.warn(
+        `${r.metric_name}: the metadata of the ${type} row at ${new Date(toMillis(r.metric_timestamp)).toISOString()} is not JSON; not delivered`,
+      );
     }
   }
   return out;

@@ -70,7 +70,9 @@ export function buildAlert(
 
 /** The methods setting of a kind: threshold alerts use tholdalert_methods, the others alert_methods. */
 export function methodsOf(ctx: JobContext, kind: AlertKind): { spec: string; key: string } {
-  return kind === "threshold" ? { spec: ctx.cfg.tholdalert_methods, key: "tholdalert_methods" } : { spec: ctx.cfg.alert_methods, key: "alert_methods" };
+  return kind === "threshold"
+    ? { spec: ctx.cfg.tholdalert_methods, key: "tholdalert_methods" }
+    : { spec: ctx.cfg.alert_methods, key: "alert_methods" };
 }
 
 /**

@@ -71,12 +71,7 @@ export function renderJobSql(ctx: JobContext, job: string, key: string, extra: R
 }
 
 /** Render and run a read template; a failing query reports batch, job and the rendered SQL. */
-export async function queryJobSql<T = QueryRow>(
-  ctx: JobContext,
-  job: string,
-  key: string,
-  extra: Record<string, unknown> = {},
-): Promise<T[]> {
+export async function queryJobSql<T = QueryRow>(ctx: JobContext, job: string, key: string, extra: Record<string, unknown> = {}): Promise<T[]> {
   const sql = renderJobSql(ctx, job, key, extra);
   try {
     return await ctx.store.query<T>(sql);

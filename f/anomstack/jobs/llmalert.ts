@@ -53,7 +53,11 @@ export async function llmalertJob(ctx: JobContext, opts: { client?: LlmClient } 
   const { cfg, log } = ctx;
   const batch = cfg.metric_batch;
   if (!opts.client && !ctx.llm) {
-    throw new JobError(batch, "llmalert", "no Anthropic API key: set ANOMSTACK_ANTHROPIC_API_KEY (or ANTHROPIC_API_KEY), or the anthropic field of the Windmill settings resource");
+    throw new JobError(
+      batch,
+      "llmalert",
+      "no Anthropic API key: set ANOMSTACK_ANTHROPIC_API_KEY (or ANTHROPIC_API_KEY), or the anthropic field of the Windmill settings resource",
+    );
   }
   const client = opts.client ?? createClaudeClient(ctx.llm!, cfg.llmalert_model, log);
   const rows = await queryJobSql<LlmAlertRow>(ctx, "llmalert", "llmalert_sql");
@@ -113,18 +117,34 @@ export async function llmalertJob(ctx: JobContext, opts: { client?: LlmClient } 
       const latest = byTs.get(fresh[0].timestamp) as PlotRow;
       const smoothed = toSeries(cfg, points);
       const latestScore = smoothed.find((p) => p.timestamp === latest.timestamp)?.score ?? undefined;
-      const explanations = fresh.map((a) => ({ timestamp: new Date(a.timestamp).toISOString(), value: (byTs.get(a.timestamp) as PlotRow).value, explanation: a.explanation }));
+      const explanations = fresh.map((a) => ({
+        timestamp: new Date(a.timestamp).toISOString(),
+        value: (byTs.get(a.timestamp) as PlotRow).value,
+        explanation: a.explanation,
+      }));
       alerts.push({
         metric,
         timestamp: latest.timestamp,
         metadata: { anomaly_explanation: fresh[0].explanation, llmalert_model: client.model },
-        alert: buildAlert(ctx, "llm", metric, { timestamp: latest.timestamp, value: latest.value, score: latestScore }, {
-          explanations,
-          description: fresh.map((a) => `- ${formatMinute(new Date(a.timestamp))}: ${a.explanation}`).join("\n"),
-          expected: expectedFromScores(points, cfg.alert_smooth_n, cfg.alert_threshold, fresh.map((a) => a.timestamp)),
-        }),
+        alert: buildAlert(
+          ctx,
+          "llm",
+          metric,
+          { timestamp: latest.timestamp, value: latest.value, score: latestScore },
+          {
+            explanations,
+            description: fresh.map((a) => `- ${formatMinute(new Date(a.timestamp))}: ${a.explanation}`).join("\n"),
+            expected: expectedFromScores(
+              points,
+              cfg.alert_smooth_n,
+              cfg.alert_threshold,
+              fresh.map((a) => a.timestamp),
+            ),
+          },
+        ),
       });
-      for (const a of fresh.slice(1)) extraRows.push(flagRow(ctx, metric, "llmalert", a.timestamp, { anomaly_explanation: a.explanation, llmalert_model: client.model }));
+      for (const a of fresh.slice(1))
+        extraRows.push(flagRow(ctx, metric, "llmalert", a.timestamp, { anomaly_explanation: a.explanation, llmalert_model: client.model }));
       result.alerts.push({ metric, timestamp: new Date(latest.timestamp).toISOString(), anomalies: fresh.length });
     } catch (e) {
       const error = errorMessage(e);

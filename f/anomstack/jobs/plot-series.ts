@@ -58,7 +58,10 @@ export function scorePanel(cfg: BatchConfig, kind: AlertKind): { scoreLabel: str
 export function toSeries(cfg: BatchConfig, rows: readonly PlotRow[], mad?: MadModel): SeriesPoint[] {
   if (mad) return rows.map((p) => ({ timestamp: p.timestamp, value: p.value, score: madScore(mad, p.value), marks: [...p.marks] }));
   const scoredIdx = rows.flatMap((p, i) => (p.score === null ? [] : [i]));
-  const smooth = smoothScores(scoredIdx.map((i) => rows[i].score as number), cfg.alert_smooth_n);
+  const smooth = smoothScores(
+    scoredIdx.map((i) => rows[i].score as number),
+    cfg.alert_smooth_n,
+  );
   const byIndex = new Map(scoredIdx.map((i, j) => [i, smooth[j]]));
   return rows.map((p, i) => ({ timestamp: p.timestamp, value: p.value, score: byIndex.get(i) ?? null, marks: [...p.marks] }));
 }
@@ -75,7 +78,8 @@ export function alertSeries(
   const upTo = rows.filter((p) => p.timestamp <= alert.timestamp);
   const series = toSeries(cfg, upTo, alert.mad);
   const at = series.find((p) => p.timestamp === alert.timestamp);
-  if (!at) series.push({ timestamp: alert.timestamp, value: alert.value, score: alert.mad ? madScore(alert.mad, alert.value) : null, marks: [alert.kind] });
+  if (!at)
+    series.push({ timestamp: alert.timestamp, value: alert.value, score: alert.mad ? madScore(alert.mad, alert.value) : null, marks: [alert.kind] });
   else if (!at.marks.includes(alert.kind)) at.marks.push(alert.kind);
   return series;
 }

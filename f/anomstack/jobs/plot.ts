@@ -40,7 +40,8 @@ export async function plotJob(ctx: JobContext): Promise<PlotResult> {
     result.plots.push({ metric: m.metric, points: m.rows.length, alerts: m.alerts, png_base64: Buffer.from(png).toString("base64") });
   }
   result.plots.sort((a, b) => (a.metric < b.metric ? -1 : 1));
-  if (result.omitted.length) log.warn(`${result.omitted.length} metric(s) not plotted (at most ${PLOT_MAX_METRICS} per run): ${result.omitted.join(", ")}`);
+  if (result.omitted.length)
+    log.warn(`${result.omitted.length} metric(s) not plotted (at most ${PLOT_MAX_METRICS} per run): ${result.omitted.join(", ")}`);
   if (ranked.length === 0) log.info("no data to plot");
   return result;
 }

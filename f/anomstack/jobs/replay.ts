@@ -108,7 +108,7 @@ export async function replayJob(ctx: JobContext, opts: ReplayOptions = {}): Prom
   let done = 0;
   for (const metric of metrics) {
     const types = byMetric.get(metric)!;
-    const kept = (type: string) => (opts.rescore ? new Map<number, number>() : types.get(type) ?? new Map<number, number>());
+    const kept = (type: string) => (opts.rescore ? new Map<number, number>() : (types.get(type) ?? new Map<number, number>()));
     const series = [...types.get("metric")!].sort((a, b) => a[0] - b[0]);
     const ts = series.map((s) => s[0]);
     const values = series.map((s) => s[1]);
@@ -122,13 +122,26 @@ export async function replayJob(ctx: JobContext, opts: ReplayOptions = {}): Prom
           const score = stored.get(t) ?? scores[i];
           if (!Number.isFinite(score)) return;
           if (!stored.has(t)) {
-            out.push({ metric_timestamp: new Date(t), metric_batch: cfg.metric_batch, metric_name: metric, metric_type: "score", metric_value: score, metadata: "" });
+            out.push({
+              metric_timestamp: new Date(t),
+              metric_batch: cfg.metric_batch,
+              metric_name: metric,
+              metric_type: "score",
+              metric_value: score,
+              metadata: "",
+            });
             result.scored++;
           }
           points.push({ timestamp: t, value: values[i], score, alerted: alertFlags.has(t) });
         });
         for (const d of decideAnomalyAlerts(points, anomalyAlertParams(cfg, Number.POSITIVE_INFINITY))) {
-          out.push(flagRow(ctx, metric, "alert", d.timestamp, { metric_score: d.score, metric_score_smooth: d.score_smooth, alert_threshold: cfg.alert_threshold }));
+          out.push(
+            flagRow(ctx, metric, "alert", d.timestamp, {
+              metric_score: d.score,
+              metric_score_smooth: d.score_smooth,
+              alert_threshold: cfg.alert_threshold,
+            }),
+          );
           result.alerts++;
         }
       }

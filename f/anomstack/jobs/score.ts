@@ -31,7 +31,12 @@ export interface ScoreResult {
  * computed one (`computed`, by timestamp; NaN where none), with {@link suppressRepeats} over
  * `score_suppress_n` points applied to the new ones. Replay and the score job both end here.
  */
-export function finalScores(cfg: BatchConfig, timestamps: readonly number[], computed: ReadonlyMap<number, number>, stored?: ReadonlyMap<number, number>): Float64Array {
+export function finalScores(
+  cfg: BatchConfig,
+  timestamps: readonly number[],
+  computed: ReadonlyMap<number, number>,
+  stored?: ReadonlyMap<number, number>,
+): Float64Array {
   const fixed = timestamps.map((t) => stored?.has(t) ?? false);
   const s = timestamps.map((t) => stored?.get(t) ?? computed.get(t) ?? Number.NaN);
   return suppressRepeats(s, cfg.score_suppress_n, fixed);

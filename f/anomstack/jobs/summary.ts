@@ -75,7 +75,10 @@ export function buildSummary(
     now,
     days: Math.max(0, ...parts.map((p) => p.days)),
     batches: parts.map((p) => p.batch),
-    top: rankMetrics(parts.flatMap((p) => p.metrics), topN),
+    top: rankMetrics(
+      parts.flatMap((p) => p.metrics),
+      topN,
+    ),
     failed,
   };
 }

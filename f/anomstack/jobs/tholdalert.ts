@@ -57,13 +57,25 @@ export async function tholdalertJob(ctx: JobContext): Promise<TholdAlertResult> 
           breached_threshold_value: b.threshold_value,
           metric_value_at_breach: b.value,
         },
-        alert: buildAlert(ctx, "threshold", metric, { timestamp: b.timestamp, value: b.value, threshold: b.threshold_value }, {
-          titleDetail: b.threshold_type,
-          tags: { threshold_type: b.threshold_type, threshold_value: b.threshold_value, metric_value: b.value },
-          bounds: { ...bounds },
-        }),
+        alert: buildAlert(
+          ctx,
+          "threshold",
+          metric,
+          { timestamp: b.timestamp, value: b.value, threshold: b.threshold_value },
+          {
+            titleDetail: b.threshold_type,
+            tags: { threshold_type: b.threshold_type, threshold_value: b.threshold_value, metric_value: b.value },
+            bounds: { ...bounds },
+          },
+        ),
       });
-      result.breaches.push({ metric, timestamp: new Date(b.timestamp).toISOString(), value: b.value, threshold_type: b.threshold_type, threshold_value: b.threshold_value });
+      result.breaches.push({
+        metric,
+        timestamp: new Date(b.timestamp).toISOString(),
+        value: b.value,
+        threshold_type: b.threshold_type,
+        threshold_value: b.threshold_value,
+      });
     }
   }
   if (alerts.length === 0) log.info("no threshold breaches");

@@ -25,8 +25,7 @@ export interface WrangleResult {
 
 // date, optional time (seconds and fraction optional), optional zone: Z, +HH:MM, +HHMM or +HH (DuckDB and
 // PostgreSQL print timestamptz as "2024-01-01 00:00:00+00").
-const ISO_LIKE =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|([+-])(\d{2})(?::?(\d{2}))?)?$/i;
+const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?(Z|([+-])(\d{2})(?::?(\d{2}))?)?$/i;
 const NUMERIC = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
 
 /**
@@ -64,9 +63,7 @@ function daysInMonth(year: number, month: number): number {
 /** Validate and normalise ingested rows. Throws {@link IngestDataError} on anything unusable. */
 export function wrangleIngested(data: unknown, opts: WrangleOptions): WrangleResult {
   if (!Array.isArray(data)) {
-    throw new IngestDataError(
-      `ingest must return an array of rows {metric_timestamp, metric_name, metric_value}, got ${describe(data)}`,
-    );
+    throw new IngestDataError(`ingest must return an array of rows {metric_timestamp, metric_name, metric_value}, got ${describe(data)}`);
   }
   if (data.length === 0) throw new IngestDataError("ingest returned no rows");
   const rows: MetricRow[] = [];
@@ -120,9 +117,7 @@ export function wrangleIngested(data: unknown, opts: WrangleOptions): WrangleRes
     const more = errors.length > 10 ? `\n  ... and ${errors.length - 10} more` : "";
     throw new IngestDataError(`ingest returned ${errors.length} invalid row(s):\n  ${shown}${more}`);
   }
-  const warnings = [...droppedByMetric].map(
-    ([name, n]) => `dropped ${n} row(s) of ${name} with a missing (null/NaN) metric_value`,
-  );
+  const warnings = [...droppedByMetric].map(([name, n]) => `dropped ${n} row(s) of ${name} with a missing (null/NaN) metric_value`);
   if (rows.length === 0) throw new IngestDataError(`ingest returned no usable rows (${warnings.join("; ")})`);
   return { rows, warnings };
 }

@@ -37,18 +37,29 @@ const answerSchema = z.object({
   anomalies: z.array(
     z.object({
       timestamp: z.string().min(1),
-      value: z.union([z.number(), z.string().regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/).transform(Number)]),
+      value: z.union([
+        z.number(),
+        z
+          .string()
+          .regex(/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/)
+          .transform(Number),
+      ]),
       explanation: z.string(),
     }),
   ),
 });
 
 /** The report_anomalies input of a message, validated. */
-export function parseAnswer(msg: { content: { type: string; name?: string; input?: unknown; text?: string }[]; stop_reason?: string | null }): AnomalyReport[] {
+export function parseAnswer(msg: {
+  content: { type: string; name?: string; input?: unknown; text?: string }[];
+  stop_reason?: string | null;
+}): AnomalyReport[] {
   const call = msg.content.find((b) => b.type === "tool_use" && b.name === REPORT_TOOL_NAME);
   if (!call) {
     const text = msg.content.find((b) => b.type === "text")?.text ?? "";
-    throw new MalformedAnswer(`no ${REPORT_TOOL_NAME} call in the answer (stop_reason ${msg.stop_reason ?? "none"}${text ? `, text "${text.slice(0, 120)}"` : ""})`);
+    throw new MalformedAnswer(
+      `no ${REPORT_TOOL_NAME} call in the answer (stop_reason ${msg.stop_reason ?? "none"}${text ? `, text "${text.slice(0, 120)}"` : ""})`,
+    );
   }
   const parsed = answerSchema.safeParse(call.input);
   if (!parsed.success) {
@@ -78,7 +89,8 @@ function classify(e: unknown, timeoutMs: number): { retry: boolean; reason: stri
   if (e instanceof Anthropic.APIError) {
     const detail = `${e.status ?? ""} ${e.type ?? ""}${e.apiMessage ? `: ${e.apiMessage}` : ""}`.trim();
     if (e.status === 429) return { retry: true, reason: `rate limited (${detail})`, waitMs: retryAfterMs(e.headers) };
-    if (e.status !== undefined && (e.status >= 500 || e.status === 408 || e.status === 409)) return { retry: true, reason: `server error (${detail})`, waitMs: retryAfterMs(e.headers) };
+    if (e.status !== undefined && (e.status >= 500 || e.status === 408 || e.status === 409))
+      return { retry: true, reason: `server error (${detail})`, waitMs: retryAfterMs(e.headers) };
     if (e.status === 401) return { retry: false, reason: `the Anthropic API key was refused (${detail})` };
     if (e.status === 404) return { retry: false, reason: `not found (${detail}); is llmalert_model a valid model name?` };
     return { retry: false, reason: `request refused (${detail})` };
@@ -94,7 +106,8 @@ export function createClaudeClient(settings: LlmSettings, model: string, log?: L
     model,
     async report(req) {
       const content: Anthropic.ContentBlockParam[] = [];
-      if (req.image) content.push({ type: "image", source: { type: "base64", media_type: "image/png", data: Buffer.from(req.image).toString("base64") } });
+      if (req.image)
+        content.push({ type: "image", source: { type: "base64", media_type: "image/png", data: Buffer.from(req.image).toString("base64") } });
       content.push({ type: "text", text: req.text });
       let last = "";
       for (let attempt = 1; attempt <= settings.maxAttempts; attempt++) {

@@ -3,7 +3,14 @@
 // keep the verified anomalies that match a prompted point. No I/O besides the client.
 import { roundTo } from "../store/metric-row.ts";
 import type { LlmClient } from "./client.ts";
-import { DEFAULT_DETECTION_PROMPT, DEFAULT_VERIFICATION_PROMPT, detectionText, verificationText, type AnomalyReport, type PromptPoint } from "./prompts.ts";
+import {
+  DEFAULT_DETECTION_PROMPT,
+  DEFAULT_VERIFICATION_PROMPT,
+  detectionText,
+  verificationText,
+  type AnomalyReport,
+  type PromptPoint,
+} from "./prompts.ts";
 import { secondTimestamp } from "../core/time.ts";
 
 export interface PromptOptions {
@@ -77,7 +84,15 @@ function matchPoints(reports: readonly AnomalyReport[], byTs: Map<number, Prompt
 /** Ask the detect step, then (when it found anything) the verify step; return the verified anomalies. */
 export async function detectAndVerify(
   client: LlmClient,
-  q: { metric: string; batch: string; points: readonly PromptPoint[]; note: string; image?: Uint8Array; detectionPrompt?: string; verificationPrompt?: string },
+  q: {
+    metric: string;
+    batch: string;
+    points: readonly PromptPoint[];
+    note: string;
+    image?: Uint8Array;
+    detectionPrompt?: string;
+    verificationPrompt?: string;
+  },
 ): Promise<DetectionResult> {
   const byTs = new Map(q.points.map((p) => [p.timestamp, p]));
   const ignored: string[] = [];
@@ -109,7 +124,11 @@ export async function detectAndVerify(
       ignored.push(`${r.timestamp} was not a candidate of the detect step`);
       continue;
     }
-    confirmed.push({ timestamp: t, value: (byTs.get(t) as PromptPoint).value, explanation: r.explanation || (candidates.get(t) as AnomalyReport).explanation });
+    confirmed.push({
+      timestamp: t,
+      value: (byTs.get(t) as PromptPoint).value,
+      explanation: r.explanation || (candidates.get(t) as AnomalyReport).explanation,
+    });
   }
   confirmed.sort((a, b) => a.timestamp - b.timestamp);
   return { detected: candidates.size, confirmed, ignored };

@@ -72,7 +72,14 @@ export function detectionText(metric: string, batch: string, points: readonly Pr
 }
 
 /** The user message of the verification step: the data again plus the candidates. */
-export function verificationText(metric: string, batch: string, points: readonly PromptPoint[], note: string, withPlot: boolean, candidates: readonly AnomalyReport[]): string {
+export function verificationText(
+  metric: string,
+  batch: string,
+  points: readonly PromptPoint[],
+  note: string,
+  withPlot: boolean,
+  candidates: readonly AnomalyReport[],
+): string {
   return [
     detectionText(metric, batch, points, note, withPlot),
     "",

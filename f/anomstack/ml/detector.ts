@@ -188,9 +188,7 @@ export function trainModel(config: ModelConfig, X: FeatureMatrix, opts: TrainOpt
  */
 export function decisionScores(m: TrainedModel, X: FeatureMatrix): Float64Array {
   if (X.cols !== m.columns.length || X.columns.some((c, j) => c !== m.columns[j])) {
-    throw new Error(
-      `model ${m.model_tag}: columns [${X.columns.join(", ")}] do not match training columns [${m.columns.join(", ")}]`,
-    );
+    throw new Error(`model ${m.model_tag}: columns [${X.columns.join(", ")}] do not match training columns [${m.columns.join(", ")}]`);
   }
   const d = m.detector;
   switch (d.kind) {
@@ -285,7 +283,8 @@ export function parseTrainedModel(json: unknown, where: string): TrainedModel {
   const [cmin, cmax] = finiteArray([v.calibration.min, v.calibration.max], 2, where, "calibration min/max");
   if (cmax < cmin) fail(where, "calibration max < min");
   const method = v.calibration_method ?? "minmax";
-  if (!(CALIBRATION_METHODS as readonly unknown[]).includes(method)) fail(where, `calibration_method must be one of ${CALIBRATION_METHODS.join(", ")}`);
+  if (!(CALIBRATION_METHODS as readonly unknown[]).includes(method))
+    fail(where, `calibration_method must be one of ${CALIBRATION_METHODS.join(", ")}`);
   if (method === "likelihood") {
     const l = v.likelihood;
     if (!isObj(l)) fail(where, "likelihood calibration needs its fit (likelihood)");
@@ -312,9 +311,14 @@ export function parseTrainedModel(json: unknown, where: string): TrainedModel {
     if (w.some((x) => x <= 0)) fail(where, "detector.weights must be positive");
   } else if (name === "RANGE") {
     if (d.kind !== "range") fail(where, `RANGE detector kind must be "range", got ${JSON.stringify(d.kind)}`);
-    if (!(SEASONAL_PROFILES as readonly unknown[]).includes(d.seasonal)) fail(where, `detector.seasonal must be one of ${SEASONAL_PROFILES.join(", ")}`);
+    if (!(SEASONAL_PROFILES as readonly unknown[]).includes(d.seasonal))
+      fail(where, `detector.seasonal must be one of ${SEASONAL_PROFILES.join(", ")}`);
     const size = d.seasonal === "hour_of_day" ? 24 : d.seasonal === "hour_of_week" ? 168 : 0;
-    if (!Array.isArray(d.profile) || d.profile.length !== size || !d.profile.every((x) => x === null || (typeof x === "number" && Number.isFinite(x)))) {
+    if (
+      !Array.isArray(d.profile) ||
+      d.profile.length !== size ||
+      !d.profile.every((x) => x === null || (typeof x === "number" && Number.isFinite(x)))
+    ) {
       fail(where, `detector.profile must hold ${size} numbers or nulls`);
     }
     finiteArray([d.level, d.center], 2, where, "detector level/center");

@@ -47,9 +47,7 @@ function reduce(sq: Float64Array, from: number, k: number, method: KnnMethod): n
     return s / k;
   }
   const h = k >> 1;
-  return k % 2 === 1
-    ? Math.sqrt(sq[from + h])
-    : (Math.sqrt(sq[from + h - 1]) + Math.sqrt(sq[from + h])) / 2;
+  return k % 2 === 1 ? Math.sqrt(sq[from + h]) : (Math.sqrt(sq[from + h - 1]) + Math.sqrt(sq[from + h])) / 2;
 }
 
 /**

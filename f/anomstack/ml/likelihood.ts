@@ -24,8 +24,13 @@ export function erfc(x: number): number {
   const r =
     t *
     Math.exp(
-      -z * z - 1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return x >= 0 ? r : 2 - r;
 }
@@ -46,7 +51,7 @@ export function tailProbability(z: number): number {
  */
 export function logLikelihoodScore(q: number): number {
   const s = Math.log(q + 1e-10) / Math.log(1e-10);
-  return s < 0 ? 0 : Math.min(s , 1);
+  return s < 0 ? 0 : Math.min(s, 1);
 }
 
 /** Mean of `raw[max(0, i - window + 1) .. i]`. */

@@ -22,7 +22,15 @@ const DAY_MS = 86_400_000;
 export const MAX_RESAMPLE_BINS = 5_000_000;
 
 const UNIT_MS: Record<string, number> = {
-  ms: 1, L: 1, s: 1000, S: 1000, min: 60_000, T: 60_000, h: 3_600_000, H: 3_600_000, D: DAY_MS,
+  ms: 1,
+  L: 1,
+  s: 1000,
+  S: 1000,
+  min: 60_000,
+  T: 60_000,
+  h: 3_600_000,
+  H: 3_600_000,
+  D: DAY_MS,
 };
 
 function checkCount(name: string, v: unknown): number {

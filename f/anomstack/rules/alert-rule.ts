@@ -50,7 +50,10 @@ export function smoothScores(scores: readonly number[], smooth_n: number): numbe
  * the `snooze_n` points before it alerted, counting stored alerts and the ones decided in this call.
  */
 export function decideAnomalyAlerts(points: readonly ScoredPoint[], p: AnomalyAlertParams): AnomalyAlertDecision[] {
-  const smooth = smoothScores(points.map((x) => x.score), p.smooth_n);
+  const smooth = smoothScores(
+    points.map((x) => x.score),
+    p.smooth_n,
+  );
   const alerted = points.map((x) => x.alerted);
   const first = Number.isFinite(p.recent_n) ? Math.max(0, points.length - p.recent_n) : 0;
   const out: AnomalyAlertDecision[] = [];

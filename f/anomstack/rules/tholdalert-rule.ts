@@ -31,11 +31,7 @@ export interface TholdalertBreach {
 }
 
 /** Decide which of the newest values breach their bounds, oldest first, honouring the snooze. */
-export function decideTholdalertBreaches(
-  points: readonly TholdalertPoint[],
-  bounds: TholdalertBounds,
-  p: TholdalertParams,
-): TholdalertBreach[] {
+export function decideTholdalertBreaches(points: readonly TholdalertPoint[], bounds: TholdalertBounds, p: TholdalertParams): TholdalertBreach[] {
   const flags = points.map((x) => x.alerted);
   const first = Number.isFinite(p.recent_n) ? Math.max(0, points.length - p.recent_n) : 0;
   const out: TholdalertBreach[] = [];

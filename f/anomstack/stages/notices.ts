@@ -28,7 +28,17 @@ export interface SummaryResult {
   job: "summary";
   status: "ok";
   now: string;
-  batches: { batch: string; table: string; metrics: number; points: number; scores: number; alerts: number; changes: number; tholdalerts: number; llmalerts: number }[];
+  batches: {
+    batch: string;
+    table: string;
+    metrics: number;
+    points: number;
+    scores: number;
+    alerts: number;
+    changes: number;
+    tholdalerts: number;
+    llmalerts: number;
+  }[];
   top: (Omit<SummaryMetric, "lastTimestamp"> & { lastTimestamp: string | null })[];
   failed: { batch: string; error: string }[];
   sent: NoticeDelivery["sent"];

@@ -32,7 +32,8 @@ export interface StageOptions {
   shardCount?: number;
 }
 
-export type StageResult = { job: string; batch: string; status: "ok" } & Record<string, unknown>
+export type StageResult =
+  | ({ job: string; batch: string; status: "ok" } & Record<string, unknown>)
   | { job: string; batch: string; status: "disabled"; reason: string };
 
 /** Run the batch's context through `fn`, always closing it. */

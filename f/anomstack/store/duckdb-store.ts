@@ -261,13 +261,11 @@ class DuckdbStore implements MetricsStore {
          WHERE m.metric_timestamp BETWEEN epoch_ms(?::BIGINT) AND epoch_ms(?::BIGINT)`,
         [minTs, maxTs],
       );
-      const points =
-        increasing
-          ? "anomstack_stage_points"
-          : // Duplicates within `rows` collapse on the numeric (timestamp, series id) pair first.
-            "(SELECT ts, sid, first(mid) AS mid, first(v) AS v FROM anomstack_stage_points GROUP BY ts, sid)";
-      const antiJoin =
-        overlapping > 0 ? `ANTI JOIN ${this.table} m USING (metric_batch, metric_name, metric_type, metric_timestamp)` : "";
+      const points = increasing
+        ? "anomstack_stage_points"
+        : // Duplicates within `rows` collapse on the numeric (timestamp, series id) pair first.
+          "(SELECT ts, sid, first(mid) AS mid, first(v) AS v FROM anomstack_stage_points GROUP BY ts, sid)";
+      const antiJoin = overlapping > 0 ? `ANTI JOIN ${this.table} m USING (metric_batch, metric_name, metric_type, metric_timestamp)` : "";
       const inserted = await this.exec(
         `INSERT INTO ${this.table}
          SELECT s.* FROM (

@@ -40,9 +40,7 @@ export function openModelStore(modelPath: string, where = "model_path"): ModelSt
     if (!rest) throw new StoreError(`${where}: "${modelPath}" names no folder`);
     return new LocalModelStore(path.resolve(rest));
   }
-  throw new StoreError(
-    `${where}: scheme "${scheme}://" is not supported yet (supported: local://DIR); got "${modelPath}"`,
-  );
+  throw new StoreError(`${where}: scheme "${scheme}://" is not supported yet (supported: local://DIR); got "${modelPath}"`);
 }
 
 class LocalModelStore implements ModelStore {

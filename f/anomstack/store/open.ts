@@ -7,7 +7,6 @@ import { openPostgresStore, type PostgresConnection } from "./postgres-store.ts"
 import { StoreError, type MetricsStore } from "./metrics-store.ts";
 import type { Env } from "../core/env.ts";
 
-
 /**
  * PostgreSQL connection from `ANOMSTACK_POSTGRES_URL`, or `ANOMSTACK_POSTGRES_HOST` / `_PORT` / `_USER`
  * / `_PASSWORD` / `_DATABASE` / `_SSLMODE` (a Windmill `postgresql` resource fills the latter).

@@ -25,7 +25,8 @@ const TYPES = {
 
 function clientConfig(conn: PostgresConnection): pg.ClientConfig {
   if (typeof conn === "string") return { connectionString: conn, types: TYPES as pg.CustomTypesConfig };
-  const ssl = conn.sslmode && !["disable", "allow", "prefer"].includes(conn.sslmode) ? { rejectUnauthorized: conn.sslmode === "verify-full" } : undefined;
+  const ssl =
+    conn.sslmode && !["disable", "allow", "prefer"].includes(conn.sslmode) ? { rejectUnauthorized: conn.sslmode === "verify-full" } : undefined;
   return {
     host: conn.host,
     port: conn.port,

@@ -76,15 +76,28 @@ export async function startStandIn(defaults: Record<string, Handler> = {}): Prom
 }
 
 /** A Slack stand-in answering conversations.list (two pages), chat.postMessage and the three upload v2 calls. */
-export async function startSlack(channels: { id: string; name: string }[] = [{ id: "C0000000001", name: "general" }, { id: "C0000000002", name: "alerts" }]): Promise<StandIn> {
+export async function startSlack(
+  channels: { id: string; name: string }[] = [
+    { id: "C0000000001", name: "general" },
+    { id: "C0000000002", name: "alerts" },
+  ],
+): Promise<StandIn> {
   let ts = 0;
   const s = await startStandIn({
     "/api/conversations.list": (r) =>
       r.form?.cursor === "page2"
         ? { body: { ok: true, channels: channels.slice(1).map((c) => ({ ...c, is_channel: true })), response_metadata: { next_cursor: "" } } }
-        : { body: { ok: true, channels: channels.slice(0, 1).map((c) => ({ ...c, is_channel: true })), response_metadata: { next_cursor: channels.length > 1 ? "page2" : "" } } },
+        : {
+            body: {
+              ok: true,
+              channels: channels.slice(0, 1).map((c) => ({ ...c, is_channel: true })),
+              response_metadata: { next_cursor: channels.length > 1 ? "page2" : "" },
+            },
+          },
     "/api/chat.postMessage": (r) => ({ body: { ok: true, channel: r.form?.channel, ts: `1700000000.00000${++ts}` } }),
-    "/api/files.completeUploadExternal": (r) => ({ body: { ok: true, files: JSON.parse(r.form?.files ?? "[]").map((f: { id: string; title: string }) => ({ id: f.id, title: f.title })) } }),
+    "/api/files.completeUploadExternal": (r) => ({
+      body: { ok: true, files: JSON.parse(r.form?.files ?? "[]").map((f: { id: string; title: string }) => ({ id: f.id, title: f.title })) },
+    }),
     "/upload/F0001": () => ({ body: "OK", headers: { "content-type": "text/plain" } }),
   });
   s.handlers.set("/api/files.getUploadURLExternal", () => ({ body: { ok: true, upload_url: `${s.url}/upload/F0001`, file_id: "F0001" } }));

@@ -30,16 +30,40 @@ let certs: { key: string; cert: string } | undefined;
 export function testCertificate(): { key: string; cert: string } {
   if (certs) return certs;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "anomstack-smtp-"));
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-    "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem"), "-days", "2",
-    "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-  ], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      path.join(dir, "key.pem"),
+      "-out",
+      path.join(dir, "cert.pem"),
+      "-days",
+      "2",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1,DNS:localhost",
+    ],
+    { stdio: "ignore" },
+  );
   certs = { key: fs.readFileSync(path.join(dir, "key.pem"), "utf8"), cert: fs.readFileSync(path.join(dir, "cert.pem"), "utf8") };
   return certs;
 }
 
-export async function startSmtp(opts: { user: string; password: string; reject?: string[]; authError?: string; noStartTls?: boolean }): Promise<SmtpStandIn> {
+export async function startSmtp(opts: {
+  user: string;
+  password: string;
+  reject?: string[];
+  authError?: string;
+  noStartTls?: boolean;
+}): Promise<SmtpStandIn> {
   const { key, cert } = testCertificate();
   const mails: ReceivedMail[] = [];
   const server = new SMTPServer({
