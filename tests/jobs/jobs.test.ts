@@ -302,7 +302,7 @@ describe("tholdalert", () => {
     const stored = await storedRows(ctx, "tholdalert");
     // The breach details, plus the alert and its delivery records (tests/alerts/delivery.test.ts).
     const metadata = stored.map((s) => JSON.parse(s.metadata));
-    expect(metadata.map(({ alert, deliveries, ...breach }) => breach)).toEqual([
+    expect(metadata.map(({ alert, ...breach }) => breach)).toEqual([
       { thresholds: { upper: 12, lower: 0 }, breached_threshold_type: "upper", breached_threshold_value: 12, metric_value_at_breach: 13 },
       { thresholds: { upper: 12, lower: 0 }, breached_threshold_type: "lower", breached_threshold_value: 0, metric_value_at_breach: -1 },
     ]);
