@@ -2,7 +2,7 @@
 // Thumbs up = the anomaly was real, thumbs down = a false alarm; stored as a `thumbsup` / `thumbsdown` row of the
 // metrics table. Every field is validated; called by the dashboard app.
 import { storeFeedback } from "./dashboard/feedback.ts";
-import type { C_anomstack_settings } from "./runtime/settings.ts";
+import type { C_anomstack_settings } from "./config/settings-resource.ts";
 
 /**
  * @param batch the metric batch of the point (its `metric_batch` name)

@@ -1,7 +1,7 @@
 // Anomstack dashboard, home page: one card per metric batch, highest anomaly rate first.
 // Each card: metrics, anomaly rate, average score, alerts, newest point, stale marker. Read-only; called by the dashboard app.
 import { loadOverview } from "./dashboard/overview.ts";
-import type { C_anomstack_settings } from "./runtime/settings.ts";
+import type { C_anomstack_settings } from "./config/settings-resource.ts";
 
 /**
  * @param window points shown per metric: 90n = the newest 90 points, or a time span such as 45m, 24h, 7d

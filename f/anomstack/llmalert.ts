@@ -1,7 +1,7 @@
 // Anomstack LLM alerts: Claude detects, then verifies, anomalies in each metric's recent values.
 // Windmill stage script: the work is in ./jobs/llmalert.ts; this file opens the batch's stores and runs it.
-import { runStage } from "./runtime/stage.ts";
-import type { C_anomstack_settings } from "./runtime/settings.ts";
+import { runStage } from "./stages/run-stage.ts";
+import type { C_anomstack_settings } from "./config/settings-resource.ts";
 
 /**
  * @param batch the metric batch to run (its `metric_batch` name)

@@ -1,7 +1,7 @@
 // Anomstack failure notice: tell people that a batch's job failed (batch, job, error, link to the run).
 // Windmill stage script used as the failure handler of every generated flow.
-import { failureNotice, runUrlFromEnv } from "./runtime/failure.ts";
-import type { C_anomstack_settings } from "./runtime/settings.ts";
+import { failureNotice, runUrlFromEnv } from "./stages/failure.ts";
+import type { C_anomstack_settings } from "./config/settings-resource.ts";
 
 /**
  * @param batch the metric batch whose flow failed

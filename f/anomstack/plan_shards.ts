@@ -1,7 +1,7 @@
 // Anomstack shard plan: split a batch's metrics into shards of at most shard_size metrics.
 // Windmill stage script run first by the train and score flows, whose for-loop runs one shard per item.
-import { withJobContext } from "./runtime/stage.ts";
-import type { C_anomstack_settings } from "./runtime/settings.ts";
+import { withJobContext } from "./stages/run-stage.ts";
+import type { C_anomstack_settings } from "./config/settings-resource.ts";
 import { countBatchMetrics } from "./jobs/plan-shards.ts";
 import { shardPlan } from "./jobs/shard.ts";
 

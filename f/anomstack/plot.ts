@@ -1,8 +1,8 @@
 // Anomstack plots: one PNG per metric (values, smoothed score, alerts marked), shown on the run page.
 // Windmill stage script: the work is in ./jobs/plot.ts; this file runs it and returns the plots as a rich result.
-import { runStage } from "./runtime/stage.ts";
+import { runStage } from "./stages/run-stage.ts";
 import { plotRichResult, type PlotResult } from "./jobs/plot.ts";
-import type { C_anomstack_settings } from "./runtime/settings.ts";
+import type { C_anomstack_settings } from "./config/settings-resource.ts";
 
 /**
  * @param batch the metric batch to plot (its `metric_batch` name)

@@ -1,7 +1,7 @@
 // Anomstack daily summary: values, scores and alerts per batch and the most anomalous metrics, over
 // every batch and table, sent by email and Slack. Windmill script (global: no batch parameter).
-import { runSummary } from "./runtime/notices.ts";
-import type { C_anomstack_settings } from "./runtime/settings.ts";
+import { runSummary } from "./stages/notices.ts";
+import type { C_anomstack_settings } from "./config/settings-resource.ts";
 
 /**
  * @param now ISO timestamp to treat as now, for reruns (empty: the current time)

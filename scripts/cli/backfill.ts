@@ -1,7 +1,8 @@
 // `anomstack backfill --batch B --periods N`: ingest N past points at the batch's ingest cadence.
 import type { Command } from "commander";
-import { backfillJob } from "../../f/anomstack/jobs/index.ts";
-import { parseNow, withJobContext } from "../../f/anomstack/runtime/stage.ts";
+import { backfillJob } from "../../f/anomstack/jobs/backfill.ts";
+import { withJobContext } from "../../f/anomstack/stages/run-stage.ts";
+import { parseNow } from "../../f/anomstack/core/time.ts";
 import { positiveInt, progress } from "./output.ts";
 
 export function backfillCommand(program: Command): void {

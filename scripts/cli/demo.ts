@@ -1,12 +1,13 @@
 // `anomstack demo` (what `npm start` runs): backfill and replay batches whose store is empty, run the
 // whole pipeline once, and print the latest scores and the alerts found. Run again, it continues.
 import type { Command } from "commander";
-import { loadConfig, resolveDuckdbPath, type BatchConfig } from "../../f/anomstack/config/index.ts";
-import { PIPELINE_JOBS } from "../../f/anomstack/jobs/index.ts";
-import { backfillJob, replayJob } from "../../f/anomstack/jobs/index.ts";
+import { BATCH_JOBS, loadConfig, resolveDuckdbPath, type BatchConfig } from "../../f/anomstack/config/index.ts";
+import { backfillJob } from "../../f/anomstack/jobs/backfill.ts";
+import { replayJob } from "../../f/anomstack/jobs/replay.ts";
 import { quoteTableKey } from "../../f/anomstack/store/metrics-store.ts";
-import { parseNow, withJobContext } from "../../f/anomstack/runtime/stage.ts";
-import { createLogger } from "../../f/anomstack/runtime/log.ts";
+import { withJobContext } from "../../f/anomstack/stages/run-stage.ts";
+import { parseNow } from "../../f/anomstack/core/time.ts";
+import { createLogger } from "../../f/anomstack/core/log.ts";
 import { runPipeline } from "./run.ts";
 import { fmt, fmtTime, positiveInt, progress, table } from "./output.ts";
 
@@ -58,7 +59,7 @@ export function demoCommand(program: Command): void {
         });
       }
       say("\nPipeline run:");
-      const outcome = await runPipeline([...batches.keys()], [...PIPELINE_JOBS], now, (l) => say(`  ${l}`));
+      const outcome = await runPipeline([...batches.keys()], [...BATCH_JOBS], now, (l) => say(`  ${l}`));
       for (const cfg of batches.values()) await printBatch(cfg, now, say);
       say(`\nDone in ${fmt((performance.now() - started) / 1000, 1)} s. Run \`npm start\` again to continue from the stored state;`);
       say("`npx anomstack --help` lists the commands (list, config, run, backfill, replay).");

@@ -3,16 +3,10 @@
 // point labels (precision / recall / F1 of the alerts), and the dashboard's thumbs up / down.
 import fs from "node:fs";
 import type { Command } from "commander";
-import {
-  evaluateFeedback,
-  evaluatePoints,
-  evaluateWindows,
-  type EvalSeries,
-  type PointEvaluation,
-  type WindowEvaluation,
-} from "../../f/anomstack/eval/evaluate.ts";
-import { feedbackVerdicts, parsePointLabels, parseWindowLabels, type FeedbackRow } from "../../f/anomstack/eval/labels.ts";
-import { parseNow, withJobContext } from "../../f/anomstack/runtime/stage.ts";
+import { evaluateFeedback, evaluatePoints, evaluateWindows, type EvalSeries, type PointEvaluation, type WindowEvaluation } from "../eval/evaluate.ts";
+import { feedbackVerdicts, parsePointLabels, parseWindowLabels, type FeedbackRow } from "../eval/labels.ts";
+import { withJobContext } from "../../f/anomstack/stages/run-stage.ts";
+import { parseNow } from "../../f/anomstack/core/time.ts";
 import { readEvalHistory } from "../eval/history.ts";
 import { fmt, table } from "./output.ts";
 

@@ -1,7 +1,6 @@
 // `anomstack list`: every batch with its database, table, ingest source, enabled jobs and schedules.
 import type { Command } from "commander";
-import { loadConfig, isStageEnabled, resolveDuckdbPath, stageSchedule } from "../../f/anomstack/config/index.ts";
-import { PIPELINE_JOBS } from "../../f/anomstack/jobs/index.ts";
+import { BATCH_JOBS, loadConfig, isJobEnabled, resolveDuckdbPath, jobSchedule } from "../../f/anomstack/config/index.ts";
 import { table } from "./output.ts";
 
 export function listCommand(program: Command): void {
@@ -16,8 +15,8 @@ export function listCommand(program: Command): void {
         db: cfg.db === "duckdb" ? `duckdb (${resolveDuckdbPath()})` : cfg.db,
         table: cfg.table_key,
         ingest: cfg.ingest_sql ? "ingest_sql" : `ingest_fn ${cfg.ingest_fn}`,
-        jobs: PIPELINE_JOBS.filter((j) => isStageEnabled(cfg, j)),
-        schedules: Object.fromEntries(PIPELINE_JOBS.map((j) => [j, stageSchedule(cfg, j)])),
+        jobs: BATCH_JOBS.filter((j) => isJobEnabled(cfg, j)),
+        schedules: Object.fromEntries(BATCH_JOBS.map((j) => [j, jobSchedule(cfg, j)])),
       }));
       if (opts.json) {
         process.stdout.write(`${JSON.stringify({ metrics_dir: metricsDir, batches: rows, disabled }, null, 2)}\n`);

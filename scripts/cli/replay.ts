@@ -1,7 +1,8 @@
 // `anomstack replay --batch B`: score a batch's stored history causally and apply the alert rules to it.
 import type { Command } from "commander";
-import { replayJob } from "../../f/anomstack/jobs/index.ts";
-import { parseNow, withJobContext } from "../../f/anomstack/runtime/stage.ts";
+import { replayJob } from "../../f/anomstack/jobs/replay.ts";
+import { withJobContext } from "../../f/anomstack/stages/run-stage.ts";
+import { parseNow } from "../../f/anomstack/core/time.ts";
 import { positiveInt, progress } from "./output.ts";
 
 export function replayCommand(program: Command): void {

@@ -3,10 +3,10 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
-import { isStageEnabled, loadBatch, loadConfig } from "../../f/anomstack/config/index.ts";
-import { PIPELINE_JOBS, type PipelineJob } from "../../f/anomstack/jobs/index.ts";
-import { parseNow, type StageResult } from "../../f/anomstack/runtime/stage.ts";
-import { errorMessage } from "../../f/anomstack/runtime/errors.ts";
+import { BATCH_JOBS, isBatchJob, isJobEnabled, loadBatch, loadConfig, type BatchJobName } from "../../f/anomstack/config/index.ts";
+import type { StageResult } from "../../f/anomstack/stages/run-stage.ts";
+import { parseNow } from "../../f/anomstack/core/time.ts";
+import { errorMessage } from "../../f/anomstack/core/errors.ts";
 import { plan } from "../generate/main.ts";
 import { batchDir, batchSegment } from "../generate/paths.ts";
 import { SETTINGS_RESOURCE } from "../generate/flows.ts";
@@ -21,22 +21,22 @@ export interface PipelineOutcome {
 }
 
 /** Parse `--jobs a,b,c` into pipeline jobs, in pipeline order. */
-export function parseJobs(spec: string | undefined): PipelineJob[] {
-  if (!spec) return [...PIPELINE_JOBS];
+export function parseJobs(spec: string | undefined): BatchJobName[] {
+  if (!spec) return [...BATCH_JOBS];
   const asked = spec
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
-  const unknown = asked.filter((j) => !(PIPELINE_JOBS as readonly string[]).includes(j));
-  if (unknown.length) throw new Error(`unknown job(s) ${unknown.join(", ")}; valid: ${PIPELINE_JOBS.join(", ")}`);
-  return PIPELINE_JOBS.filter((j) => asked.includes(j));
+  const unknown = asked.filter((j) => !isBatchJob(j));
+  if (unknown.length) throw new Error(`unknown job(s) ${unknown.join(", ")}; valid: ${BATCH_JOBS.join(", ")}`);
+  return BATCH_JOBS.filter((j) => asked.includes(j));
 }
 
 /**
  * Run `jobs` for each batch through the batch's generated Windmill flows (generated afresh in memory,
  * so the local run and the deployed flows are the same code). Failures are collected and printed.
  */
-export async function runPipeline(batches: string[], jobs: PipelineJob[], now: Date, print: (l: string) => void): Promise<PipelineOutcome> {
+export async function runPipeline(batches: string[], jobs: BatchJobName[], now: Date, print: (l: string) => void): Promise<PipelineOutcome> {
   const out: PipelineOutcome = { results: [], failures: [] };
   const generated = plan({ root: REPO_ROOT, metricsDir: process.env.ANOMSTACK_METRICS_DIR, env: process.env, flowsOnly: true });
   // Without a Windmill mock file, the settings resource is empty: settings come from the environment.
@@ -54,7 +54,7 @@ export async function runPipeline(batches: string[], jobs: PipelineJob[], now: D
         let r: StageResult;
         if (!text) {
           const cfg = loadBatch(batch);
-          if (isStageEnabled(cfg, job)) throw new Error(`no generated flow ${flowFile}`);
+          if (isJobEnabled(cfg, job)) throw new Error(`no generated flow ${flowFile}`);
           r = { job, batch, status: "disabled", reason: `disable_${job} is set` };
         } else {
           const result = await runFlow(parseFlowYaml(text), { root: REPO_ROOT, args: { now: now.toISOString() }, resolveResource });
@@ -97,41 +97,32 @@ export function summarize(r: StageResult): string {
   return summarizeJob(r.job, x) + unsent;
 }
 
+/** The one-line summary of each job's result (the compiler checks that every job has one). */
+const JOB_SUMMARIES: Record<BatchJobName, (x: Record<string, any>) => string> = {
+  ingest: (x) => `${x.rows} row(s) for ${x.metrics} metric(s), ${x.inserted} new`,
+  tholdalert: (x) => (x.breaches.length ? x.breaches.map((b: any) => `${b.metric} ${b.threshold_type}`).join(", ") : "no breaches"),
+  train: (x) => `${x.trained.length} trained, ${x.skipped.length} waiting for data, ${x.failed.length} failed`,
+  score: (x) => `${x.scored} point(s) scored${x.no_model.length ? `, no model yet: ${x.no_model.join(", ")}` : ""}`,
+  alert: (x) => (x.alerts.length ? x.alerts.map((a: any) => `${a.metric} (${fmt(a.score_smooth)})`).join(", ") : "no anomalies"),
+  change: (x) => (x.changes.length ? x.changes.map((c: any) => `${c.metric} (${fmt(c.score, 1)})`).join(", ") : "no changes"),
+  llmalert: (x) =>
+    (x.alerts.length
+      ? x.alerts.map((a: any) => `${a.metric} (${a.anomalies} anomal${a.anomalies === 1 ? "y" : "ies"})`).join(", ")
+      : "no LLM alerts") + (x.skipped.length ? `; skipped: ${x.skipped.map((s: any) => s.metric).join(", ")}` : ""),
+  plot: (x) => `${x.plots.length} plot(s)`,
+  delete: (x) => `${x.deleted} old row(s) deleted`,
+};
+
 function summarizeJob(job: string, x: Record<string, any>): string {
-  switch (job) {
-    case "ingest":
-      return `${x.rows} row(s) for ${x.metrics} metric(s), ${x.inserted} new`;
-    case "train":
-      return `${x.trained.length} trained, ${x.skipped.length} waiting for data, ${x.failed.length} failed`;
-    case "score":
-      return `${x.scored} point(s) scored${x.no_model.length ? `, no model yet: ${x.no_model.join(", ")}` : ""}`;
-    case "alert":
-      return x.alerts.length ? x.alerts.map((a: any) => `${a.metric} (${fmt(a.score_smooth)})`).join(", ") : "no anomalies";
-    case "change":
-      return x.changes.length ? x.changes.map((c: any) => `${c.metric} (${fmt(c.score, 1)})`).join(", ") : "no changes";
-    case "tholdalert":
-      return x.breaches.length ? x.breaches.map((b: any) => `${b.metric} ${b.threshold_type}`).join(", ") : "no breaches";
-    case "llmalert":
-      return (
-        (x.alerts.length
-          ? x.alerts.map((a: any) => `${a.metric} (${a.anomalies} anomal${a.anomalies === 1 ? "y" : "ies"})`).join(", ")
-          : "no LLM alerts") + (x.skipped.length ? `; skipped: ${x.skipped.map((s: any) => s.metric).join(", ")}` : "")
-      );
-    case "plot":
-      return `${x.plots.length} plot(s)`;
-    case "delete":
-      return `${x.deleted} old row(s) deleted`;
-    default:
-      return "ok";
-  }
+  return isBatchJob(job) ? JOB_SUMMARIES[job](x) : "ok";
 }
 
 export function runCommand(program: Command): void {
   program
     .command("run")
-    .description(`run jobs of metric batches in pipeline order (${PIPELINE_JOBS.join(", ")})`)
+    .description(`run jobs of metric batches in pipeline order (${BATCH_JOBS.join(", ")})`)
     .option("-b, --batch <name...>", "batch(es) to run (default: every enabled batch)")
-    .option("-j, --jobs <list>", `comma-separated jobs (default: ${PIPELINE_JOBS.join(",")})`)
+    .option("-j, --jobs <list>", `comma-separated jobs (default: ${BATCH_JOBS.join(",")})`)
     .option("--now <iso>", "timestamp to treat as now (default: the current time)")
     .action(async (opts: { batch?: string[]; jobs?: string; now?: string }) => {
       const jobs = parseJobs(opts.jobs);

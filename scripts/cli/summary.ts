@@ -1,8 +1,8 @@
 // `anomstack summary`: build the daily summary of every batch and send it through the configured
 // channels (email, Slack; see docs/alerts.md), as the Windmill summary script does.
 import type { Command } from "commander";
-import { runSummary } from "../../f/anomstack/runtime/notices.ts";
-import { parseNow } from "../../f/anomstack/runtime/stage.ts";
+import { runSummary } from "../../f/anomstack/stages/notices.ts";
+import { parseNow } from "../../f/anomstack/core/time.ts";
 
 export function summaryCommand(program: Command): void {
   program

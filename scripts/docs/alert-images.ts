@@ -12,8 +12,8 @@ import { renderEmail, PLOT_CID } from "../../f/anomstack/alerts/email.ts";
 import { expectedFromScores } from "../../f/anomstack/alerts/expected.ts";
 import { alertNotice } from "../../f/anomstack/alerts/format.ts";
 import { slackMessage, type SlackBlock } from "../../f/anomstack/alerts/slack.ts";
-import { renderAlertPlot } from "../../f/anomstack/plot/index.ts";
-import { smoothScores } from "../../f/anomstack/rules/anomaly-alert.ts";
+import { renderAlertPlot } from "../../f/anomstack/charts/index.ts";
+import { smoothScores } from "../../f/anomstack/rules/alert-rule.ts";
 
 const OUT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../docs/img");
 const CHROMIUM = process.argv.includes("--chromium") ? process.argv[process.argv.indexOf("--chromium") + 1] : "/usr/bin/chromium";

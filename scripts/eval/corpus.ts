@@ -3,13 +3,14 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseLabelTime, parseWindowLabels } from "../../f/anomstack/eval/labels.ts";
+import { parseLabelTime, parseWindowLabels } from "./labels.ts";
+import type { Env } from "../../f/anomstack/core/env.ts";
 
 /** The repository root (two folders above scripts/eval). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 /** The NAB folder: `$ANOMSTACK_NAB_DIR`, else `<repo>/../shared/data/nab`. */
-export function resolveNabDir(env: Record<string, string | undefined> = process.env): string {
+export function resolveNabDir(env: Env = process.env): string {
   return path.resolve(env.ANOMSTACK_NAB_DIR || path.join(REPO_ROOT, "..", "shared", "data", "nab"));
 }
 
@@ -34,7 +35,9 @@ export function readCsvColumns(text: string, columns: string[]): { timestamps: n
   for (let r = 1; r < lines.length; r++) {
     const f = lines[r].split(",");
     timestamps.push(parseLabelTime(f[ti]));
-    idx.forEach((i, j) => cols[columns[j]].push(Number(f[i])));
+    idx.forEach((i, j) => {
+      cols[columns[j]].push(Number(f[i]));
+    });
   }
   return { timestamps, cols };
 }

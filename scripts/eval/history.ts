@@ -1,9 +1,11 @@
 // Reads a batch's stored history for evaluation: every metric's points with their stored score, whether
 // an anomaly alert is stored, and the dashboard's thumbs up / down.
-import type { EvalSeries } from "../../f/anomstack/eval/evaluate.ts";
-import type { FeedbackRow } from "../../f/anomstack/eval/labels.ts";
+import type { EvalSeries } from "./evaluate.ts";
+import type { FeedbackRow } from "./labels.ts";
 import { quoteTableKey } from "../../f/anomstack/store/metrics-store.ts";
-import { toMillis, type JobContext } from "../../f/anomstack/runtime/context.ts";
+import type { JobContext } from "../../f/anomstack/jobs/job-context.ts";
+import { toMillis } from "../../f/anomstack/core/time.ts";
+import { sqlTimestamp } from "../../f/anomstack/core/time.ts";
 
 interface Row {
   metric_name: string;
@@ -20,7 +22,7 @@ export async function readEvalHistory(ctx: JobContext): Promise<{ series: EvalSe
        and metric_timestamp <= cast(? as timestamp)
      group by metric_name, metric_type, metric_timestamp
      order by metric_name, metric_timestamp`,
-    [ctx.cfg.metric_batch, ctx.now.toISOString().replace("T", " ").replace("Z", "")],
+    [ctx.cfg.metric_batch, sqlTimestamp(ctx.now)],
   );
   const points = new Map<string, number[]>();
   const scores = new Map<string, Map<number, number>>();

@@ -16,10 +16,10 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { loadBatch, type BatchConfig } from "../../f/anomstack/config/index.ts";
-import { evaluateWindows, type EvalSeries, type WindowEvaluation } from "../../f/anomstack/eval/evaluate.ts";
+import { evaluateWindows, type EvalSeries, type WindowEvaluation } from "./evaluate.ts";
 import { replayJob } from "../../f/anomstack/jobs/replay.ts";
-import { closeJobContext, openJobContext } from "../../f/anomstack/runtime/context.ts";
-import { createLogger } from "../../f/anomstack/runtime/log.ts";
+import { closeJobContext, openJobContext } from "../../f/anomstack/jobs/job-context.ts";
+import { createLogger } from "../../f/anomstack/core/log.ts";
 import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
 import type { MetricRow } from "../../f/anomstack/store/metric-row.ts";
 import { hasNabCorpus, loadNabCorpus, REPO_ROOT, resolveNabDir, type NabFile } from "./corpus.ts";
@@ -104,7 +104,7 @@ async function replayFiles(
     const rows: MetricRow[] = [];
     for (const f of files) {
       const metric_name = nabMetricName(f.name);
-      f.timestamps.forEach((t, i) =>
+      f.timestamps.forEach((t, i) => {
         rows.push({
           metric_timestamp: new Date(t),
           metric_batch: BATCH,
@@ -112,8 +112,8 @@ async function replayFiles(
           metric_type: "metric",
           metric_value: f.values[i],
           metadata: "",
-        }),
-      );
+        });
+      });
     }
     await ctx.store.append(rows);
     const r = await replayJob(ctx, { retrainEvery, rescore: true, onProgress });

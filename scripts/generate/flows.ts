@@ -2,15 +2,19 @@
 // one flow per enabled job (on its `<job>_cron_schedule`), a pipeline flow (ingest → threshold alerts
 // → score → alert → change → LLM alerts → plot) triggered over HTTP when data arrives, a failure handler
 // on every flow, timeouts and retries for transient errors, and sharded train / score steps.
-import { isStageEnabled, toSixFieldCron, type BatchConfig, type StageName } from "../../f/anomstack/config/index.ts";
+import {
+  BATCH_JOBS,
+  isJobEnabled,
+  jobSchedule,
+  jobSpec,
+  toSixFieldCron,
+  type BatchConfig,
+  type BatchJobName,
+} from "../../f/anomstack/config/index.ts";
 import { FOLDER, batchDir } from "./paths.ts";
 
-/** Jobs that get their own flow and schedule, in pipeline order. */
-export const JOB_FLOWS: readonly StageName[] = ["ingest", "train", "score", "alert", "change", "tholdalert", "llmalert", "plot", "delete"];
-/** Steps of the pipeline flow, in order. */
-export const PIPELINE_STEPS: readonly StageName[] = ["ingest", "tholdalert", "score", "alert", "change", "llmalert", "plot"];
-/** Jobs whose metrics are split into shards processed in parallel. */
-export const SHARDED: ReadonlySet<StageName> = new Set(["train", "score"]);
+/** Steps of the pipeline flow, in order: the jobs of the job table marked `pipeline`. */
+export const PIPELINE_STEPS: readonly BatchJobName[] = BATCH_JOBS.filter((j) => jobSpec(j).pipeline);
 /** Path of the settings resource every flow passes to its steps by default. */
 export const SETTINGS_RESOURCE = `${FOLDER}/settings`;
 /** How many shards of one batch run at the same time. */
@@ -48,24 +52,11 @@ function guard(cfg: BatchConfig): Json {
   };
 }
 
-const TITLES: Record<string, string> = {
-  ingest: "Ingest",
-  train: "Train models",
-  score: "Score new points",
-  alert: "Anomaly alerts",
-  change: "Change detection",
-  tholdalert: "Threshold alerts",
-  llmalert: "LLM alerts",
-  plot: "Plots",
-  delete: "Delete old rows",
-};
-
 /** The modules of one job: a script step, or for sharded jobs a shard plan and a parallel for-loop. */
-export function jobModules(cfg: BatchConfig, job: StageName): Json[] {
-  if (!SHARDED.has(job)) {
-    return [
-      { id: job, summary: TITLES[job], value: { type: "script", path: `${FOLDER}/${job}`, input_transforms: stageInputs(cfg) }, ...guard(cfg) },
-    ];
+export function jobModules(cfg: BatchConfig, job: BatchJobName): Json[] {
+  const { title, sharded } = jobSpec(job);
+  if (!sharded) {
+    return [{ id: job, summary: title, value: { type: "script", path: `${FOLDER}/${job}`, input_transforms: stageInputs(cfg) }, ...guard(cfg) }];
   }
   const plan = `${job}_plan`;
   return [
@@ -77,7 +68,7 @@ export function jobModules(cfg: BatchConfig, job: StageName): Json[] {
     },
     {
       id: job,
-      summary: `${TITLES[job]}, one shard per iteration`,
+      summary: `${title}, one shard per iteration`,
       value: {
         type: "forloopflow",
         iterator: js(`results.${plan}`),
@@ -87,7 +78,7 @@ export function jobModules(cfg: BatchConfig, job: StageName): Json[] {
         modules: [
           {
             id: `${job}_shard`,
-            summary: `${TITLES[job]} (one shard)`,
+            summary: `${title} (one shard)`,
             value: {
               type: "script",
               path: `${FOLDER}/${job}`,
@@ -152,20 +143,19 @@ export function batchFlows(cfg: BatchConfig, segment: string, available: Readonl
   const dir = batchDir(segment);
   const files = new Map<string, Json>();
   const flows: string[] = [];
-  const enabled = (job: StageName) => available.has(job) && isStageEnabled(cfg, job);
-  for (const job of JOB_FLOWS.filter(enabled)) {
+  const enabled = (job: BatchJobName) => available.has(job) && isJobEnabled(cfg, job);
+  for (const job of BATCH_JOBS.filter(enabled)) {
     const path = `${dir}/${job}`;
     flows.push(path);
     files.set(`${path}.flow/flow.yaml`, {
-      summary: `${cfg.metric_batch}: ${TITLES[job].toLowerCase()}`,
+      summary: `${cfg.metric_batch}: ${jobSpec(job).title.toLowerCase()}`,
       description: `Runs the ${job} job of the metric batch ${cfg.metric_batch}. Generated from metrics/ by npm run generate.`,
       value: { modules: jobModules(cfg, job), failure_module: failureModule(cfg, job) },
       schema: flowSchema(),
     });
-    const cron = cfg[`${job}_cron_schedule` as keyof BatchConfig] as string;
-    const status = cfg[`${job}_default_schedule_status` as keyof BatchConfig] as string;
+    const { cron, status } = jobSchedule(cfg, job);
     files.set(`${path}.schedule.yaml`, {
-      summary: `${cfg.metric_batch}: ${TITLES[job].toLowerCase()} on ${cron}`,
+      summary: `${cfg.metric_batch}: ${jobSpec(job).title.toLowerCase()} on ${cron}`,
       schedule: toWindmillCron(cron),
       timezone: cfg.schedule_timezone,
       script_path: path,

@@ -12,13 +12,14 @@ import { batchFlows, summarySchedule } from "./flows.ts";
 import { FOLDER, batchSegments } from "./paths.ts";
 import { scriptMetadata } from "./script-metadata.ts";
 import { toWindmillYaml } from "./yaml.ts";
+import type { Env } from "../../f/anomstack/core/env.ts";
 
 export interface GenerateOptions {
   /** Repository root (the folder holding f/ and metrics/). */
   root: string;
   /** Metrics folder; default <root>/metrics. */
   metricsDir?: string;
-  env?: Record<string, string | undefined>;
+  env?: Env;
   /** Only the flows, schedules and triggers (what a local run needs): no bundle, no script metadata. */
   flowsOnly?: boolean;
 }

@@ -46,7 +46,7 @@ export function inferMainSchema(code: string, descriptions: Record<string, strin
   for (const arg of sig.args) {
     const prop: Record<string, unknown> = { description: descriptions[arg.name] ?? "", type: "" };
     argSigToJsonSchemaType(arg.typ, prop);
-    if (arg.otyp && arg.otyp.includes("[") && arg.otyp.includes("|")) prop.originalType = arg.otyp;
+    if (arg.otyp?.includes("[") && arg.otyp.includes("|")) prop.originalType = arg.otyp;
     prop.default = arg.default ?? undefined;
     for (const k of Object.keys(prop)) if (prop[k] === undefined) delete prop[k];
     properties[arg.name] = prop;
@@ -76,7 +76,11 @@ export function mainParamDocs(code: string): Record<string, string> {
   return out;
 }
 
-/** The file's header comment (the `//` lines at the top): first line = summary, the rest = description. */
+/**
+ * The file's header comment (the `//` lines at the top): its first sentence is the summary (cut at its
+ * first colon or semicolon when it runs long), the whole text the description.
+ * @example headerComment("// Shards: stable groups. Pure.\n").summary // => "Shards: stable groups."
+ */
 export function headerComment(code: string): { summary: string; description: string } {
   const lines: string[] = [];
   for (const line of code.split("\n")) {
@@ -84,7 +88,15 @@ export function headerComment(code: string): { summary: string; description: str
     if (!m) break;
     lines.push(m[1].trim());
   }
-  return { summary: lines[0] ?? "", description: lines.slice(1).join(" ").trim() };
+  const text = lines.join(" ").replace(/\s+/g, " ").trim();
+  // a sentence ends at ". " (not inside "e.g. " or a file name such as "jobs/x.ts ")
+  const end = /[.!?](?=\s+[A-Z`(]|$)/.exec(text);
+  let summary = end ? text.slice(0, end.index + 1) : text;
+  if (summary.length > 120) {
+    const cut = /[:;](?=\s)/.exec(summary);
+    if (cut && cut.index > 20) summary = summary.slice(0, cut.index);
+  }
+  return { summary, description: text };
 }
 
 /** The `.script.yaml` content (as an object) of one TypeScript file. */

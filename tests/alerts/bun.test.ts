@@ -34,7 +34,7 @@ describe("alert channels under Bun", () => {
       `import { createEmailChannel } from ${f("f/anomstack/alerts/email.ts")};
        import { createSlackChannel } from ${f("f/anomstack/alerts/slack.ts")};
        import { alertNotice } from ${f("f/anomstack/alerts/format.ts")};
-       import { renderAlertPlot } from ${f("f/anomstack/plot/index.ts")};
+       import { renderAlertPlot } from ${f("f/anomstack/charts/index.ts")};
        import { createClaudeClient } from ${f("f/anomstack/llm/client.ts")};
        import { sampleAlert } from ${f("tests/alerts/helpers/sample.ts")};
        const png = renderAlertPlot(sampleAlert());

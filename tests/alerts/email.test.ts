@@ -5,8 +5,8 @@ import { simpleParser } from "mailparser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEmailChannel, PLOT_CID } from "../../f/anomstack/alerts/email.ts";
 import { alertNotice } from "../../f/anomstack/alerts/format.ts";
-import type { EmailSettings } from "../../f/anomstack/alerts/settings.ts";
-import { renderAlertPlot } from "../../f/anomstack/plot/index.ts";
+import type { EmailSettings } from "../../f/anomstack/alerts/channel-settings.ts";
+import { renderAlertPlot } from "../../f/anomstack/charts/index.ts";
 import { closedPort, startSmtp, type SmtpStandIn } from "./helpers/smtp.ts";
 import { sampleAlert } from "./helpers/sample.ts";
 

@@ -3,11 +3,11 @@
 // run sends only the missing Slack message; no secret reaches a log line or a result.
 import { simpleParser } from "mailparser";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { runStage } from "../../f/anomstack/runtime/stage.ts";
-import { memoryLogger } from "../../f/anomstack/runtime/log.ts";
+import { runStage } from "../../f/anomstack/stages/run-stage.ts";
+import { memoryLogger } from "../../f/anomstack/core/log.ts";
 import { main as notifyFailure } from "../../f/anomstack/notify_failure.ts";
 import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
-import { closeJobContext } from "../../f/anomstack/runtime/context.ts";
+import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
 import { makeWorkspace, noise, seriesRows, type Workspace } from "../helpers/workspace.ts";
 import { slackCalls, startSlack, type StandIn } from "./helpers/http-standin.ts";
 import { startSmtp, type SmtpStandIn } from "./helpers/smtp.ts";

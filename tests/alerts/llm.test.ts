@@ -2,7 +2,7 @@
 // requests of the detect and verify steps (structured output through a forced tool), retries of
 // rate limits, overload, timeouts and malformed answers, and the errors that are not retried.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { LlmSettings } from "../../f/anomstack/alerts/settings.ts";
+import type { LlmSettings } from "../../f/anomstack/alerts/channel-settings.ts";
 import { createClaudeClient, LlmError, parseAnswer } from "../../f/anomstack/llm/client.ts";
 import { detectAndVerify, parseReportedTimestamp, preparePrompt, promptNote } from "../../f/anomstack/llm/detect.ts";
 import { DEFAULT_DETECTION_PROMPT, DEFAULT_VERIFICATION_PROMPT, REPORT_TOOL } from "../../f/anomstack/llm/prompts.ts";

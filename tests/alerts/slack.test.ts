@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PartialSendError } from "../../f/anomstack/alerts/channel.ts";
 import { alertNotice } from "../../f/anomstack/alerts/format.ts";
 import { createSlackChannel, slackMessage } from "../../f/anomstack/alerts/slack.ts";
-import type { SlackSettings } from "../../f/anomstack/alerts/settings.ts";
-import { renderAlertPlot } from "../../f/anomstack/plot/index.ts";
+import type { SlackSettings } from "../../f/anomstack/alerts/channel-settings.ts";
+import { renderAlertPlot } from "../../f/anomstack/charts/index.ts";
 import { slackCalls, startSlack, type StandIn } from "./helpers/http-standin.ts";
 import { sampleAlert } from "./helpers/sample.ts";
 
@@ -93,7 +93,7 @@ describe("slack channel", () => {
   });
 
   it("records a posted message when the upload fails, so the retry uploads the plot only", async () => {
-    slack.handlers.set("/api/files.getUploadURLExternal", (r, n) =>
+    slack.handlers.set("/api/files.getUploadURLExternal", (_r, n) =>
       n === 1
         ? { body: { ok: false, error: "missing_scope", needed: "files:write" } }
         : { body: { ok: true, upload_url: `${slack.url}/upload/F0001`, file_id: "F0001" } },

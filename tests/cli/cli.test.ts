@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { BATCH_JOBS } from "../../f/anomstack/config/index.ts";
 import { makeWorkspace, REPO_DIR, type Workspace } from "../helpers/workspace.ts";
 
 let ws: Workspace;
@@ -40,7 +41,7 @@ describe("anomstack", () => {
     const listed = JSON.parse(r.out);
     expect(listed.batches.map((b: { batch: string }) => b.batch)).toEqual(["example_simple", "python_ingest_simple"]);
     const py = listed.batches[1];
-    expect(py.jobs).toEqual(["ingest", "train", "score", "alert", "change", "tholdalert", "plot", "delete"]);
+    expect(py.jobs).toEqual(["ingest", "tholdalert", "train", "score", "alert", "change", "plot", "delete"]);
     expect(py.schedules.ingest).toEqual({ cron: "*/5 * * * *", status: "STOPPED" });
     expect(listed.batches[0].jobs).not.toContain("tholdalert");
     const table = anomstack(["list"]);
@@ -87,7 +88,7 @@ describe("anomstack", () => {
     ]);
     const bad = anomstack(["run", "--jobs", "ingest,trian"]);
     expect(bad.code).toBe(1);
-    expect(bad.err).toContain("unknown job(s) trian; valid: ingest, train, score, alert, change, tholdalert, llmalert, plot, delete");
+    expect(bad.err).toContain(`unknown job(s) trian; valid: ${BATCH_JOBS.join(", ")}`);
     const badPeriods = anomstack(["backfill", "--batch", "python_ingest_simple", "--periods", "zero"]);
     expect(badPeriods.code).not.toBe(0);
     expect(badPeriods.err).toContain("must be a positive integer");

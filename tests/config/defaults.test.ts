@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { CONFIG_KEYS, DERIVED_KEYS, STAGE_NAMES, isStageEnabled, loadBatch, stageSchedule } from "../../f/anomstack/config/index.ts";
+import { CONFIG_KEYS, DERIVED_KEYS, JOB_NAMES, isJobEnabled, loadBatch, jobSchedule } from "../../f/anomstack/config/index.ts";
 import { isOptionalAt } from "../../f/anomstack/config/introspect.ts";
 import { REAL_METRICS_DIR, makeMetricsDir, writeBatch } from "./helpers.ts";
 
@@ -66,30 +66,30 @@ describe("defaults.yaml", () => {
       { model_name: "RANGE", model_tag: "hour_of_day", model_params: { seasonal: "hour_of_day" } },
     ]);
     expect(cfg.model_combination_method).toBe("max");
-    for (const stage of STAGE_NAMES) expect(typeof cfg[`disable_${stage}`]).toBe("boolean");
+    for (const stage of JOB_NAMES) expect(typeof cfg[`disable_${stage}`]).toBe("boolean");
     expect(cfg.disable_batch).toBe(false);
     expect(cfg.disable_dashboard).toBe(false);
     expect(cfg.train_exclude_metrics).toBeUndefined();
   });
 
-  it("enables every stage but llmalert and tholdalert; only the summary schedule runs", () => {
+  it("enables every job but llmalert and tholdalert; only the summary schedule runs", () => {
     const dir = makeMetricsDir();
     writeBatch(dir, "b");
     const cfg = loadBatch("b", { metricsDir: dir, env: {} });
-    const enabled = STAGE_NAMES.filter((s) => isStageEnabled(cfg, s));
-    expect(enabled).toEqual(["ingest", "train", "score", "alert", "change", "plot", "summary", "delete"]);
-    const running = STAGE_NAMES.filter((s) => stageSchedule(cfg, s).status === "RUNNING");
+    const enabled = JOB_NAMES.filter((s) => isJobEnabled(cfg, s));
+    expect(enabled).toEqual(["ingest", "train", "score", "alert", "change", "plot", "delete", "summary"]);
+    const running = JOB_NAMES.filter((s) => jobSchedule(cfg, s).status === "RUNNING");
     expect(running).toEqual(["summary"]);
-    expect(stageSchedule(cfg, "ingest")).toEqual({ cron: "*/3 * * * *", status: "STOPPED" });
-    expect(stageSchedule(cfg, "delete").cron).toBe("0 6 * * *");
+    expect(jobSchedule(cfg, "ingest")).toEqual({ cron: "*/3 * * * *", status: "STOPPED" });
+    expect(jobSchedule(cfg, "delete").cron).toBe("0 6 * * *");
   });
 
   it("lets disable_alert switch the alert stage off", () => {
     const dir = makeMetricsDir();
     writeBatch(dir, "b", "disable_alert: true\n");
     const cfg = loadBatch("b", { metricsDir: dir, env: {} });
-    expect(isStageEnabled(cfg, "alert")).toBe(false);
-    expect(isStageEnabled(cfg, "change")).toBe(true);
+    expect(isJobEnabled(cfg, "alert")).toBe(false);
+    expect(isJobEnabled(cfg, "change")).toBe(true);
   });
 });
 

@@ -1,6 +1,6 @@
 // Tests of the typed per-batch env overrides ANOMSTACK__<BATCH>__<PARAM>=value.
 import { describe, expect, it } from "vitest";
-import { batchEnvName, ConfigError, loadBatch, loadConfig } from "../../f/anomstack/config/index.ts";
+import { batchEnvName, type ConfigError, loadBatch, loadConfig } from "../../f/anomstack/config/index.ts";
 import { caught, makeMetricsDir, writeBatch, writeFile } from "./helpers.ts";
 
 function load(env: Record<string, string>, extra = "") {

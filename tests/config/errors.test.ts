@@ -106,9 +106,9 @@ describe("config errors", () => {
     expect(err.message).toBe(
       [
         `${file}: b.db: invalid value "mysql"; expected one of: duckdb, postgres, sqlite, clickhouse, bigquery, snowflake, motherduck`,
+        `${file}: b.alert_default_schedule_status: invalid value "running"; expected one of: RUNNING, STOPPED`,
         `${file}: b.model_combination_method: invalid value "median"; expected one of: mean, max, min`,
         `${file}: b.preprocess_params.freq_agg: invalid value "max"; expected one of: mean, sum`,
-        `${file}: b.alert_default_schedule_status: invalid value "running"; expected one of: RUNNING, STOPPED`,
       ].join("\n"),
     );
   });

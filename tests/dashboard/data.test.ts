@@ -10,7 +10,7 @@ import { main as feedbackMain } from "../../f/anomstack/dashboard_feedback.ts";
 import { loadBatchView } from "../../f/anomstack/dashboard/batch.ts";
 import { loadOverview } from "../../f/anomstack/dashboard/overview.ts";
 import { storeFeedback } from "../../f/anomstack/dashboard/feedback.ts";
-import { llmExplanation } from "../../f/anomstack/dashboard/series.ts";
+import { llmExplanation } from "../../f/anomstack/dashboard/metric-series.ts";
 import { parseWindow } from "../../f/anomstack/dashboard/window.ts";
 import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
 import { REPO_DIR } from "../helpers/workspace.ts";

@@ -1,14 +1,7 @@
 // Label parsing (labels.ts) and the evaluation of a history against labels (evaluate.ts).
 import { describe, expect, it } from "vitest";
-import {
-  feedbackVerdicts,
-  labelKeyToMetric,
-  parseLabelTime,
-  parsePointLabels,
-  parseWindowLabels,
-  splitCsvLine,
-} from "../../f/anomstack/eval/labels.ts";
-import { evaluateFeedback, evaluatePoints, evaluateWindows, type EvalSeries } from "../../f/anomstack/eval/evaluate.ts";
+import { feedbackVerdicts, labelKeyToMetric, parseLabelTime, parsePointLabels, parseWindowLabels, splitCsvLine } from "../../scripts/eval/labels.ts";
+import { evaluateFeedback, evaluatePoints, evaluateWindows, type EvalSeries } from "../../scripts/eval/evaluate.ts";
 
 const T0 = Date.UTC(2024, 0, 1);
 const MIN = 60_000;

@@ -1,4 +1,4 @@
-// The NAB scorer (f/anomstack/eval/nab.ts): exact numbers on small cases, and the golden values of
+// The NAB scorer (scripts/eval/nab-score.ts): exact numbers on small cases, and the golden values of
 // NAB's published `numenta` results. The golden test needs the corpus (../shared/data/nab or
 // $ANOMSTACK_NAB_DIR): it runs in CI, where the folder is present, and fails there without it.
 import fs from "node:fs";
@@ -16,7 +16,7 @@ import {
   sweepCorpus,
   sweepSeries,
   type NabProfileName,
-} from "../../f/anomstack/eval/nab.ts";
+} from "../../scripts/eval/nab-score.ts";
 import { hasNabCorpus, loadNabCorpus, loadNabResults, resolveNabDir } from "../../scripts/eval/corpus.ts";
 
 const NAB_DIR = resolveNabDir();

@@ -5,8 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadBatch, type BatchConfig } from "../../f/anomstack/config/index.ts";
-import { openJobContext, type JobContext } from "../../f/anomstack/runtime/context.ts";
-import { memoryLogger } from "../../f/anomstack/runtime/log.ts";
+import { openJobContext, type JobContext } from "../../f/anomstack/jobs/job-context.ts";
+import { memoryLogger } from "../../f/anomstack/core/log.ts";
 import type { Alert, AlertChannel } from "../../f/anomstack/alerts/channel.ts";
 import type { MetricRow } from "../../f/anomstack/store/metric-row.ts";
 

@@ -8,10 +8,11 @@ import { alertJob } from "../../f/anomstack/jobs/alert.ts";
 import { changeJob } from "../../f/anomstack/jobs/change.ts";
 import { tholdalertJob } from "../../f/anomstack/jobs/tholdalert.ts";
 import { buildAlert, flagRow } from "../../f/anomstack/jobs/emit.ts";
-import { closeJobContext } from "../../f/anomstack/runtime/context.ts";
+import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
 import type { MetricRow } from "../../f/anomstack/store/metric-row.ts";
+import { openOutbox } from "../../f/anomstack/store/outbox.ts";
 import { fitMad } from "../../f/anomstack/ml/mad.ts";
-import { formatValue } from "../../f/anomstack/alerts/numbers.ts";
+import { formatValue } from "../../f/anomstack/core/numbers.ts";
 import { makeWorkspace, noise, seriesRows, storedRows, type TestContext, type Workspace } from "../helpers/workspace.ts";
 
 const NOW = new Date("2026-03-01T12:00:00Z");
@@ -58,8 +59,15 @@ async function seeded(batch: string, yaml: string, channels: AlertChannel[], now
   return ctx;
 }
 
-function deliveries(rows: { metadata: string }[]) {
-  return rows.map((r) => JSON.parse(r.metadata).deliveries.map((d: Record<string, unknown>) => `${d.channel} ${d.status} ${d.attempts}`));
+/** The outbox records of the batch, one list per alert: `channel status attempts`. */
+async function deliveries(ctx: TestContext): Promise<string[][]> {
+  const records = await (await openOutbox(ctx.store)).all(ctx.cfg.metric_batch);
+  const byAlert = new Map<string, string[]>();
+  for (const r of records) {
+    const key = `${r.type} ${r.metric} ${r.timestamp}`;
+    byAlert.set(key, [...(byAlert.get(key) ?? []), `${r.channel} ${r.status} ${r.attempts}`]);
+  }
+  return [...byAlert.values()];
 }
 
 describe("exactly-once delivery", () => {
@@ -79,7 +87,7 @@ describe("exactly-once delivery", () => {
     expect(ctx.logLines.filter((l) => l.level === "error").map((l) => l.msg)).toEqual([
       "shop orders: anomaly alert at 2026-03-01T12:00:00.000Z not sent by email to ops@example.com: email is down (1) (attempt 1; retried by the next run until 2026-03-02T12:00:00.000Z)",
     ]);
-    expect(deliveries(await storedRows(ctx, "alert"))).toEqual([["email pending 1", "slack sent 1"]]);
+    expect(await deliveries(ctx)).toEqual([["email pending 1", "slack sent 1"]]);
     await closeJobContext(ctx);
 
     // the next run: no new alert (snoozed/stored), the pending email goes out; Slack is not repeated
@@ -87,7 +95,7 @@ describe("exactly-once delivery", () => {
     const second = await alertJob(next);
     expect(second.alerts).toEqual([]);
     expect(second.delivery).toEqual({ sent: 1, pending: 0, failed: [] });
-    expect(deliveries(await storedRows(next, "alert"))).toEqual([["email sent 2", "slack sent 1"]]);
+    expect(await deliveries(next)).toEqual([["email sent 2", "slack sent 1"]]);
     const third = await alertJob(next);
     expect(third.delivery).toEqual({ sent: 0, pending: 0, failed: [] });
 
@@ -100,14 +108,42 @@ describe("exactly-once delivery", () => {
     await closeJobContext(next);
   });
 
+  it("two runs at once save the alert once and send each notification once", async () => {
+    const email = channel("email", "ops@example.com");
+    const slack = channel("slack", "#alerts");
+    const ctx = await seeded("shop", "", [email.ch, slack.ch]);
+    await ctx.store.append(scoredRows("shop", "orders", 30, 0.95));
+    const other = await ws.open("shop", NOW, { channels: [email.ch, slack.ch] });
+    const [a, b] = await Promise.all([alertJob(ctx), alertJob(other)]);
+    expect(a.saved + b.saved).toBe(1);
+    expect(a.delivery.sent + b.delivery.sent).toBe(2);
+    expect(email.sent).toHaveLength(1);
+    expect(slack.sent).toHaveLength(1);
+    expect(await deliveries(ctx)).toEqual([["email sent 1", "slack sent 1"]]);
+    await closeJobContext(other);
+    await closeJobContext(ctx);
+  });
+
   it("delivers an alert whose run died after saving it", async () => {
     const email = channel("email", "ops@example.com");
     const ctx = await seeded("shop", "", [email.ch]);
     await ctx.store.append(scoredRows("shop", "orders", 30, 0.95));
     // what a run leaves behind when it dies between saving the row and sending
     const alert = buildAlert(ctx, "anomaly", "orders", { timestamp: NOW.getTime(), value: 30, score: 0.95, threshold: 0.8 });
-    const pending = [{ channel: "email", to: "ops@example.com", status: "pending", attempts: 0, created_at: NOW.toISOString() }];
-    await ctx.store.append([flagRow(ctx, "orders", "alert", NOW.getTime(), { alert, deliveries: pending })]);
+    await ctx.store.append([flagRow(ctx, "orders", "alert", NOW.getTime(), { alert })]);
+    const outbox = await openOutbox(ctx.store);
+    await outbox.add([
+      {
+        batch: "shop",
+        metric: "orders",
+        type: "alert",
+        timestamp: NOW.getTime(),
+        channel: "email",
+        to: "ops@example.com",
+        status: "pending",
+        createdAt: NOW.getTime(),
+      },
+    ]);
     const r = await alertJob(ctx);
     expect(r).toMatchObject({ alerts: [], saved: 0, delivery: { sent: 1, pending: 0, failed: [] } });
     expect(email.sent.map((s) => s.title)).toEqual(["🔥 [orders] looks anomalous (2026-03-01 12:00) 🔥"]);
@@ -132,7 +168,7 @@ describe("exactly-once delivery", () => {
       },
     ]);
     expect(email.calls()).toBe(1);
-    expect(deliveries(await storedRows(late, "alert"))).toEqual([["email failed 1", "slack skipped 0"]]);
+    expect(await deliveries(late)).toEqual([["email failed 1", "slack skipped 0"]]);
     await closeJobContext(late);
   });
 });

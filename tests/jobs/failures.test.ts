@@ -4,9 +4,9 @@ import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts
 import { ingestJob } from "../../f/anomstack/jobs/ingest.ts";
 import { trainJob } from "../../f/anomstack/jobs/train.ts";
 import { deleteJob } from "../../f/anomstack/jobs/delete.ts";
-import { closeJobContext } from "../../f/anomstack/runtime/context.ts";
-import { runStage } from "../../f/anomstack/runtime/stage.ts";
-import { memoryLogger } from "../../f/anomstack/runtime/log.ts";
+import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
+import { runStage } from "../../f/anomstack/stages/run-stage.ts";
+import { memoryLogger } from "../../f/anomstack/core/log.ts";
 import { makeWorkspace, seriesRows, storedRows, type Workspace } from "../helpers/workspace.ts";
 
 const NOW = new Date("2026-03-01T12:00:00Z");

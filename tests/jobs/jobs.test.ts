@@ -12,7 +12,7 @@ import { tholdalertJob } from "../../f/anomstack/jobs/tholdalert.ts";
 import { deleteJob } from "../../f/anomstack/jobs/delete.ts";
 import { backfillJob, ingestTimes } from "../../f/anomstack/jobs/backfill.ts";
 import { fitMad, madScore } from "../../f/anomstack/ml/mad.ts";
-import { closeJobContext } from "../../f/anomstack/runtime/context.ts";
+import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
 import { makeWorkspace, noise, seriesRows, storedRows, type Workspace } from "../helpers/workspace.ts";
 
 const NOW = new Date("2026-03-01T12:00:00Z");
@@ -335,7 +335,7 @@ describe("tholdalert", () => {
     const stored = await storedRows(ctx, "tholdalert");
     // The breach details, plus the alert and its delivery records (tests/alerts/delivery.test.ts).
     const metadata = stored.map((s) => JSON.parse(s.metadata));
-    expect(metadata.map(({ alert, deliveries, ...breach }) => breach)).toEqual([
+    expect(metadata.map(({ alert, ...breach }) => breach)).toEqual([
       { thresholds: { upper: 12, lower: 0 }, breached_threshold_type: "upper", breached_threshold_value: 12, metric_value_at_breach: 13 },
       { thresholds: { upper: 12, lower: 0 }, breached_threshold_type: "lower", breached_threshold_value: 0, metric_value_at_breach: -1 },
     ]);

@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AlertChannel, Notice } from "../../f/anomstack/alerts/channel.ts";
 import { llmalertJob } from "../../f/anomstack/jobs/llmalert.ts";
-import { closeJobContext } from "../../f/anomstack/runtime/context.ts";
+import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
 import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
 import { startStandIn, toolReply, type StandIn } from "../alerts/helpers/http-standin.ts";
 import { makeWorkspace, noise, seriesRows, storedRows, type Workspace } from "../helpers/workspace.ts";
@@ -93,7 +93,7 @@ describe("llmalert job", () => {
         lines: ["2026-03-01 12:00 (value 30): A spike to three times the usual level.", "2026-03-01 11:55 (value 25): The rise starts here."],
       },
     ]);
-    // §10.8: the original left metric_tags out of LLM alerts
+    // docs/differences.md #8: the original left metric_tags out of LLM alerts
     expect(sent[0].tags).toEqual([["priority", "high"]]);
     expect(sent[0].image).toBeDefined();
     expect(sent[0].alert?.series.slice(-2).map((p) => p.marks)).toEqual([["llm"], ["llm"]]);

@@ -1,6 +1,7 @@
 // Every job on a batch whose `db` is PostgreSQL: ingest_sql runs there, and the metrics table lives there.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PG_URL, requirePostgres } from "../helpers/services.ts";
 import { ingestJob } from "../../f/anomstack/jobs/ingest.ts";
 import { trainJob } from "../../f/anomstack/jobs/train.ts";
 import { scoreJob } from "../../f/anomstack/jobs/score.ts";
@@ -9,16 +10,16 @@ import { changeJob } from "../../f/anomstack/jobs/change.ts";
 import { deleteJob } from "../../f/anomstack/jobs/delete.ts";
 import { backfillJob } from "../../f/anomstack/jobs/backfill.ts";
 import { replayJob } from "../../f/anomstack/jobs/replay.ts";
-import { closeJobContext } from "../../f/anomstack/runtime/context.ts";
+import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
 import { makeWorkspace, noise, seriesRows, type Workspace } from "../helpers/workspace.ts";
 
-const PG_URL = process.env.ANOMSTACK_TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 const SCHEMA = `anomstack_jobs_${process.pid}_${Date.now()}`;
 const NOW = new Date("2026-03-01T12:00:00Z");
 const STEP = 300_000;
 let ws: Workspace;
 
-beforeAll(() => {
+beforeAll(async () => {
+  await requirePostgres();
   ws = makeWorkspace();
   ws.env.ANOMSTACK_POSTGRES_URL = PG_URL;
   ws.writeBatch(

@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
 import { replayJob, replayScores } from "../../f/anomstack/jobs/replay.ts";
-import { closeJobContext } from "../../f/anomstack/runtime/context.ts";
+import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
 import { trainJob } from "../../f/anomstack/jobs/train.ts";
 import { scoreJob } from "../../f/anomstack/jobs/score.ts";
 import { makeWorkspace, noise, seriesRows, storedRows, type Workspace } from "../helpers/workspace.ts";

@@ -1,4 +1,4 @@
-// Wrangling ingested rows (§1.8): timestamp parsing, numeric coercion, numpy rounding, threshold metadata,
+// Wrangling ingested rows: timestamp parsing, numeric coercion, numpy rounding, threshold metadata,
 // dropped missing values, and errors that name the row, the metric and the value at fault.
 import { describe, expect, it } from "vitest";
 import { IngestDataError, parseTimestamp, wrangleIngested, type WrangleOptions } from "../../f/anomstack/jobs/wrangle.ts";

@@ -37,7 +37,9 @@ describe("ECOD and COPOD behaviour", () => {
     const d = ref.datasets.skewed;
     const m = fitEcod(fromRows(d.train)).detector;
     const all = ecodScores(m, fromRows(d.test));
-    d.test.forEach((row, i) => expect(ecodScores(m, fromRows([row]))[0]).toBe(all[i]));
+    d.test.forEach((row, i) => {
+      expect(ecodScores(m, fromRows([row]))[0]).toBe(all[i]);
+    });
   });
 
   it("a value beyond the training range scores the largest tail: -ln(1 / (n + 1))", () => {

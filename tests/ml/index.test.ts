@@ -15,7 +15,6 @@ describe("ml index", () => {
       "preprocess",
       "minRowsForFeatures",
       "freqToMs",
-      "symmetricEigen",
       "fitPca",
       "pcaScores",
       "KdTree",

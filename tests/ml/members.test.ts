@@ -166,7 +166,11 @@ describe("trainModel / predictProba with the new members and calibrations", () =
     expect(m).toMatchObject({ calibration: { min: 0, max: 1 }, calibration_method: "range", trained_until: 5000, n_train: 6 });
     const later = fromRows([[2.9], [3.1], [3.05], [3.2]], [6000, 7000, 8000, 9000]);
     // 3.1: raw 1.1, e = 0.1 -> 2/3; 3.05 is inside [0, 1.1]; 3.2: e = 0.1 / 1.1 -> 0.6451612903225806
-    const close = (got: Float64Array, want: number[]) => want.forEach((w, i) => expect(got[i]).toBeCloseTo(w, 12));
+    const close = (got: Float64Array, want: number[]) => {
+      want.forEach((w, i) => {
+        expect(got[i]).toBeCloseTo(w, 12);
+      });
+    };
     close(predictProba(m, later), [0, 2 / 3, 0, 0.6451612903225806]);
     // rows up to trained_until do not widen the range
     close(predictProba(m, fromRows([[3.1], [3.1]], [4000, 5000])), [2 / 3, 2 / 3]);

@@ -19,7 +19,9 @@ describe("fitPca / pcaScores vs numpy reference", () => {
       expectClose(m.mean, c.mean, 1e-12);
       expectClose(m.scale, c.scale, 1e-12);
       expect(m.components.length).toBe(c.components.length);
-      m.components.forEach((v, k) => expectClose(v, c.components[k], 1e-9));
+      m.components.forEach((v, k) => {
+        expectClose(v, c.components[k], 1e-9);
+      });
       expectClose(m.weights, c.weights, 1e-9);
       expectClose(pcaScores(m, X), c.train_scores, 1e-9);
       expectClose(pcaScores(m, fromRows(data.test)), c.test_scores, 1e-9);
@@ -55,8 +57,8 @@ describe("fitPca behaviour", () => {
       ]),
     );
     expect(m.components).toEqual([[0.7071067811865475, 0.7071067811865475]]);
-    expect(m.weights).toEqual([1]);
-    expect(Array.from(pcaScores(m, fromRows([[1, 1]])))).toEqual([0.9999999999999999]);
+    expect(m.weights).toEqual([0.9999999999999999]);
+    expect(Array.from(pcaScores(m, fromRows([[1, 1]])))).toEqual([1]);
   });
 
   it("all-constant data keeps no component and scores 0", () => {

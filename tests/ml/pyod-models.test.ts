@@ -70,9 +70,9 @@ describe("PyOD models in the registry", () => {
 
   it("too few rows says 'needs at least' (the train job's not-enough-data signal); HBOS and MAD fit one row, as PyOD's", () => {
     for (const name of NAMES) {
-      const fit = () => trainModel({ model_name: name, model_tag: "t" }, fromRows([[1]]));
-      if (name === "HBOS" || name === "MAD") expect(fit().n_train).toBe(1);
-      else expect(fit, name).toThrow(/needs at least 2 rows/);
+      const trainOne = () => trainModel({ model_name: name, model_tag: "t" }, fromRows([[1]]));
+      if (name === "HBOS" || name === "MAD") expect(trainOne().n_train).toBe(1);
+      else expect(trainOne, name).toThrow(/needs at least 2 rows/);
     }
   });
 });

@@ -2,11 +2,11 @@
 // auth, database `test`): each test file works in its own schema, dropped at the end.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PG_URL, requirePostgres } from "../helpers/services.ts";
 import { describeConnection, openPostgresStore, toPgPlaceholders } from "../../f/anomstack/store/postgres-store.ts";
 import type { MetricsStore } from "../../f/anomstack/store/metrics-store.ts";
 import type { MetricRow } from "../../f/anomstack/store/metric-row.ts";
 
-export const PG_URL = process.env.ANOMSTACK_TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 const SCHEMA = `anomstack_store_${process.pid}_${Date.now()}`;
 let store: MetricsStore;
 
@@ -20,6 +20,7 @@ const row = (i: number, type: MetricRow["metric_type"] = "metric", metadata = ""
 });
 
 beforeAll(async () => {
+  await requirePostgres();
   store = await openPostgresStore({ connection: PG_URL, tableKey: `${SCHEMA}.metrics` });
 });
 afterAll(async () => {

@@ -9,9 +9,15 @@ import { drift, plan, runGenerate } from "../../scripts/generate/main.ts";
 import { batchSegment, batchSegments } from "../../scripts/generate/paths.ts";
 import { inferMainSchema, mainParamDocs } from "../../scripts/generate/script-metadata.ts";
 import { toWindmillCron } from "../../scripts/generate/flows.ts";
+import { JOB_NAMES } from "../../f/anomstack/config/index.ts";
 import { REPO_DIR } from "../helpers/workspace.ts";
 
-const STAGES = ["ingest", "train", "score", "alert", "change", "tholdalert", "delete", "plan_shards", "notify_failure"];
+/** Every entry script: each .ts file at the top of f/anomstack (the stage scripts and the dashboard's). */
+const ENTRY_SCRIPTS = fs
+  .readdirSync(path.join(REPO_DIR, "f/anomstack"))
+  .filter((f) => f.endsWith(".ts"))
+  .map((f) => f.slice(0, -3))
+  .sort();
 
 function stripDescriptions(schema: any): any {
   const out = structuredClone(schema);
@@ -38,22 +44,28 @@ describe("npm run generate", () => {
       "f/anomstack/batches/example_simple/delete",
       "f/anomstack/batches/example_simple/pipeline",
       "f/anomstack/batches/python_ingest_simple/ingest",
+      "f/anomstack/batches/python_ingest_simple/tholdalert",
       "f/anomstack/batches/python_ingest_simple/train",
       "f/anomstack/batches/python_ingest_simple/score",
       "f/anomstack/batches/python_ingest_simple/alert",
       "f/anomstack/batches/python_ingest_simple/change",
-      "f/anomstack/batches/python_ingest_simple/tholdalert",
       "f/anomstack/batches/python_ingest_simple/delete",
       "f/anomstack/batches/python_ingest_simple/pipeline",
     ]);
   });
 
-  for (const stage of STAGES) {
+  it("has a stage script for every job of the job table", () => {
+    expect(JOB_NAMES.filter((j) => !ENTRY_SCRIPTS.includes(j))).toEqual([]);
+    expect(ENTRY_SCRIPTS.length).toBeGreaterThanOrEqual(15);
+  });
+
+  for (const stage of ENTRY_SCRIPTS) {
     it(`${stage}.script.yaml has exactly the schema Windmill derives from main, with every parameter documented`, () => {
       const code = fs.readFileSync(path.join(REPO_DIR, `f/anomstack/${stage}.ts`), "utf8");
       const meta = parseYaml(fs.readFileSync(path.join(REPO_DIR, `f/anomstack/${stage}.script.yaml`), "utf8"));
       expect(stripDescriptions(meta.schema)).toEqual(stripDescriptions(inferMainSchema(code)));
-      expect(meta.schema.required).toContain("batch");
+      // every job of a batch takes the batch by name; the global ones (summary, dashboard) do not
+      if ((JOB_NAMES as readonly string[]).includes(stage) && stage !== "summary") expect(meta.schema.required).toContain("batch");
       const docs = mainParamDocs(code);
       for (const [name, prop] of Object.entries(meta.schema.properties) as [string, any][]) {
         expect(prop.description, `${stage}.${name}`).toBe(docs[name]);
@@ -63,7 +75,7 @@ describe("npm run generate", () => {
   }
 
   it("shared modules are libraries (no_main_func) with the file's header as summary", () => {
-    const meta = parseYaml(fs.readFileSync(path.join(REPO_DIR, "f/anomstack/rules/anomaly-alert.script.yaml"), "utf8"));
+    const meta = parseYaml(fs.readFileSync(path.join(REPO_DIR, "f/anomstack/rules/alert-rule.script.yaml"), "utf8"));
     expect(meta).toMatchObject({ kind: "script", no_main_func: true, lock: "", schema: { properties: {}, required: [] } });
     expect(meta.summary).toMatch(/^The anomaly-alert rule/);
   });
@@ -94,17 +106,7 @@ describe("generating from a metrics folder", () => {
     fs.cpSync(path.join(REPO_DIR, "metrics/defaults"), path.join(root, "metrics/defaults"), { recursive: true });
     fs.mkdirSync(path.join(root, "metrics/b"), { recursive: true });
     fs.writeFileSync(path.join(root, "metrics/b/b.yaml"), batchYaml);
-    for (const f of [
-      "ingest.ts",
-      "train.ts",
-      "score.ts",
-      "alert.ts",
-      "change.ts",
-      "tholdalert.ts",
-      "delete.ts",
-      "plan_shards.ts",
-      "notify_failure.ts",
-    ]) {
+    for (const f of ENTRY_SCRIPTS.map((s) => `${s}.ts`)) {
       fs.mkdirSync(path.join(root, "f/anomstack"), { recursive: true });
       fs.copyFileSync(path.join(REPO_DIR, "f/anomstack", f), path.join(root, "f/anomstack", f));
     }
@@ -138,7 +140,7 @@ describe("generating from a metrics folder", () => {
     });
     expect(parseYaml(p.files.get(`${dir}/alert.schedule.yaml`)!)).toMatchObject({ schedule: "0 0 9 * * MON-FRI", enabled: false });
     const pipeline = parseYaml(p.files.get(`${dir}/pipeline.flow/flow.yaml`)!);
-    expect(pipeline.value.modules.map((m: any) => m.id)).toEqual(["ingest", "score_plan", "score", "alert"]);
+    expect(pipeline.value.modules.map((m: any) => m.id)).toEqual(["ingest", "score_plan", "score", "alert", "plot"]);
     expect(pipeline.value.modules[0].value.input_transforms.batch).toEqual({ type: "static", value: "my.batch" });
     expect(parseYaml(p.files.get(`${dir}/pipeline.http_trigger.yaml`)!)).toMatchObject({
       route_path: "anomstack/my_batch/pipeline",

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { plan } from "../../scripts/generate/main.ts";
 import { FlowError, parseFlowYaml, runFlow } from "../../scripts/flow-runner/runner.ts";
 import { backfillJob } from "../../f/anomstack/jobs/backfill.ts";
-import { withJobContext } from "../../f/anomstack/runtime/stage.ts";
+import { withJobContext } from "../../f/anomstack/stages/run-stage.ts";
 import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
-import { memoryLogger } from "../../f/anomstack/runtime/log.ts";
+import { memoryLogger } from "../../f/anomstack/core/log.ts";
 import { makeWorkspace, REPO_DIR, storedRows, type Workspace } from "../helpers/workspace.ts";
 
 let ws: Workspace;

@@ -2,8 +2,9 @@
 // format.ts builds from it (and from summaries and failure notices), and the one AlertChannel
 // contract that console, email and Slack implement. Pure types and title helpers; no I/O.
 
-export const ALERT_KINDS = ["anomaly", "change", "threshold", "llm"] as const;
-export type AlertKind = (typeof ALERT_KINDS)[number];
+import type { AlertKind } from "../config/jobs.ts";
+
+export type { AlertKind };
 
 export type TagValue = string | number | boolean;
 
@@ -128,7 +129,7 @@ export interface AlertChannel {
   readonly defaultDestination?: string;
   /** Receives each new alert whatever alert_methods says, untracked (console, tests). */
   readonly everyAlert?: boolean;
-  send(notice: Notice, destination: string, state?: Record<string, string>): Promise<SendReceipt | void>;
+  send(notice: Notice, destination: string, state?: Record<string, string>): Promise<SendReceipt | undefined>;
 }
 
 /** `YYYY-MM-DD HH:MM` in UTC, as in the original's alert titles. */
@@ -136,7 +137,7 @@ export function formatMinute(d: Date): string {
   return d.toISOString().slice(0, 16).replace("T", " ");
 }
 
-/** The original's titles (§3.5, §3.6, §3.7, §3.8). */
+/** The titles of the original's alert messages. */
 export function alertTitle(kind: AlertKind, metric: string, at: Date, detail?: string): string {
   const ts = formatMinute(at);
   switch (kind) {

@@ -4,9 +4,9 @@ import type { AlertChannel, Notice } from "./channel.ts";
 import { consoleChannel } from "./console.ts";
 import { createEmailChannel } from "./email.ts";
 import { createSlackChannel } from "./slack.ts";
-import type { ChannelSettings } from "./settings.ts";
-import { errorMessage } from "../runtime/errors.ts";
-import type { Logger } from "../runtime/log.ts";
+import type { ChannelSettings } from "./channel-settings.ts";
+import { errorMessage } from "../core/errors.ts";
+import type { Logger } from "../core/log.ts";
 
 /** Console (always), then email and Slack when configured. */
 export function createChannels(settings: ChannelSettings, log?: Logger, opts: { console?: boolean } = {}): AlertChannel[] {

@@ -3,8 +3,8 @@
 // more recipients. Rendering is pure (renderEmail); createEmailChannel does the sending.
 import nodemailer from "nodemailer";
 import type { AlertChannel, Notice, SendReceipt } from "./channel.ts";
-import { createRedactor } from "./redact.ts";
-import { splitAddresses, type EmailSettings } from "./settings.ts";
+import { createRedactor } from "../core/redact.ts";
+import { splitAddresses, type EmailSettings } from "./channel-settings.ts";
 
 /** Content-ID of the inline plot (`<img src="cid:...">`). */
 export const PLOT_CID = "plot@anomstack";

@@ -5,9 +5,9 @@
 //  - change alerts: the values whose MAD modified z-score is at most change_threshold,
 //    median ± threshold · MAD / 0.6745 (exact for the fitted model).
 import type { ExpectedRange } from "./channel.ts";
-import { formatScore, formatValue } from "./numbers.ts";
+import { formatScore, formatValue } from "../core/numbers.ts";
 import { MAD_CONSTANT, type MadModel } from "../ml/mad.ts";
-import { smoothScores } from "../rules/anomaly-alert.ts";
+import { smoothScores } from "../rules/alert-rule.ts";
 
 /** Fewer normal points than this say nothing about a range. */
 export const MIN_NORMAL_POINTS = 3;

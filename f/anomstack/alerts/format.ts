@@ -2,7 +2,7 @@
 // Notices here (title, key fields, tags, expected range, explanation, ASCII chart, plot), so email,
 // Slack and the console all say the same thing. Pure: no I/O.
 import { formatMinute, type Alert, type Notice, type NoticeField, type SeriesPoint } from "./channel.ts";
-import { formatScore, formatValue } from "./numbers.ts";
+import { formatScore, formatValue } from "../core/numbers.ts";
 
 /** Tags already shown as fields (or in the title); the rest are listed as tags. */
 const TAGS_SHOWN_AS_FIELDS = new Set(["metric_batch", "metric_name", "metric_timestamp", "alert_type"]);

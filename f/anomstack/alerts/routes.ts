@@ -3,7 +3,7 @@
 // (metric_tags plus metric_batch, metric_name, alert_type). Pure: no I/O.
 import { closest } from "fastest-levenshtein";
 import type { AlertChannel, TagValue } from "./channel.ts";
-import { splitAddresses } from "./settings.ts";
+import { splitAddresses } from "./channel-settings.ts";
 
 /** Methods alert_methods may name. */
 export const ALERT_METHODS = ["email", "slack"] as const;

@@ -5,9 +5,9 @@
 import { WebClient, LogLevel, type KnownBlock, type Logger as SlackLogger } from "@slack/web-api";
 import type { AlertChannel, Notice } from "./channel.ts";
 import { PartialSendError } from "./channel.ts";
-import { createRedactor } from "./redact.ts";
-import type { SlackSettings } from "./settings.ts";
-import type { Logger } from "../runtime/log.ts";
+import { createRedactor } from "../core/redact.ts";
+import type { SlackSettings } from "./channel-settings.ts";
+import type { Logger } from "../core/log.ts";
 
 /** A Block Kit block (the subset this channel writes). */
 export type SlackBlock = Record<string, unknown>;

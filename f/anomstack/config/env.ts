@@ -6,9 +6,9 @@ import type { ConfigIssue } from "./errors.ts";
 import { kindAt } from "./introspect.ts";
 import { DERIVED_KEYS } from "./schema.ts";
 import { unknownKeyMessage } from "./issues.ts";
+import type { Env } from "../core/env.ts";
 
 /** An environment: names to values (unset values may be undefined). */
-export type Env = Record<string, string | undefined>;
 
 /** Absolute metrics folder: `ANOMSTACK_METRICS_DIR`, else `./metrics`, resolved against the cwd. */
 export function resolveMetricsDir(env: Env = process.env): string {

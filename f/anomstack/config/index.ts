@@ -1,5 +1,5 @@
-// Public API of the config system: load and validate metric-batch YAML configs, check stage
-// switches and schedules, and render their Jinja-style (nunjucks) templates.
+// Public API of the config system: the job table, load and validate metric-batch YAML configs, check
+// job switches and schedules, and render their Jinja-style (nunjucks) templates.
 export { ConfigError, TemplateError, formatIssue, type ConfigIssue } from "./errors.ts";
 export {
   BatchConfigSchema,
@@ -7,14 +7,25 @@ export {
   DB_TYPES,
   DERIVED_KEYS,
   SCHEDULE_STATUSES,
-  STAGE_NAMES,
-  isStageEnabled,
-  stageSchedule,
+  isJobEnabled,
+  jobSchedule,
   type BatchConfig,
-  type StageName,
 } from "./schema.ts";
+export {
+  BATCH_JOBS,
+  JOB_NAMES,
+  JOB_TABLE,
+  alertJobOf,
+  isBatchJob,
+  jobSpec,
+  type AlertJobName,
+  type AlertKind,
+  type BatchJobName,
+  type JobName,
+  type JobSpec,
+} from "./jobs.ts";
 export { ingestFnPath, loadBatch, loadConfig, resolveDuckdbPath, resolveMetricsDir, type LoadOptions, type LoadedConfig } from "./load.ts";
 export { batchEnvName } from "./env.ts";
 export { cronProblem, toSixFieldCron } from "./cron.ts";
-export { formatTimestamp, renderString, renderTemplate } from "./render.ts";
+export { renderString, renderTemplate } from "./render.ts";
 export { sqlIdent, sqlList, sqlStr } from "./sql-filters.ts";

@@ -84,14 +84,6 @@ export function keysAt(path: readonly PropertyKey[]): string[] {
   return def.type === "object" && def.shape ? Object.keys(def.shape) : [];
 }
 
-/** Allowed values of the enum at `path`, if it is an enum. */
-export function enumValuesAt(path: readonly PropertyKey[]): string[] | undefined {
-  const schema = schemaAt(path);
-  if (!schema) return undefined;
-  const def = defOf(schema);
-  return def.type === "enum" && def.entries ? Object.values(def.entries) : undefined;
-}
-
 /** True if the value at `path` must be an integer. */
 export function isIntegerAt(path: readonly PropertyKey[]): boolean {
   const schema = schemaAt(path);

@@ -3,13 +3,14 @@
 import path from "node:path";
 import { closest } from "fastest-levenshtein";
 import { ConfigError, type ConfigIssue } from "./errors.ts";
-import { batchOverrides, ignoreExamples, type Env } from "./env.ts";
+import { batchOverrides, ignoreExamples } from "./env.ts";
 import { defaultMetricsRoot, diskSource, memorySource, sourceFor, type MetricsSource } from "./source.ts";
 import { listBatchFiles, readYamlMapping, type YamlMap } from "./files.ts";
 import { isOptionalAt } from "./introspect.ts";
 import { describeValue, toConfigIssues, type KeyOrigin } from "./issues.ts";
 import { BatchConfigSchema, DERIVED_KEYS, type BatchConfig } from "./schema.ts";
 import { presetSettings } from "./presets.ts";
+import type { Env } from "../core/env.ts";
 
 export { resolveDuckdbPath, resolveMetricsDir } from "./env.ts";
 
@@ -18,7 +19,7 @@ export interface LoadOptions {
   /** Metrics folder; default env ANOMSTACK_METRICS_DIR or "./metrics" (resolved against the cwd). */
   metricsDir?: string;
   /** Environment for overrides; default process.env. */
-  env?: Record<string, string | undefined>;
+  env?: Env;
   /** A metrics folder held in memory (paths relative to it → text) instead of one on disk. */
   files?: Readonly<Record<string, string>>;
 }

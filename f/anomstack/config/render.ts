@@ -6,6 +6,7 @@ import { sourceFor, type MetricsSource } from "./source.ts";
 import { TemplateError } from "./errors.ts";
 import type { BatchConfig } from "./schema.ts";
 import { sqlIdent, sqlList, sqlStr } from "./sql-filters.ts";
+import { secondTimestamp } from "../core/time.ts";
 
 export { TemplateError } from "./errors.ts";
 
@@ -56,14 +57,9 @@ function makeEnvironment(metricsDir: string): nunjucks.Environment {
   return env;
 }
 
-/** Formats a Date as 'YYYY-MM-DD HH:MM:SS' in UTC (the form templates see for `now`). */
-export function formatTimestamp(d: Date): string {
-  return d.toISOString().slice(0, 19).replace("T", " ");
-}
-
 function buildContext(cfg: BatchConfig, extra: Record<string, unknown>): Record<string, unknown> {
   const ctx: Record<string, unknown> = { ...cfg };
-  for (const [k, v] of Object.entries(extra)) ctx[k] = v instanceof Date ? formatTimestamp(v) : v;
+  for (const [k, v] of Object.entries(extra)) ctx[k] = v instanceof Date ? secondTimestamp(v) : v;
   return ctx;
 }
 

@@ -3,13 +3,10 @@
 import { z } from "zod";
 import { cronProblem } from "./cron.ts";
 import { isModelName, modelParamProblems, unknownModelNameMessage } from "../ml/model-params.ts";
+import { JOB_NAMES, type JobName } from "./jobs.ts";
 
 /** Databases a batch can read from and write to. */
 export const DB_TYPES = ["duckdb", "postgres", "sqlite", "clickhouse", "bigquery", "snowflake", "motherduck"] as const;
-/** Jobs ("stages") run per batch; each has `disable_<stage>`, `<stage>_cron_schedule` and `<stage>_default_schedule_status`. */
-export const STAGE_NAMES = ["ingest", "train", "score", "alert", "change", "tholdalert", "llmalert", "plot", "summary", "delete"] as const;
-/** One of STAGE_NAMES. */
-export type StageName = (typeof STAGE_NAMES)[number];
 /** Initial state of a stage's schedule. */
 export const SCHEDULE_STATUSES = ["RUNNING", "STOPPED"] as const;
 /** Keys set by the loader; a YAML file or env override may not set them. */
@@ -110,6 +107,21 @@ const alertRoute = z
       ctx.addIssue({ code: "custom", message: "set email_to or slack_channel (or both)" });
   });
 
+type PerJobKeys = { [J in JobName as `disable_${J}`]: typeof flag } & { [J in JobName as `${J}_cron_schedule`]: typeof cron } & {
+  [J in JobName as `${J}_default_schedule_status`]: typeof status;
+};
+
+/** The three keys every job of the job table has. */
+function perJobKeys(): PerJobKeys {
+  return Object.fromEntries(
+    JOB_NAMES.flatMap((j) => [
+      [`disable_${j}`, flag],
+      [`${j}_cron_schedule`, cron],
+      [`${j}_default_schedule_status`, status],
+    ]),
+  ) as PerJobKeys;
+}
+
 const shape = {
   // batch identity and ingest (batch YAML only)
   metric_batch: z.string().min(1),
@@ -121,17 +133,8 @@ const shape = {
   disable_batch: flag,
   disable_dashboard: flag,
   dashboard_stale_metric_max_days_ago: days,
-  // per-stage switches
-  disable_ingest: flag,
-  disable_train: flag,
-  disable_score: flag,
-  disable_alert: flag,
-  disable_change: flag,
-  disable_tholdalert: flag,
-  disable_llmalert: flag,
-  disable_plot: flag,
-  disable_summary: flag,
-  disable_delete: flag,
+  // per-job switches and schedules (disable_<job>, <job>_cron_schedule, <job>_default_schedule_status)
+  ...perJobKeys(),
   // models
   model_path: z.string().min(1),
   model_configs: z
@@ -214,27 +217,6 @@ const shape = {
   summary_top_n: count,
   delete_after_n_days: days,
   metric_tags: z.record(z.string(), z.record(z.string(), tagValue)).optional(),
-  // schedules
-  ingest_cron_schedule: cron,
-  ingest_default_schedule_status: status,
-  train_cron_schedule: cron,
-  train_default_schedule_status: status,
-  score_cron_schedule: cron,
-  score_default_schedule_status: status,
-  alert_cron_schedule: cron,
-  alert_default_schedule_status: status,
-  change_cron_schedule: cron,
-  change_default_schedule_status: status,
-  tholdalert_cron_schedule: cron,
-  tholdalert_default_schedule_status: status,
-  llmalert_cron_schedule: cron,
-  llmalert_default_schedule_status: status,
-  plot_cron_schedule: cron,
-  plot_default_schedule_status: status,
-  summary_cron_schedule: cron,
-  summary_default_schedule_status: status,
-  delete_cron_schedule: cron,
-  delete_default_schedule_status: status,
   // Windmill deployment (flows generated from this config)
   schedule_timezone: z.string().superRefine((value, ctx) => {
     if (!isTimeZone(value)) ctx.addIssue({ code: "custom", message: `"${value}" is not an IANA time zone (e.g. Etc/UTC, Europe/Dublin)` });
@@ -291,12 +273,12 @@ export type BatchConfig = z.output<typeof BatchConfigSchema>;
 /** Every key a batch config may have (including derived ones). */
 export const CONFIG_KEYS: readonly string[] = Object.keys(shape);
 
-/** True unless `disable_<stage>` is set for the batch (`disable_alert` controls the alert stage). */
-export function isStageEnabled(cfg: BatchConfig, stage: StageName): boolean {
-  return !cfg[`disable_${stage}`];
+/** True unless `disable_<job>` is set for the batch (`disable_alert` controls the alert job). */
+export function isJobEnabled(cfg: BatchConfig, job: JobName): boolean {
+  return !cfg[`disable_${job}`];
 }
 
-/** Cron expression and initial schedule status of a stage, as configured. */
-export function stageSchedule(cfg: BatchConfig, stage: StageName): { cron: string; status: (typeof SCHEDULE_STATUSES)[number] } {
-  return { cron: cfg[`${stage}_cron_schedule`], status: cfg[`${stage}_default_schedule_status`] };
+/** Cron expression and initial schedule status of a job, as configured. */
+export function jobSchedule(cfg: BatchConfig, job: JobName): { cron: string; status: (typeof SCHEDULE_STATUSES)[number] } {
+  return { cron: cfg[`${job}_cron_schedule`], status: cfg[`${job}_default_schedule_status`] };
 }

@@ -3,6 +3,7 @@
 // read every file through this interface, so both places run the same code on the same files.
 import fs from "node:fs";
 import path from "node:path";
+import type { Env } from "../core/env.ts";
 
 /** A read-only view of a metrics folder. Paths are absolute, under `root`. */
 export interface MetricsSource {
@@ -87,7 +88,7 @@ export function sourceFor(root: string): MetricsSource {
  * Which metrics folder to load when none is given: `ANOMSTACK_METRICS_DIR`, else `./metrics` when it
  * exists, else the generated bundle (a Windmill worker), else `./metrics` (so the error names it).
  */
-export function defaultMetricsRoot(env: Record<string, string | undefined>): string {
+export function defaultMetricsRoot(env: Env): string {
   if (env.ANOMSTACK_METRICS_DIR) return path.resolve(env.ANOMSTACK_METRICS_DIR);
   const local = path.resolve("./metrics");
   if (fs.existsSync(path.join(local, "defaults", "defaults.yaml"))) return local;

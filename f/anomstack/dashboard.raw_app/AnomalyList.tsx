@@ -1,6 +1,7 @@
 // The anomaly list of a batch: every point with an anomaly or LLM alert in the window, newest first,
 // 50 per page, each with a sparkline of its metric and thumbs up / down buttons that store feedback.
-import React, { useMemo, useState } from "react";
+import type React from "react";
+import { useMemo, useState } from "react";
 import type { FeedbackKind, MetricSeries } from "./api";
 import { dateTime, num, pct } from "./format";
 import type { Palette } from "./theme";

@@ -1,7 +1,8 @@
 // Anomstack dashboard: the home page (one card per batch) and a page per batch (charts or the anomaly
 // list), with the window, theme, sort and chart size kept per person in the browser. Pages are hash
 // routes (#/, #/batch/<name>, #/batch/<name>/anomalies), so the app works inside Windmill's iframe.
-import React, { useCallback, useEffect, useState } from "react";
+import type React from "react";
+import { useCallback, useEffect, useState } from "react";
 import { BatchPage } from "./BatchPage";
 import { Home } from "./Home";
 import { parseRoute, type Route } from "./route";

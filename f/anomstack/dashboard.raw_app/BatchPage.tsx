@@ -1,6 +1,7 @@
 // A batch page: search (a case-insensitive regular expression over metric names), sort, chart size,
 // and either one chart per metric or the anomaly list with feedback buttons.
-import React, { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
+import type React from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { api, batchKey, errorText, takeEarly, type BatchView, type FeedbackKind, type MetricSeries } from "./api";
 import { AnomalyList, anomalyRows, type AnomalyRow } from "./AnomalyList";
 import { pct, timeAgo } from "./format";
@@ -139,6 +140,7 @@ export function BatchPage({ batch, view, settings, update, refreshKey }: BatchPa
   const [given, setGiven] = useState<ReadonlyMap<string, FeedbackKind>>(new Map());
   const [pending, setPending] = useState<ReadonlySet<string>>(new Set());
   const [feedbackError, setFeedbackError] = useState<string>();
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the feedback given on a page is reset whenever another batch or window is loaded
   useEffect(() => {
     setGiven(new Map());
     setFeedbackError(undefined);
@@ -226,7 +228,7 @@ export function BatchPage({ batch, view, settings, update, refreshKey }: BatchPa
             <option value="name">name</option>
           </select>
         </label>
-        <span className="segmented" role="group" aria-label="Chart size">
+        <fieldset className="segmented" aria-label="Chart size">
           {(["small", "large"] as ChartSize[]).map((s) => (
             <button
               key={s}
@@ -238,7 +240,7 @@ export function BatchPage({ batch, view, settings, update, refreshKey }: BatchPa
               {s}
             </button>
           ))}
-        </span>
+        </fieldset>
         <span className="tabs" role="tablist">
           <a role="tab" aria-selected={view === "charts"} className={view === "charts" ? "active" : ""} href={base}>
             Charts

@@ -1,5 +1,5 @@
 // The home page: one card per batch, highest anomaly rate first, or how to get data on a first run.
-import React from "react";
+import type React from "react";
 import { api, overviewKey, takeEarly, type BatchCard, type Overview } from "./api";
 import { pct, timeAgo } from "./format";
 import { useBackend } from "./useBackend";

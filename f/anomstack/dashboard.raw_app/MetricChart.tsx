@@ -1,7 +1,8 @@
 // One metric's chart (uPlot): the value line on the left axis, the anomaly score (dotted) on a 0-100 %
 // right axis, and markers on the value line for anomaly alerts (circle), LLM alerts (diamond), changes
 // (triangle) and threshold alerts (square). Hovering shows the point, its flags and the LLM explanation.
-import React, { useLayoutEffect, useRef } from "react";
+import type React from "react";
+import { useLayoutEffect, useRef } from "react";
 import uPlot from "uplot";
 import type { MetricSeries } from "./api";
 import { dateTime, num, pct } from "./format";
@@ -65,6 +66,7 @@ export function MetricChart({ series, width, height, palette, active = true }: M
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the chart is rebuilt when its data or theme changes or it comes into view; size changes only resize it (the next effect)
   useLayoutEffect(() => {
     const target = box.current;
     if (!target || width <= 0 || !active) return;

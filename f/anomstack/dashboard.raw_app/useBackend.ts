@@ -13,6 +13,7 @@ export function useBackend<T>(load: () => Promise<T>, deps: readonly unknown[]):
   const [state, setState] = useState<{ data?: T; error?: string; loading: boolean }>({ loading: true });
   const [tick, setTick] = useState(0);
   const seq = useRef(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller names what the request depends on (`deps`); `tick` is a reload
   useEffect(() => {
     const mine = ++seq.current;
     setState((s) => ({ ...s, loading: true }));

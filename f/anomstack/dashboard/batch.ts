@@ -1,8 +1,8 @@
 // The dashboard's batch page data: every metric of one batch over the window, as chart-ready series.
 // Metrics are ordered by anomaly rate (highest first).
-import { dashboardBatch, dashboardScope, withBatchStore, type DashboardOptions } from "./context.ts";
+import { dashboardBatch, dashboardScope, withBatchStore, type DashboardOptions } from "./dashboard-context.ts";
 import { isStale } from "./overview.ts";
-import { byAnomalyRate, latestPoint, queryDashboardColumns, toSeries } from "./series.ts";
+import { byAnomalyRate, latestPoint, queryDashboardColumns, toSeries } from "./metric-series.ts";
 import type { BatchView } from "./types.ts";
 import { parseWindow } from "./window.ts";
 

@@ -2,9 +2,10 @@
 // Thumbs up = the alert was right, down = it was not; stored as a `thumbsup` / `thumbsdown` row (value 1) at the point's timestamp.
 // Every field is checked against the config and the store; a changed mind replaces the other kind.
 import { quoteTableKey } from "../store/metrics-store.ts";
-import { dashboardBatch, dashboardScope, withBatchStore, type DashboardOptions } from "./context.ts";
+import { dashboardBatch, dashboardScope, withBatchStore, type DashboardOptions } from "./dashboard-context.ts";
 import { DashboardInputError } from "./errors.ts";
 import type { FeedbackKind, FeedbackResult } from "./types.ts";
+import { parseUtc } from "../core/time.ts";
 
 export const FEEDBACK_KINDS: readonly FeedbackKind[] = ["thumbsup", "thumbsdown"];
 
@@ -21,7 +22,7 @@ export function parseFeedbackTimestamp(v: unknown): Date {
     throw new DashboardInputError("timestamp", "expected an ISO-8601 timestamp such as 2024-01-01T00:00:00Z");
   const s = v.trim();
   const iso = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d{1,9})?)?([zZ]|[+-]\d\d:?\d\d)?$/;
-  const d = iso.test(s) ? new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) ? s.replace(" ", "T") : `${s.replace(" ", "T")}Z`) : new Date(Number.NaN);
+  const d = new Date(iso.test(s) ? parseUtc(s) : Number.NaN);
   if (!Number.isFinite(d.getTime())) {
     throw new DashboardInputError("timestamp", `"${s.slice(0, 40)}" is not an ISO-8601 timestamp such as 2024-01-01T00:00:00Z`);
   }

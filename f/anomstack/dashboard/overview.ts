@@ -2,8 +2,8 @@
 // A card: metrics, anomaly rate, average score, alerts, newest point, stale marker.
 import { CronExpressionParser } from "cron-parser";
 import type { BatchConfig } from "../config/index.ts";
-import { dashboardScope, withBatchStore, type DashboardOptions } from "./context.ts";
-import { byAnomalyRate, latestPoint, queryDashboardColumns, toSeries } from "./series.ts";
+import { dashboardScope, withBatchStore, type DashboardOptions } from "./dashboard-context.ts";
+import { byAnomalyRate, latestPoint, queryDashboardColumns, toSeries } from "./metric-series.ts";
 import type { BatchCard, Overview } from "./types.ts";
 import { parseWindow } from "./window.ts";
 

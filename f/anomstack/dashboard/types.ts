@@ -23,7 +23,7 @@ export interface MetricStats {
 /** One metric's points in the window, oldest first. Flags are indices into `t`. */
 export interface MetricSeries {
   name: string;
-  /** Epoch seconds (UTC) of each point. */
+  /** Epoch milliseconds (UTC) of each point. */
   t: number[];
   value: number[];
   /** Anomaly score 0..1, null where the point is not scored yet. */

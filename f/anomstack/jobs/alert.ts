@@ -1,7 +1,8 @@
-// Alert job (anomstack-behaviour §3.5, intended behaviour §10.2): smooth the scores over the trailing
+// Alert job (as the original intends, docs/differences.md #2): smooth the scores over the trailing
 // window, alert the newest points at or above the threshold unless snoozed, save and deliver.
-import { decideAnomalyAlerts, type ScoredPoint } from "../rules/anomaly-alert.ts";
-import { groupByMetric, queryJobSql, toMillis, type JobContext } from "../runtime/context.ts";
+import { decideAnomalyAlerts, type ScoredPoint } from "../rules/alert-rule.ts";
+import { groupByMetric, queryJobSql, type JobContext } from "./job-context.ts";
+import { toMillis } from "../core/time.ts";
 import { expectedFromScores } from "../alerts/expected.ts";
 import { buildAlert, saveAndDeliver, type DeliverySummary, type NewAlert } from "./emit.ts";
 import type { BatchConfig } from "../config/index.ts";

@@ -1,8 +1,8 @@
 // Backfill: run the batch's ingest for N past points at its ingest cadence (the fire times of
 // `ingest_cron_schedule`), so a new batch has history to train on. All rows are stored in one go.
 import { CronExpressionParser } from "cron-parser";
-import { DataError, JobError } from "../runtime/errors.ts";
-import type { JobContext } from "../runtime/context.ts";
+import { DataError, JobError } from "../core/errors.ts";
+import type { JobContext } from "./job-context.ts";
 import type { MetricRow } from "../store/metric-row.ts";
 import { fetchIngestRows } from "./ingest.ts";
 import { IngestDataError, wrangleIngested } from "./wrangle.ts";

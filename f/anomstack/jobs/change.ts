@@ -1,7 +1,8 @@
-// Change job (anomstack-behaviour §3.6, intended behaviour: it fires, §10.1): MAD on each metric's older
+// Change job (as the original intends: it fires, docs/differences.md #1): MAD on each metric's older
 // values, the newest `change_detect_last_n` tested, snoozed after a change; save and deliver.
-import { decideChanges, type ChangePoint } from "../rules/change.ts";
-import { groupByMetric, queryJobSql, toMillis, type JobContext } from "../runtime/context.ts";
+import { decideChanges, type ChangePoint } from "../rules/change-rule.ts";
+import { groupByMetric, queryJobSql, type JobContext } from "./job-context.ts";
+import { toMillis } from "../core/time.ts";
 import { expectedFromMad } from "../alerts/expected.ts";
 import { buildAlert, saveAndDeliver, type DeliverySummary, type NewAlert } from "./emit.ts";
 

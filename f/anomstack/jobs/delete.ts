@@ -1,7 +1,8 @@
-// Delete job (anomstack-behaviour §3.11): drop the batch's rows older than `delete_after_n_days`, in one
-// transaction so a failure deletes nothing.
-import { SqlError } from "../runtime/errors.ts";
-import { renderJobSql, type JobContext } from "../runtime/context.ts";
+// Delete job: drop the batch's rows older than `delete_after_n_days` (and the delivery records of
+// alerts that old), in one transaction so a failure deletes nothing.
+import { SqlError } from "../core/errors.ts";
+import { openOutbox } from "../store/outbox.ts";
+import { renderJobSql, type JobContext } from "./job-context.ts";
 
 export interface DeleteResult {
   job: "delete";
@@ -13,7 +14,13 @@ export async function deleteJob(ctx: JobContext): Promise<DeleteResult> {
   const sql = renderJobSql(ctx, "delete", "delete_sql");
   let deleted: number;
   try {
-    deleted = await ctx.store.transaction(() => ctx.store.exec(sql));
+    const outbox = await openOutbox(ctx.store);
+    const cutoff = new Date(ctx.now.getTime() - ctx.cfg.delete_after_n_days * 86_400_000);
+    deleted = await ctx.store.transaction(async () => {
+      const rows = await ctx.store.exec(sql);
+      await outbox.deleteBefore(ctx.cfg.metric_batch, cutoff);
+      return rows;
+    });
   } catch (e) {
     throw new SqlError(ctx.cfg.metric_batch, "delete", sql, e);
   }

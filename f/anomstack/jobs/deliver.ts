@@ -1,25 +1,20 @@
-// Exactly-once delivery of alerts (docs/alerts.md, "Delivery"): an alert's flag row is saved together
-// with the alert (to rebuild its message) and one delivery record per channel and destination, all
-// "pending". Each record is then sent and updated in place (sent, or still pending with the error);
-// every run of the job first sends what an earlier run left pending. A crash or retry therefore
-// neither loses a notification nor repeats one that went out; a record is given up after
-// alert_delivery_retry_hours. Only the flag row's metadata is updated; the row itself is written once.
+// Exactly-once delivery of alerts (docs/alerts.md, "Delivery"). An alert's flag row keeps the alert
+// (to rebuild its message); the outbox (store/outbox.ts) keeps one record per channel and destination.
+// A run sends the pending records of its kind: the ones it just saved and the ones an earlier run left.
+// Each record is claimed before it is sent, so two runs at once never send it twice, and updated right
+// after its attempt; a record is given up after alert_delivery_retry_hours.
 import type { Alert, AlertChannel, AlertKind, ExpectedRange, TagValue } from "../alerts/channel.ts";
 import { PartialSendError } from "../alerts/channel.ts";
 import { alertNotice } from "../alerts/format.ts";
-import { errorMessage } from "../runtime/errors.ts";
-import type { JobContext } from "../runtime/context.ts";
-import { toMillis } from "../runtime/context.ts";
-import { sqlIdent } from "../config/index.ts";
-import type { MetricRow, MetricType } from "../store/metric-row.ts";
+import { renderAlertPlot } from "../charts/index.ts";
+import { alertJobOf } from "../config/index.ts";
+import { errorMessage } from "../core/errors.ts";
 import type { MadModel } from "../ml/mad.ts";
-import { renderAlertPlot } from "../plot/index.ts";
-import { alertSeries, loadPlotRows, scorePanel, type PlotRow } from "./series.ts";
-
-/** The metric_type of each alert kind's flag rows. */
-export const FLAG_TYPE: Record<AlertKind, MetricType> = { anomaly: "alert", change: "change", threshold: "tholdalert", llm: "llmalert" };
-/** The job that raises each alert kind. */
-export const ALERT_JOB: Record<AlertKind, string> = { anomaly: "alert", change: "change", threshold: "tholdalert", llm: "llmalert" };
+import { readAlertRows } from "../store/alert-rows.ts";
+import type { MetricRow } from "../store/metric-row.ts";
+import { openOutbox, type Outbox, type OutboxRecord } from "../store/outbox.ts";
+import type { JobContext } from "./job-context.ts";
+import { alertSeries, loadPlotRows, type PlotRow, scorePanel } from "./plot-series.ts";
 
 /** The alert as kept in its flag row's metadata (key `alert`), enough to rebuild the message later. */
 export interface StoredAlert {
@@ -37,25 +32,6 @@ export interface StoredAlert {
   mad?: MadModel;
 }
 
-export type DeliveryStatus = "pending" | "sent" | "failed" | "skipped";
-
-/** One channel + destination of one alert (metadata key `deliveries`). */
-export interface DeliveryRecord {
-  channel: string;
-  to: string;
-  status: DeliveryStatus;
-  attempts: number;
-  /** When the alert was raised (the job's `now`), ISO; the retry window starts here. */
-  created_at: string;
-  sent_at?: string;
-  /** Why the last attempt failed, or why it was never tried. */
-  error?: string;
-  /** Sent, but with a problem (e.g. some recipients rejected). */
-  warning?: string;
-  /** Progress of a send that got part-way (see PartialSendError). */
-  state?: Record<string, string>;
-}
-
 /** What a job reports about delivery. */
 export interface DeliverySummary {
   /** Deliveries that went out in this run (new alerts and retries of earlier ones). */
@@ -64,13 +40,6 @@ export interface DeliverySummary {
   pending: number;
   /** Deliveries that failed in this run, with the reason (secrets redacted). */
   failed: { metric: string; timestamp: string; channel: string; to: string; error: string }[];
-}
-
-interface OutboxRow {
-  metric: string;
-  timestamp: number;
-  metadata: Record<string, unknown>;
-  fresh: boolean;
 }
 
 /** Rebuild the Alert of a stored row, with its plot series. */
@@ -96,133 +65,161 @@ export function alertFromStored(ctx: JobContext, metric: string, timestamp: numb
   };
 }
 
-async function pendingRows(ctx: JobContext, type: MetricType): Promise<OutboxRow[]> {
-  const rows = await ctx.store.query<{ metric_timestamp: Date; metric_name: string; metadata: string }>(
-    `select metric_timestamp, metric_name, metadata from ${sqlIdent(ctx.store.tableKey)}
-     where metric_batch = ? and metric_type = ? and metadata like ?
-     order by metric_timestamp, metric_name`,
-    [ctx.cfg.metric_batch, type, '%"status":"pending"%'],
-  );
-  const out: OutboxRow[] = [];
-  for (const r of rows) {
-    try {
-      out.push({ metric: r.metric_name, timestamp: toMillis(r.metric_timestamp), metadata: JSON.parse(r.metadata), fresh: false });
-    } catch {
-      ctx.log.warn(
-        `${r.metric_name}: the metadata of the ${type} row at ${new Date(toMillis(r.metric_timestamp)).toISOString()} is not JSON; not delivered`,
-      );
-    }
-  }
-  return out;
+/** One alert and its records to send, with its message built once (the plot drawn on first use). */
+interface Letter {
+  alert: Alert;
+  records: OutboxRecord[];
+  png?: Uint8Array | null;
 }
 
-/** Replace the metadata of the row (portable SQL: the timestamp is bound as 'YYYY-MM-DD HH:MM:SS.mmm' UTC). */
-async function saveMetadata(ctx: JobContext, type: MetricType, row: OutboxRow): Promise<void> {
-  await ctx.store.exec(
-    `update ${sqlIdent(ctx.store.tableKey)} set metadata = ?
-     where metric_batch = ? and metric_name = ? and metric_type = ? and metric_timestamp = cast(? as timestamp)`,
-    [JSON.stringify(row.metadata), ctx.cfg.metric_batch, row.metric, type, new Date(row.timestamp).toISOString().replace("T", " ").replace("Z", "")],
-  );
-}
+const alertKey = (metric: string, timestamp: number) => `${metric}\u0001${timestamp}`;
 
 /**
- * Send the pending deliveries of the batch's `kind` alerts: those of `fresh` rows (just saved by the
- * job) and those an earlier run left pending. New alerts also go to the channels that get every alert
- * (console). Each delivery's record is updated right after its attempt.
+ * Send the pending records of the batch's `kind` alerts. `fresh` = the flag rows this run saved: they
+ * also go to the channels that get every new alert (console).
  */
-export async function deliverStoredAlerts(ctx: JobContext, kind: AlertKind, fresh: readonly MetricRow[]): Promise<DeliverySummary> {
-  const type = FLAG_TYPE[kind];
+export async function deliverPending(ctx: JobContext, kind: AlertKind, fresh: readonly MetricRow[]): Promise<DeliverySummary> {
   const summary: DeliverySummary = { sent: 0, pending: 0, failed: [] };
-  const work = new Map<string, OutboxRow>();
-  for (const r of fresh) {
-    if (!r.metadata) continue;
-    const row = { metric: r.metric_name, timestamp: r.metric_timestamp.getTime(), metadata: JSON.parse(r.metadata), fresh: true };
-    if (row.metadata.alert) work.set(`${row.metric}\u0001${row.timestamp}`, row);
-  }
-  for (const r of await pendingRows(ctx, type)) {
-    const key = `${r.metric}\u0001${r.timestamp}`;
-    // The stored metadata is the truth (a concurrent run may have updated it); freshness is ours.
-    work.set(key, { ...r, fresh: work.get(key)?.fresh ?? false });
-  }
-  if (work.size === 0) return summary;
-
-  let plotRows = new Map<string, PlotRow[]>();
-  try {
-    plotRows = await loadPlotRows(ctx, ALERT_JOB[kind], [...new Set([...work.values()].map((w) => w.metric))]);
-  } catch (e) {
-    ctx.log.warn(`the alert plots have no data (plot_sql failed: ${errorMessage(e)}); alerts are sent without them`);
-  }
-  const byName = new Map(ctx.channels.filter((c) => !c.everyAlert).map((c) => [c.name, c]));
-  const everyAlert = ctx.channels.filter((c) => c.everyAlert);
-  const retryMs = ctx.cfg.alert_delivery_retry_hours * 3_600_000;
-  const batch = ctx.cfg.metric_batch;
-
-  for (const row of [...work.values()].sort((a, b) => a.timestamp - b.timestamp || (a.metric < b.metric ? -1 : 1))) {
-    const stored = row.metadata.alert as StoredAlert;
-    const alert = alertFromStored(ctx, row.metric, row.timestamp, stored, plotRows.get(row.metric));
-    const at = new Date(row.timestamp).toISOString();
-    const what = `${batch} ${row.metric}: ${kind} alert at ${at}`;
-    if (row.fresh) {
-      for (const c of everyAlert) {
-        await c.send(alertNotice(alert), "").catch((e) => ctx.log.warn(`${what}: ${c.name} failed: ${errorMessage(e)}`));
-      }
-    }
-    const deliveries = (row.metadata.deliveries ?? []) as DeliveryRecord[];
-    let png: Uint8Array | undefined;
-    let rendered = false;
-    for (const d of deliveries) {
-      if (d.status !== "pending") continue;
-      if (ctx.now.getTime() - Date.parse(d.created_at) > retryMs) {
-        d.status = "failed";
-        d.error = `gave up after ${d.attempts} attempt(s) in ${ctx.cfg.alert_delivery_retry_hours} h (alert_delivery_retry_hours)${d.error ? `; last error: ${d.error}` : ""}`;
-        ctx.log.error(`${what} was not sent by ${d.channel} to ${d.to}: ${d.error}`);
-        summary.failed.push({ metric: row.metric, timestamp: at, channel: d.channel, to: d.to, error: d.error });
-        await saveMetadata(ctx, type, row);
-        continue;
-      }
-      const channel = byName.get(d.channel);
-      d.attempts++;
-      if (!channel) {
-        d.error = `${d.channel} is not configured any more`;
-      } else {
-        if (!rendered) {
-          rendered = true;
-          try {
-            png = renderAlertPlot(alert);
-          } catch (e) {
-            ctx.log.warn(`${what}: the plot could not be drawn (${errorMessage(e)}); sent without it`);
-          }
-        }
-        try {
-          const receipt = await channel.send(alertNotice(alert, png), d.to, d.state);
-          d.status = "sent";
-          d.sent_at = ctx.now.toISOString();
-          delete d.error;
-          delete d.state;
-          summary.sent++;
-          ctx.log.info(`${what} sent by ${d.channel} to ${d.to}${d.attempts > 1 ? ` (attempt ${d.attempts})` : ""}`);
-          if (receipt?.warnings?.length) {
-            d.warning = receipt.warnings.join("; ");
-            ctx.log.error(`${what}: ${d.channel}: ${d.warning}`);
-          }
-        } catch (e) {
-          d.error = errorMessage(e);
-          if (e instanceof PartialSendError) d.state = { ...d.state, ...e.state };
-        }
-      }
-      if (d.status === "pending") {
-        const until = new Date(Date.parse(d.created_at) + retryMs).toISOString();
-        ctx.log.error(`${what} not sent by ${d.channel} to ${d.to}: ${d.error} (attempt ${d.attempts}; retried by the next run until ${until})`);
-        summary.failed.push({ metric: row.metric, timestamp: at, channel: d.channel, to: d.to, error: d.error ?? "" });
-      }
-      await saveMetadata(ctx, type, row);
-    }
-    summary.pending += deliveries.filter((d) => d.status === "pending").length;
+  const outbox = await openOutbox(ctx.store);
+  const type = alertJobOf(kind);
+  await announceFresh(ctx, kind, fresh);
+  const records = await outbox.pending(ctx.cfg.metric_batch, { types: [type], now: ctx.now, leaseMs: ctx.cfg.job_timeout_seconds * 1000 });
+  if (records.length === 0) return summary;
+  for (const letter of await lettersOf(ctx, type, records, fresh)) {
+    for (const record of letter.records) await deliverRecord(ctx, outbox, letter, record, summary);
   }
   return summary;
 }
 
-/** The channels alert_methods can name (not the ones that get every alert). */
-export function methodChannels(channels: readonly AlertChannel[]): Map<string, AlertChannel> {
-  return new Map(channels.filter((c) => !c.everyAlert).map((c) => [c.name, c]));
+/** New alerts to the channels that get every one (console), untracked. */
+async function announceFresh(ctx: JobContext, kind: AlertKind, fresh: readonly MetricRow[]): Promise<void> {
+  const everyAlert = ctx.channels.filter((c) => c.everyAlert);
+  if (everyAlert.length === 0) return;
+  for (const r of fresh) {
+    const stored = storedAlertOf(r.metadata);
+    if (!stored) continue;
+    const alert = alertFromStored(ctx, r.metric_name, r.metric_timestamp.getTime(), stored);
+    for (const c of everyAlert) {
+      await c
+        .send(alertNotice(alert), "")
+        .catch((e) => ctx.log.warn(`${describe(ctx, kind, r.metric_name, r.metric_timestamp.getTime())}: ${c.name} failed: ${errorMessage(e)}`));
+    }
+  }
+}
+
+/** The records grouped by alert, each with its Alert rebuilt from its flag row (oldest first). */
+async function lettersOf(ctx: JobContext, type: string, records: readonly OutboxRecord[], fresh: readonly MetricRow[]): Promise<Letter[]> {
+  const stored = new Map<string, StoredAlert>();
+  for (const r of fresh) {
+    const s = storedAlertOf(r.metadata);
+    if (s) stored.set(alertKey(r.metric_name, r.metric_timestamp.getTime()), s);
+  }
+  const missing = records.filter((r) => !stored.has(alertKey(r.metric, r.timestamp)));
+  if (missing.length) {
+    const times = missing.map((r) => r.timestamp);
+    for (const row of await readAlertRows(ctx.store, ctx.cfg.metric_batch, type, Math.min(...times), Math.max(...times))) {
+      const s = storedAlertOf(row.metadata);
+      if (s) stored.set(alertKey(row.metric_name, row.metric_timestamp.getTime()), s);
+    }
+  }
+  let plotRows = new Map<string, PlotRow[]>();
+  try {
+    plotRows = await loadPlotRows(ctx, type, [...new Set(records.map((r) => r.metric))]);
+  } catch (e) {
+    ctx.log.warn(`the alert plots have no data (plot_sql failed: ${errorMessage(e)}); alerts are sent without them`);
+  }
+  const letters = new Map<string, Letter>();
+  for (const r of records) {
+    const key = alertKey(r.metric, r.timestamp);
+    const s = stored.get(key);
+    if (!s) {
+      ctx.log.warn(`${describe(ctx, s, r.metric, r.timestamp)}: its flag row is gone or unreadable; ${r.channel} to ${r.to} is not sent`);
+      continue;
+    }
+    let letter = letters.get(key);
+    if (!letter) letters.set(key, (letter = { alert: alertFromStored(ctx, r.metric, r.timestamp, s, plotRows.get(r.metric)), records: [] }));
+    letter.records.push(r);
+  }
+  return [...letters.values()];
+}
+
+/** Give up, or claim, send and record one delivery; the summary counts the outcome. */
+async function deliverRecord(ctx: JobContext, outbox: Outbox, letter: Letter, record: OutboxRecord, summary: DeliverySummary): Promise<void> {
+  const what = describe(ctx, letter.alert.kind, record.metric, record.timestamp);
+  const at = new Date(record.timestamp).toISOString();
+  const fail = (error: string) => summary.failed.push({ metric: record.metric, timestamp: at, channel: record.channel, to: record.to, error });
+  const r = await outbox.claim(record, ctx.now);
+  if (!r) return; // another run is sending it
+  const retryMs = ctx.cfg.alert_delivery_retry_hours * 3_600_000;
+  if (ctx.now.getTime() - r.createdAt > retryMs) {
+    r.status = "failed";
+    r.error = `gave up after ${r.attempts} attempt(s) in ${ctx.cfg.alert_delivery_retry_hours} h (alert_delivery_retry_hours)${r.error ? `; last error: ${r.error}` : ""}`;
+    ctx.log.error(`${what} was not sent by ${r.channel} to ${r.to}: ${r.error}`);
+    fail(r.error);
+    await outbox.finish(r);
+    return;
+  }
+  r.attempts++;
+  await sendRecord(ctx, letter, r, what);
+  if (r.status === "sent") {
+    summary.sent++;
+  } else {
+    r.status = "pending";
+    const until = new Date(r.createdAt + retryMs).toISOString();
+    ctx.log.error(`${what} not sent by ${r.channel} to ${r.to}: ${r.error} (attempt ${r.attempts}; retried by the next run until ${until})`);
+    fail(r.error ?? "");
+    summary.pending++;
+  }
+  await outbox.finish(r);
+}
+
+/** One attempt through the record's channel: the record says how it went (sent, or the error). */
+async function sendRecord(ctx: JobContext, letter: Letter, r: OutboxRecord, what: string): Promise<void> {
+  const channel: AlertChannel | undefined = ctx.channels.find((c) => !c.everyAlert && c.name === r.channel);
+  if (!channel) {
+    r.error = `${r.channel} is not configured any more`;
+    return;
+  }
+  try {
+    const receipt = await channel.send(alertNotice(letter.alert, plotOf(ctx, letter, what)), r.to, r.state);
+    r.status = "sent";
+    r.sentAt = ctx.now.toISOString();
+    delete r.error;
+    delete r.state;
+    ctx.log.info(`${what} sent by ${r.channel} to ${r.to}${r.attempts > 1 ? ` (attempt ${r.attempts})` : ""}`);
+    if (receipt?.warnings?.length) {
+      r.warning = receipt.warnings.join("; ");
+      ctx.log.error(`${what}: ${r.channel}: ${r.warning}`);
+    }
+  } catch (e) {
+    r.error = errorMessage(e);
+    if (e instanceof PartialSendError) r.state = { ...r.state, ...e.state };
+  }
+}
+
+/** The letter's plot, drawn once; undefined (sent without it) when it cannot be drawn. */
+function plotOf(ctx: JobContext, letter: Letter, what: string): Uint8Array | undefined {
+  if (letter.png === undefined) {
+    try {
+      letter.png = renderAlertPlot(letter.alert);
+    } catch (e) {
+      ctx.log.warn(`${what}: the plot could not be drawn (${errorMessage(e)}); sent without it`);
+      letter.png = null;
+    }
+  }
+  return letter.png ?? undefined;
+}
+
+function storedAlertOf(metadata: string): StoredAlert | undefined {
+  if (!metadata) return undefined;
+  try {
+    return (JSON.parse(metadata) as { alert?: StoredAlert }).alert;
+  } catch {
+    return undefined;
+  }
+}
+
+function describe(ctx: JobContext, kind: AlertKind | StoredAlert | undefined, metric: string, timestamp: number): string {
+  const k = typeof kind === "object" ? kind.kind : (kind ?? "an");
+  return `${ctx.cfg.metric_batch} ${metric}: ${k} alert at ${new Date(timestamp).toISOString()}`;
 }

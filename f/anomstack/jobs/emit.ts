@@ -3,9 +3,12 @@
 import { alertTitle, formatMinute, type AlertKind, type ExpectedRange, type TagValue } from "../alerts/channel.ts";
 import { planDeliveries, type AlertRoute } from "../alerts/routes.ts";
 import type { MetricRow, MetricType } from "../store/metric-row.ts";
-import type { JobContext } from "../runtime/context.ts";
+import type { JobContext } from "./job-context.ts";
 import type { MadModel } from "../ml/mad.ts";
-import { FLAG_TYPE, deliverStoredAlerts, methodChannels, type DeliveryRecord, type DeliverySummary, type StoredAlert } from "./deliver.ts";
+import { alertJobOf } from "../config/index.ts";
+import { readAlertRows } from "../store/alert-rows.ts";
+import { openOutbox, type NewOutboxRecord } from "../store/outbox.ts";
+import { deliverPending, type DeliverySummary, type StoredAlert } from "./deliver.ts";
 
 export type { DeliverySummary } from "./deliver.ts";
 
@@ -53,7 +56,7 @@ export function buildAlert(
     metric_timestamp: formatMinute(at),
     alert_type: kind,
     ...extra.tags,
-    // §10.8: the original's LLM alerts left metric_tags out; every kind carries them here.
+    // docs/differences.md #8: the original's LLM alerts left metric_tags out; every kind carries them here.
     ...(ctx.cfg.metric_tags?.[metric] ?? {}),
   };
   const stored: StoredAlert = { kind, title: alertTitle(kind, metric, at, extra.titleDetail), value: point.value, tags };
@@ -86,10 +89,13 @@ export async function saveAndDeliver(
   extraRows: readonly MetricRow[] = [],
 ): Promise<{ saved: number; delivery: DeliverySummary }> {
   const { spec, key } = methodsOf(ctx, kind);
-  const channels = methodChannels(ctx.channels);
+  // the channels alert_methods can name (not the ones that get every alert)
+  const channels = new Map(ctx.channels.filter((c) => !c.everyAlert).map((c) => [c.name, c]));
   const routes = (ctx.cfg.alert_routes ?? []) as AlertRoute[];
   const batch = ctx.cfg.metric_batch;
+  const type = alertJobOf(kind);
   const planFailures: DeliverySummary["failed"] = [];
+  const records: NewOutboxRecord[] = [];
   const rows: MetricRow[] = alerts.map((a) => {
     const plan = planDeliveries(spec, key, a.alert.tags, routes, channels);
     const what = `${batch} ${a.metric}: ${kind} alert at ${new Date(a.timestamp).toISOString()}`;
@@ -99,10 +105,40 @@ export async function saveAndDeliver(
       if (!plan.problem) ctx.log.error(`${what} not sent by ${d.channel}: ${d.error}`);
       planFailures.push({ metric: a.metric, timestamp: new Date(a.timestamp).toISOString(), channel: d.channel, to: d.to, error: d.error ?? "" });
     }
-    const deliveries: DeliveryRecord[] = plan.deliveries.map((d) => ({ ...d, attempts: 0, created_at: ctx.now.toISOString() }));
-    return flagRow(ctx, a.metric, FLAG_TYPE[kind], a.timestamp, { ...a.metadata, alert: a.alert, deliveries });
+    for (const d of plan.deliveries) {
+      records.push({
+        batch,
+        metric: a.metric,
+        type,
+        timestamp: a.timestamp,
+        channel: d.channel,
+        to: d.to,
+        status: d.status,
+        createdAt: ctx.now.getTime(),
+        error: d.error,
+      });
+    }
+    return flagRow(ctx, a.metric, type, a.timestamp, { ...a.metadata, alert: a.alert });
   });
-  const saved = await ctx.store.append([...rows, ...extraRows]);
-  const delivery = await deliverStoredAlerts(ctx, kind, rows);
+  const outbox = await openOutbox(ctx.store);
+  // One transaction: the rows this run adds (a point already alerted is not alerted again, also when
+  // another run saved it a moment ago) and their deliveries.
+  const { saved, fresh } = await ctx.store.transaction(async () => {
+    const fresh = await notStoredYet(ctx, type, rows);
+    const freshKeys = new Set(fresh.map((r) => `${r.metric_name}\u0001${r.metric_timestamp.getTime()}`));
+    const saved = await ctx.store.append([...fresh, ...extraRows]);
+    await outbox.add(records.filter((r) => freshKeys.has(`${r.metric}\u0001${r.timestamp}`)));
+    return { saved, fresh };
+  });
+  const delivery = await deliverPending(ctx, kind, fresh);
   return { saved, delivery: { ...delivery, failed: [...planFailures, ...delivery.failed] } };
+}
+
+/** The flag rows among `rows` that are not stored yet. */
+async function notStoredYet(ctx: JobContext, type: string, rows: readonly MetricRow[]): Promise<MetricRow[]> {
+  if (rows.length === 0) return [];
+  const times = rows.map((r) => r.metric_timestamp.getTime());
+  const stored = await readAlertRows(ctx.store, ctx.cfg.metric_batch, type, Math.min(...times), Math.max(...times));
+  const have = new Set(stored.map((r) => `${r.metric_name}\u0001${r.metric_timestamp.getTime()}`));
+  return rows.filter((r) => !have.has(`${r.metric_name}\u0001${r.metric_timestamp.getTime()}`));
 }

@@ -1,5 +1,7 @@
-// The job registry: every job the local pipeline and the Windmill stage scripts can run, by name.
-import type { JobContext } from "../runtime/context.ts";
+// The work of each per-batch job of the job table (config/jobs.ts), by name: what the stage scripts
+// and the local pipeline run. The compiler checks that every job of the table has its function here.
+import type { BatchJobName } from "../config/index.ts";
+import type { JobContext } from "./job-context.ts";
 import { ingestJob } from "./ingest.ts";
 import { trainJob } from "./train.ts";
 import { scoreJob } from "./score.ts";
@@ -10,23 +12,17 @@ import { llmalertJob } from "./llmalert.ts";
 import { plotJob } from "./plot.ts";
 import { deleteJob } from "./delete.ts";
 
-/** Jobs in pipeline order: what `anomstack run` runs by default. */
-export const PIPELINE_JOBS = ["ingest", "train", "score", "alert", "change", "tholdalert", "llmalert", "plot", "delete"] as const;
-export type PipelineJob = (typeof PIPELINE_JOBS)[number];
+/** What every job returns: at least its name and batch, plus its own counts and lists. */
+export type JobFunction = (ctx: JobContext) => Promise<{ job: string; batch: string }>;
 
-export const JOBS: Record<PipelineJob, (ctx: JobContext) => Promise<{ job: string; batch: string }>> = {
+export const JOB_FUNCTIONS: Record<BatchJobName, JobFunction> = {
   ingest: ingestJob,
+  tholdalert: tholdalertJob,
   train: trainJob,
   score: scoreJob,
   alert: alertJob,
   change: changeJob,
-  tholdalert: tholdalertJob,
   llmalert: (ctx) => llmalertJob(ctx),
   plot: plotJob,
   delete: deleteJob,
 };
-
-export { ingestJob, trainJob, scoreJob, alertJob, changeJob, tholdalertJob, llmalertJob, plotJob, deleteJob };
-export { plotRichResult, type PlotResult } from "./plot.ts";
-export { backfillJob, ingestTimes } from "./backfill.ts";
-export { replayJob, replayScores } from "./replay.ts";

@@ -1,9 +1,9 @@
-// Ingest job (anomstack-behaviour §3.1): run the batch's `ingest_sql` or call its TypeScript `ingest_fn`,
+// Ingest job: run the batch's `ingest_sql` or call its TypeScript `ingest_fn`,
 // validate what came back and append it to the metrics table in one transaction.
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { DataError, JobError, SqlError, errorMessage } from "../runtime/errors.ts";
-import { renderJobSql, type JobContext } from "../runtime/context.ts";
+import { DataError, JobError, SqlError, errorMessage } from "../core/errors.ts";
+import { renderJobSql, type JobContext } from "./job-context.ts";
 import { bundledIngestModule } from "../config/source.ts";
 import { IngestDataError, wrangleIngested } from "./wrangle.ts";
 
@@ -63,7 +63,7 @@ export async function loadIngestFunction(sourceDir: string, ingestFn: string, ba
 export async function ingestJob(ctx: JobContext): Promise<IngestResult> {
   const { cfg, log } = ctx;
   const raw = await fetchIngestRows(ctx);
-  let wrangled;
+  let wrangled: ReturnType<typeof wrangleIngested>;
   try {
     wrangled = wrangleIngested(raw, {
       batch: cfg.metric_batch,

@@ -1,4 +1,4 @@
-// LLM-alert job (anomstack-behaviour §3.7, intended behaviour; §10.8 fixed): for each metric, Claude
+// LLM-alert job (the original, as intended: docs/differences.md #8): for each metric, Claude
 // detects and then verifies anomalies in the recent series (optionally with the plot); confirmed ones
 // among the llmalert_recent_n newest points that have no LLM alert yet are saved (with their
 // explanation) and delivered as one alert per metric. A metric whose LLM call fails is skipped with a
@@ -7,12 +7,13 @@ import { expectedFromScores } from "../alerts/expected.ts";
 import { formatMinute, type AlertKind } from "../alerts/channel.ts";
 import { createClaudeClient, type LlmClient } from "../llm/client.ts";
 import { detectAndVerify, preparePrompt, promptNote } from "../llm/detect.ts";
-import { renderPlot } from "../plot/index.ts";
-import { JobError, errorMessage } from "../runtime/errors.ts";
-import { groupByMetric, queryJobSql, toMillis, type JobContext } from "../runtime/context.ts";
+import { renderPlot } from "../charts/index.ts";
+import { JobError, errorMessage } from "../core/errors.ts";
+import { groupByMetric, queryJobSql, type JobContext } from "./job-context.ts";
+import { toMillis } from "../core/time.ts";
 import type { MetricRow } from "../store/metric-row.ts";
 import { buildAlert, flagRow, saveAndDeliver, type DeliverySummary, type NewAlert } from "./emit.ts";
-import { scorePanel, toSeries, type PlotRow } from "./series.ts";
+import { scorePanel, toSeries, type PlotRow } from "./plot-series.ts";
 
 interface LlmAlertRow {
   metric_timestamp: Date;

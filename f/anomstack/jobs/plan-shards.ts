@@ -1,6 +1,7 @@
 // How many metrics a batch has (its metric rows within the training window), to plan its shards.
 import { quoteTableKey } from "../store/metrics-store.ts";
-import type { JobContext } from "../runtime/context.ts";
+import type { JobContext } from "./job-context.ts";
+import { sqlTimestamp } from "../core/time.ts";
 
 export async function countBatchMetrics(ctx: JobContext): Promise<number> {
   const { cfg } = ctx;
@@ -8,7 +9,7 @@ export async function countBatchMetrics(ctx: JobContext): Promise<number> {
   const [{ n }] = await ctx.store.query<{ n: number }>(
     `select count(distinct metric_name) as n from ${quoteTableKey(cfg.table_key)}
      where metric_batch = ? and metric_type = 'metric' and metric_timestamp >= cast(? as timestamp)`,
-    [cfg.metric_batch, since.toISOString().replace("T", " ").replace("Z", "")],
+    [cfg.metric_batch, sqlTimestamp(since)],
   );
   return n;
 }

@@ -1,10 +1,10 @@
-// Plot job (anomstack-behaviour §3.9): one PNG per metric of the batch from plot_sql — recent values,
+// Plot job: one PNG per metric of the batch from plot_sql — recent values,
 // the smoothed anomaly score with alert_threshold, stored alerts / changes / threshold breaches / LLM
 // alerts marked — returned as a Windmill rich result so the plots show on the run page.
 import { formatMinute } from "../alerts/channel.ts";
-import { renderPlot } from "../plot/index.ts";
-import type { JobContext } from "../runtime/context.ts";
-import { loadPlotRows, scorePanel, toSeries } from "./series.ts";
+import { renderPlot } from "../charts/index.ts";
+import type { JobContext } from "./job-context.ts";
+import { loadPlotRows, scorePanel, toSeries } from "./plot-series.ts";
 
 /** Plots returned by one run at most (each PNG is ~60-100 KB); metrics with alerts come first. */
 export const PLOT_MAX_METRICS = 50;
@@ -47,8 +47,8 @@ export async function plotJob(ctx: JobContext): Promise<PlotResult> {
 }
 
 /**
- * The Windmill rich result of a plot run: a heading, then each metric's PNG (`render_all`, see
- * windmill-formats §3.3). A stage that was disabled returns its plain result instead.
+ * The Windmill rich result of a plot run: a heading, then each metric's PNG (`render_all`: a list of
+ * `{ markdown }` and `{ png }` entries the run page draws). A stage that was disabled returns its plain result instead.
  */
 export function plotRichResult(r: PlotResult): { render_all: ({ markdown: string } | { png: string })[] } {
   const head = `### ${r.batch}: ${r.plots.length} plot(s)${r.omitted.length ? ` (${r.omitted.length} more not shown)` : ""}`;

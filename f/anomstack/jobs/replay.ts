@@ -3,19 +3,21 @@
 // that history, so a new batch shows realistic scores and alerts at once and history can be evaluated.
 // History alerts are stored, not delivered (nobody wants 500 emails about last month).
 import type { TrainedModel } from "../ml/index.ts";
-import { decideAnomalyAlerts, type ScoredPoint } from "../rules/anomaly-alert.ts";
-import { decideChanges, type ChangePoint } from "../rules/change.ts";
-import { decideThresholdBreaches } from "../rules/threshold.ts";
+import { decideAnomalyAlerts, type ScoredPoint } from "../rules/alert-rule.ts";
+import { decideChanges, type ChangePoint } from "../rules/change-rule.ts";
+import { decideTholdalertBreaches } from "../rules/tholdalert-rule.ts";
 import { quoteTableKey } from "../store/metrics-store.ts";
 import type { MetricRow } from "../store/metric-row.ts";
-import { JobError, errorMessage } from "../runtime/errors.ts";
-import { toMillis, type JobContext } from "../runtime/context.ts";
+import { JobError, errorMessage } from "../core/errors.ts";
+import type { JobContext } from "./job-context.ts";
+import { toMillis } from "../core/time.ts";
 import { NotEnoughData, trainMetricModels } from "./train.ts";
 import { finalScores } from "./score.ts";
-import { scoreLookback, scoreSeries } from "./detector.ts";
+import { scoreLookback, scoreSeries } from "./batch-detector.ts";
 import { anomalyAlertParams } from "./alert.ts";
 import { flagRow } from "./emit.ts";
 import type { BatchConfig } from "../config/index.ts";
+import { sqlTimestamp } from "../core/time.ts";
 
 export interface ReplayOptions {
   /** Retrain after this many points (default 50). */
@@ -84,13 +86,12 @@ export async function replayJob(ctx: JobContext, opts: ReplayOptions = {}): Prom
     throw new JobError(cfg.metric_batch, "replay", `--retrain-every must be a positive integer, got ${retrainEvery}`);
   }
   const table = quoteTableKey(store.tableKey);
-  const nowIso = ctx.now.toISOString();
   const history = await store.query<{ metric_timestamp: Date; metric_name: string; metric_type: string; metric_value: number }>(
     `select metric_timestamp, metric_name, metric_type, avg(metric_value) as metric_value from ${table}
      where metric_batch = ? and metric_timestamp <= cast(? as timestamp)
      group by metric_timestamp, metric_name, metric_type
      order by metric_name, metric_timestamp`,
-    [cfg.metric_batch, nowIso.replace("T", " ").replace("Z", "")],
+    [cfg.metric_batch, sqlTimestamp(ctx.now)],
   );
   const excluded = new Set(cfg.score_exclude_metrics ?? []);
   const byMetric = new Map<string, Map<string, Map<number, number>>>();
@@ -146,7 +147,7 @@ export async function replayJob(ctx: JobContext, opts: ReplayOptions = {}): Prom
       }
       await saveLatestModels(ctx, metric, ts, values);
       result.changes += replayChanges(ctx, metric, ts, values, kept("change"), out);
-      result.tholdalerts += replayThresholds(ctx, metric, ts, values, kept("tholdalert"), out);
+      result.tholdalerts += replayTholdalerts(ctx, metric, ts, values, kept("tholdalert"), out);
       result.metrics++;
     } catch (e) {
       result.failed.push({ metric, error: errorMessage(e) });
@@ -158,7 +159,7 @@ export async function replayJob(ctx: JobContext, opts: ReplayOptions = {}): Prom
     if (opts.rescore) {
       await store.exec(
         `delete from ${table} where metric_batch = ? and metric_type in ('score', 'alert', 'change', 'tholdalert') and metric_timestamp <= cast(? as timestamp)`,
-        [cfg.metric_batch, nowIso.replace("T", " ").replace("Z", "")],
+        [cfg.metric_batch, sqlTimestamp(ctx.now)],
       );
     }
     await store.append(out);
@@ -187,7 +188,7 @@ async function saveLatestModels(ctx: JobContext, metric: string, ts: number[], v
 function replayChanges(ctx: JobContext, metric: string, ts: number[], values: number[], stored: Map<number, number>, out: MetricRow[]): number {
   const { cfg } = ctx;
   const include = cfg.change_include_metrics;
-  if ((include && include.length && !include.includes(metric)) || cfg.change_exclude_metrics?.includes(metric)) return 0;
+  if ((include?.length && !include.includes(metric)) || cfg.change_exclude_metrics?.includes(metric)) return 0;
   const changed = ts.map((t) => stored.has(t));
   let n = 0;
   for (let i = 0; i < ts.length; i++) {
@@ -205,11 +206,11 @@ function replayChanges(ctx: JobContext, metric: string, ts: number[], values: nu
 }
 
 /** The threshold rule over the whole history, oldest first, with the snooze. */
-function replayThresholds(ctx: JobContext, metric: string, ts: number[], values: number[], stored: Map<number, number>, out: MetricRow[]): number {
+function replayTholdalerts(ctx: JobContext, metric: string, ts: number[], values: number[], stored: Map<number, number>, out: MetricRow[]): number {
   const bounds = ctx.cfg.tholdalert_thresholds?.[metric];
   if (!bounds || ctx.cfg.tholdalert_exclude_metrics?.includes(metric)) return 0;
   const points = ts.map((t, i) => ({ timestamp: t, value: values[i], alerted: stored.has(t) }));
-  const breaches = decideThresholdBreaches(points, bounds, { recent_n: Number.POSITIVE_INFINITY, snooze_n: ctx.cfg.tholdalert_snooze_n });
+  const breaches = decideTholdalertBreaches(points, bounds, { recent_n: Number.POSITIVE_INFINITY, snooze_n: ctx.cfg.tholdalert_snooze_n });
   for (const b of breaches) {
     out.push(
       flagRow(ctx, metric, "tholdalert", b.timestamp, {

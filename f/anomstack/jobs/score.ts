@@ -1,12 +1,13 @@
-// Score job (anomstack-behaviour §3.4, intended behaviour): score only the points not scored yet, as
+// Score job (as the original intends): score only the points not scored yet, as
 // probabilities calibrated on the training scores, combined across the batch's models, with repeated
 // detections suppressed against the stored scores before them.
 import { parseTrainedModel, suppressRepeats, type TrainedModel } from "../ml/index.ts";
 import type { MetricRow } from "../store/metric-row.ts";
-import { errorMessage } from "../runtime/errors.ts";
-import { groupByMetric, inShard, queryJobSql, toMillis, type JobContext } from "../runtime/context.ts";
+import { errorMessage } from "../core/errors.ts";
+import { groupByMetric, inShard, queryJobSql, type JobContext } from "./job-context.ts";
+import { toMillis } from "../core/time.ts";
 import type { BatchConfig } from "../config/index.ts";
-import { scoreHistoryN, scoreSeries } from "./detector.ts";
+import { scoreHistoryN, scoreSeries } from "./batch-detector.ts";
 
 interface ScoreRow {
   metric_timestamp: Date;

@@ -1,8 +1,9 @@
-// Daily summary (anomstack-behaviour §3.10, §10.10 fixed): summary_sql runs for every batch (so every
+// Daily summary (docs/differences.md #10 fixed): summary_sql runs for every batch (so every
 // table is covered, not only the first batch's), giving per-metric counts of values, scores and alerts;
-// they are totalled per batch and the most anomalous metrics ranked. Sending is in runtime/global-stage.ts.
+// they are totalled per batch and the most anomalous metrics ranked. Sending is in stages/notices.ts.
 import type { SummaryBatch, SummaryMetric, SummaryReport } from "../alerts/format.ts";
-import { queryJobSql, toMillis, type JobContext } from "../runtime/context.ts";
+import { queryJobSql, type JobContext } from "./job-context.ts";
+import { toMillis } from "../core/time.ts";
 
 interface SummarySqlRow {
   metric_name: string;

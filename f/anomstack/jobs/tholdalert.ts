@@ -1,7 +1,8 @@
-// Threshold-alert job (anomstack-behaviour §3.8): static bounds from `tholdalert_thresholds` on the
-// newest values, with a snooze that counts stored alerts, so it works across runs (§10.7).
-import { decideThresholdBreaches, type ThresholdPoint } from "../rules/threshold.ts";
-import { groupByMetric, queryJobSql, toMillis, type JobContext } from "../runtime/context.ts";
+// Threshold-alert job: static bounds from `tholdalert_thresholds` on the
+// newest values, with a snooze that counts stored alerts, so it works across runs (docs/differences.md #7).
+import { decideTholdalertBreaches, type TholdalertPoint } from "../rules/tholdalert-rule.ts";
+import { groupByMetric, queryJobSql, type JobContext } from "./job-context.ts";
+import { toMillis } from "../core/time.ts";
 import { buildAlert, saveAndDeliver, type DeliverySummary, type NewAlert } from "./emit.ts";
 
 interface TholdRow {
@@ -40,12 +41,12 @@ export async function tholdalertJob(ctx: JobContext): Promise<TholdAlertResult> 
   for (const [metric, series] of groupByMetric(rows)) {
     const bounds = thresholds[metric];
     if (!bounds) continue;
-    const points: ThresholdPoint[] = series.map((r) => ({
+    const points: TholdalertPoint[] = series.map((r) => ({
       timestamp: toMillis(r.metric_timestamp),
       value: Number(r.metric_value),
       alerted: Number(r.metric_tholdalert) > 0,
     }));
-    const breaches = decideThresholdBreaches(points, bounds, { recent_n: cfg.tholdalert_recent_n, snooze_n: cfg.tholdalert_snooze_n });
+    const breaches = decideTholdalertBreaches(points, bounds, { recent_n: cfg.tholdalert_recent_n, snooze_n: cfg.tholdalert_snooze_n });
     for (const b of breaches) {
       alerts.push({
         metric,

@@ -1,10 +1,11 @@
-// Train job (anomstack-behaviour §3.3): one model per (metric, model config), fitted on the features of
+// Train job: one model per (metric, model config), fitted on the features of
 // the metric's recent values and saved as JSON. A metric that fails is reported; the others still train.
 import { preprocess, trainModel, type FeatureMatrix, type TrainedModel } from "../ml/index.ts";
 import { quoteTableKey } from "../store/metrics-store.ts";
-import { modelPreprocess } from "./detector.ts";
-import { errorMessage } from "../runtime/errors.ts";
-import { groupByMetric, inShard, queryJobSql, toMillis, type JobContext } from "../runtime/context.ts";
+import { modelPreprocess } from "./batch-detector.ts";
+import { errorMessage } from "../core/errors.ts";
+import { groupByMetric, inShard, queryJobSql, type JobContext } from "./job-context.ts";
+import { toMillis } from "../core/time.ts";
 import type { BatchConfig } from "../config/index.ts";
 
 interface TrainRow {

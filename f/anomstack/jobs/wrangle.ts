@@ -1,5 +1,5 @@
 // Turn what an ingest returned (SQL rows or a TypeScript function's array) into validated metric rows
-// (anomstack-behaviour §1.8), with errors that name the row, the column and the value at fault. Pure.
+//, with errors that name the row, the column and the value at fault. Pure.
 import { roundTo, type MetricRow } from "../store/metric-row.ts";
 
 export const INGEST_COLUMNS = ["metric_timestamp", "metric_name", "metric_value"] as const;

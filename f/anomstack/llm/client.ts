@@ -4,9 +4,9 @@
 // unknown model, bad request) fail at once. Every error message is redacted (no key ever appears).
 import Anthropic from "@anthropic-ai/sdk";
 import { z } from "zod";
-import type { LlmSettings } from "../alerts/settings.ts";
-import { createRedactor } from "../alerts/redact.ts";
-import type { Logger } from "../runtime/log.ts";
+import type { LlmSettings } from "../alerts/channel-settings.ts";
+import { createRedactor } from "../core/redact.ts";
+import type { Logger } from "../core/log.ts";
 import { REPORT_TOOL, REPORT_TOOL_NAME, type AnomalyReport } from "./prompts.ts";
 
 /** One question to the model. */

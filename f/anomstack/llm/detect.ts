@@ -1,4 +1,4 @@
-// LLM anomaly detection of one metric (§3.7, intended behaviour): prepare the prompt series (rolling
+// LLM anomaly detection of one metric (as the original intends): prepare the prompt series (rolling
 // mean, rounding, newest N points), ask a detect step, then a verify step that sees the candidates, and
 // keep the verified anomalies that match a prompted point. No I/O besides the client.
 import { roundTo } from "../store/metric-row.ts";
@@ -11,6 +11,7 @@ import {
   type AnomalyReport,
   type PromptPoint,
 } from "./prompts.ts";
+import { secondTimestamp } from "../core/time.ts";
 
 export interface PromptOptions {
   /** Rolling mean over this many points (`llmalert_smooth_n`; 0 or 1 = none); the first n-1 points drop out. */
@@ -19,11 +20,6 @@ export interface PromptOptions {
   rounding: number;
   /** Newest points kept (`llmalert_prompt_max_n`). */
   max_n: number;
-}
-
-/** `YYYY-MM-DD HH:MM:SS` in UTC. */
-export function promptTimestamp(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19).replace("T", " ");
 }
 
 /**
@@ -39,7 +35,7 @@ export function preparePrompt(points: readonly { timestamp: number; value: numbe
     let sum = 0;
     for (let j = i - n + 1; j <= i; j++) sum += clean[j].value;
     const v = o.rounding >= 0 ? roundTo(sum / n, o.rounding) : sum / n;
-    out.push({ ts: promptTimestamp(clean[i].timestamp), timestamp: clean[i].timestamp, value: v });
+    out.push({ ts: secondTimestamp(clean[i].timestamp), timestamp: clean[i].timestamp, value: v });
   }
   return out.slice(-o.max_n);
 }

@@ -1,4 +1,4 @@
-// What Claude is asked in LLM alerts (§3.7): the default detection and verification instructions, the
+// What Claude is asked in LLM alerts: the default detection and verification instructions, the
 // series as a CSV table, and the one tool both steps answer with (structured output). Pure.
 
 /** The structured answer of both steps: one entry per anomalous point. */

@@ -53,7 +53,7 @@ export function calibrate(c: Calibration, scores: ArrayLike<number>): Float64Arr
     const s = scores[i];
     if (Number.isNaN(s)) throw new Error(`calibration: NaN score at index ${i}`);
     const p = s * scale + offset;
-    out[i] = p < 0 ? 0 : p > 1 ? 1 : p;
+    out[i] = p < 0 ? 0 : Math.min(p, 1);
   }
   return out;
 }

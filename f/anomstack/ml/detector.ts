@@ -109,7 +109,6 @@ export function trainModel(config: ModelConfig, X: FeatureMatrix, opts: TrainOpt
   }
   let detector: TrainedModel["detector"];
   let trainScores: Float64Array | undefined;
-  let calibration: Calibration;
   let threshold: number | undefined;
   if (isPyodModelName(name)) {
     const fit = PYOD_MODELS[name].fit(X, params);
@@ -133,7 +132,7 @@ export function trainModel(config: ModelConfig, X: FeatureMatrix, opts: TrainOpt
     trainScores = zscoreScores(detector, X);
   }
   // KNN without all training scores: the min and max are found without scoring every row.
-  calibration = trainScores ? fitCalibration(trainScores) : knnTrainScoreRange(detector as KnnModel);
+  const calibration: Calibration = trainScores ? fitCalibration(trainScores) : knnTrainScoreRange(detector as KnnModel);
   const model: TrainedModel = {
     kind: "anomstack-model",
     version: 1,
@@ -286,7 +285,9 @@ export function parseTrainedModel(json: unknown, where: string): TrainedModel {
     const scale = finiteArray(d.scale, p, where, "detector.scale");
     if (scale.some((s) => s <= 0)) fail(where, "detector.scale must be positive");
     if (!Array.isArray(d.components)) fail(where, "detector.components must be an array");
-    d.components.forEach((c, i) => finiteArray(c, p, where, `detector.components[${i}]`));
+    d.components.forEach((c, i) => {
+      finiteArray(c, p, where, `detector.components[${i}]`);
+    });
     const w = finiteArray(d.weights, d.components.length, where, "detector.weights");
     if (w.some((x) => x <= 0)) fail(where, "detector.weights must be positive");
   } else if (name === "RANGE") {

@@ -4,7 +4,6 @@
 
 export * from "./matrix.ts";
 export * from "./preprocess.ts";
-export * from "./eigen.ts";
 export * from "./pca.ts";
 export * from "./kd-tree.ts";
 export * from "./knn.ts";

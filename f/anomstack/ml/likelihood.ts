@@ -51,7 +51,7 @@ export function tailProbability(z: number): number {
  */
 export function logLikelihoodScore(q: number): number {
   const s = Math.log(q + 1e-10) / Math.log(1e-10);
-  return s < 0 ? 0 : s > 1 ? 1 : s;
+  return s < 0 ? 0 : Math.min(s, 1);
 }
 
 /** Mean of `raw[max(0, i - window + 1) .. i]`. */

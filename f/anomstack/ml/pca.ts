@@ -1,7 +1,9 @@
 // PyOD's PCA outlier detector (defaults: standardization, weighted, all components):
-// fit = StandardScaler + scikit-learn PCA; score = weighted distance to the components.
+// fit = StandardScaler + scikit-learn PCA (the eigendecomposition by ml-pca); score =
+// weighted distance to the components.
 
-import { symmetricEigen } from "./eigen.ts";
+import { Matrix } from "ml-matrix";
+import { PCA } from "ml-pca";
 import { assertFiniteMatrix, type FeatureMatrix } from "./matrix.ts";
 
 /** A fitted PCA detector; plain arrays only, so it survives a JSON round trip. */
@@ -40,10 +42,16 @@ const EPS = 2.220446049250313e-16;
  *    `std_j = sqrt(sum_i (x_ij - mean_j)^2 / n)`; a (near-)constant feature
  *    (`var <= n*eps*var + (n*mean*eps)^2`, scikit-learn's rule) gets scale 1.
  * 2. scikit-learn `PCA` (full fit): eigendecomposition of the covariance of the
- *    (standardized) centred data; components sorted by descending eigenvalue;
- *    sign rule of scikit-learn >= 1.5 (`svd_flip(u_based_decision=False)`): each
- *    component is flipped so its first entry of largest |value| is positive;
- *    `n_components=None` keeps `min(rows, cols)` components.
+ *    (standardized) centred data, by `ml-pca` (`isCovarianceMatrix`: ml-matrix's
+ *    symmetric EVD); components = eigenvectors by descending eigenvalue `lambda_j`
+ *    (scikit-learn's SVD gives the same `lambda_j = s_j^2 / (n - 1)` and vectors
+ *    up to sign); sign rule of scikit-learn >= 1.5 (`svd_flip(u_based_decision=False)`),
+ *    applied here because the decomposition's signs are arbitrary and the scores
+ *    depend on them: each component is flipped so its first entry of largest |value|
+ *    is positive; `n_components=None` keeps `min(rows, cols)` components.
+ *    Not ml-pca's SVD of the data nor its `scale`: see docs/detection.md ("PCA:
+ *    ml-pca on the covariance") for the speed figures, and step 1 for the scaling
+ *    (ml-pca's divides by the sample std and rejects constant columns).
  * 3. Weights `w_j = lambda_j / sum(lambda)` (`explained_variance_ratio_`), or 1.
  *
  * Deviation (documented choice): when weighted, components with ratio below
@@ -56,8 +64,8 @@ const EPS = 2.220446049250313e-16;
  *   `n_components` that is not an integer in `[1, min(rows, cols)]`.
  * @example
  * const m = fitPca(fromRows([[0, 0], [1, 1], [2, 2]]));
- * m.components; // [[0.7071067811865475, 0.7071067811865475]] (the second has ratio 0, dropped)
- * m.weights; // [1]
+ * m.components; // [[0.7071067811865475, 0.7071067811865475]] (the second has ratio ~1e-16, dropped)
+ * m.weights; // [0.9999999999999999] (the second eigenvalue is 4.4e-16, not 0: ml-matrix's EVD is exact to ~eps * largest)
  */
 export function fitPca(X: FeatureMatrix, params: PcaParams = {}): PcaModel {
   assertFiniteMatrix(X, "PCA fit");
@@ -96,7 +104,8 @@ export function fitPca(X: FeatureMatrix, params: PcaParams = {}): PcaModel {
     }
   }
 
-  // Covariance of the (scaled) centred data; 1/(n-1) does not change the ratios.
+  // Covariance of the (scaled) centred data, summed over the flat row-major array: handing
+  // ml-pca the n x p data instead costs more than the whole fit (see docs/detection.md).
   const cov = new Float64Array(p * p);
   const z = new Float64Array(p);
   for (let i = 0; i < n; i++) {
@@ -114,15 +123,17 @@ export function fitPca(X: FeatureMatrix, params: PcaParams = {}): PcaModel {
     }
   }
 
-  const { values, vectors } = symmetricEigen(cov, p);
+  const pca = new PCA(Matrix.from1DArray(p, p, cov), { isCovarianceMatrix: true });
+  const vectors = pca.getEigenvectors(); // p x p, column k = component k
+  const values = pca.getEigenvalues(); // descending
   let total = 0;
-  for (let k = 0; k < p; k++) total += Math.max(values[k], 0);
+  for (const v of values) total += Math.max(v, 0);
   const components: number[][] = [];
   const weights: number[] = [];
   for (let k = 0; k < nc; k++) {
     const ratio = total > 0 ? Math.max(values[k], 0) / total : 0;
     if (weighted && !(ratio >= PCA_MIN_VARIANCE_RATIO)) continue;
-    const v = Array.from(vectors.subarray(k * p, (k + 1) * p));
+    const v = vectors.getColumn(k);
     let arg = 0;
     for (let j = 1; j < p; j++) if (Math.abs(v[j]) > Math.abs(v[arg])) arg = j;
     if (v[arg] < 0) for (let j = 0; j < p; j++) v[j] = -v[j];
@@ -148,7 +159,7 @@ export function fitPca(X: FeatureMatrix, params: PcaParams = {}): PcaModel {
  * @throws Error when `X` has a different number of columns or non-finite values.
  * @example
  * const m = fitPca(fromRows([[0, 0], [1, 1], [2, 2]]));
- * Array.from(pcaScores(m, fromRows([[1, 1]]))); // [0.9999999999999999]  (z = [0, 0]: distance to a unit vector, in floating point)
+ * Array.from(pcaScores(m, fromRows([[1, 1]]))); // [1]  (z = [0, 0]: distance 0.9999999999999999 to a unit vector, in floating point, / the weight)
  */
 export function pcaScores(model: PcaModel, X: FeatureMatrix): Float64Array {
   assertFiniteMatrix(X, "PCA score");

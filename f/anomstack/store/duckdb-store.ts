@@ -23,7 +23,17 @@ export interface DuckdbStoreOptions {
   tableKey?: string;
 }
 
-async function getInstance(file: string): Promise<DuckDBInstance> {
+/**
+ * The stores of one file take turns: one statement or transaction at a time across all of them. Two
+ * connections writing at once would conflict at commit (DuckDB's optimistic concurrency); in turn, a
+ * second run sees what the first committed (e.g. an alert it already saved).
+ */
+interface Lane {
+  tail: Promise<unknown>;
+}
+const lanes = new Map<string, Lane>();
+
+async function getInstance(file: string): Promise<{ instance: DuckDBInstance; lane: Lane }> {
   const key = file === ":memory:" ? `:memory:${memoryInstances++}` : path.resolve(file);
   let inst = instances.get(key);
   if (!inst) {
@@ -31,7 +41,9 @@ async function getInstance(file: string): Promise<DuckDBInstance> {
     instances.set(key, inst);
     inst.catch(() => instances.delete(key));
   }
-  return inst;
+  let lane = lanes.get(key);
+  if (!lane) lanes.set(key, (lane = { tail: Promise.resolve() }));
+  return { instance: await inst, lane };
 }
 
 async function createInstance(file: string): Promise<DuckDBInstance> {
@@ -70,6 +82,7 @@ export async function closeAllDuckdbInstances(): Promise<void> {
   for (const store of [...openStores]) await store.close();
   const all = [...instances.values()];
   instances.clear();
+  lanes.clear();
   for (const p of all) {
     try {
       (await p).closeSync();
@@ -83,9 +96,9 @@ export async function closeAllDuckdbInstances(): Promise<void> {
 export async function openDuckdbStore(opts: DuckdbStoreOptions): Promise<MetricsStore> {
   const tableKey = opts.tableKey ?? "metrics";
   const table = quoteTableKey(tableKey);
-  const instance = await getInstance(opts.path);
+  const { instance, lane } = await getInstance(opts.path);
   const con = await instance.connect();
-  const store = new DuckdbStore(con, opts.path, tableKey, table);
+  const store = new DuckdbStore(con, lane, opts.path, tableKey, table);
   openStores.add(store);
   try {
     await store.ensureTable();
@@ -98,14 +111,14 @@ export async function openDuckdbStore(opts: DuckdbStoreOptions): Promise<Metrics
 
 class DuckdbStore implements MetricsStore {
   private closed = false;
-  // One connection runs one statement or transaction at a time. Calls made inside a transaction's
+  // The file's lane runs one statement or transaction at a time. Calls made inside a transaction's
   // function (nested transactions, appends) join it; calls from elsewhere wait for it to end, so a
   // concurrent call neither starts a second transaction nor gets rolled back with someone else's.
   private readonly inTransaction = new AsyncLocalStorage<true>();
-  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly con: DuckDBConnection,
+    private readonly lane: Lane,
     readonly location: string,
     readonly tableKey: string,
     readonly table: string,
@@ -135,11 +148,11 @@ class DuckdbStore implements MetricsStore {
   /** Run `op` now when inside a transaction of this store, else after every earlier call has finished. */
   private serialized<T>(op: () => Promise<T>): Promise<T> {
     if (this.inTransaction.getStore()) return op();
-    const run = this.queue.then(() => {
+    const run = this.lane.tail.then(() => {
       this.assertOpen();
       return op();
     });
-    this.queue = run.catch(() => undefined);
+    this.lane.tail = run.catch(() => undefined);
     return run;
   }
 
@@ -286,7 +299,7 @@ class DuckdbStore implements MetricsStore {
     if (this.closed) return;
     this.closed = true;
     openStores.delete(this);
-    if (!this.inTransaction.getStore()) await this.queue; // let running calls finish (from inside one, it would wait on itself)
+    if (!this.inTransaction.getStore()) await this.lane.tail; // let running calls finish (from inside one, it would wait on itself)
     this.con.closeSync();
   }
 

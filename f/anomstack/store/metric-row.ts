@@ -1,9 +1,13 @@
-// The long-format row every job reads and writes (anomstack-behaviour §2.1), and its types.
+// The long-format row every job reads and writes, and its types.
 // Pure: no I/O.
 
-/** Every `metric_type` the table holds (§2.2). */
-export const METRIC_TYPES = ["metric", "score", "alert", "change", "llmalert", "tholdalert", "thumbsup", "thumbsdown"] as const;
-export type MetricType = (typeof METRIC_TYPES)[number];
+import type { AlertJobName } from "../config/jobs.ts";
+
+/**
+ * Every `metric_type` the table holds: ingested values, scores, the flag rows of each alerting job
+ * (named after the job) and the dashboard's feedback.
+ */
+export type MetricType = "metric" | "score" | AlertJobName | "thumbsup" | "thumbsdown";
 
 /** One row of the metrics table. Timestamps are UTC instants. */
 export interface MetricRow {
@@ -29,11 +33,6 @@ export interface PerPointRow {
   metric_change: number;
   metric_tholdalert: number;
   metric_llmalert: number;
-}
-
-/** The identity of a row: writing a second row with the same key is a no-op (idempotent writes). */
-export function rowKey(r: Pick<MetricRow, "metric_timestamp" | "metric_batch" | "metric_name" | "metric_type">): string {
-  return `${r.metric_batch}\u0001${r.metric_name}\u0001${r.metric_type}\u0001${r.metric_timestamp.getTime()}`;
 }
 
 /**

@@ -5,8 +5,7 @@ import { resolveDuckdbPath } from "../config/index.ts";
 import { openDuckdbStore } from "./duckdb-store.ts";
 import { openPostgresStore, type PostgresConnection } from "./postgres-store.ts";
 import { StoreError, type MetricsStore } from "./metrics-store.ts";
-
-type Env = Record<string, string | undefined>;
+import type { Env } from "../core/env.ts";
 
 /**
  * PostgreSQL connection from `ANOMSTACK_POSTGRES_URL`, or `ANOMSTACK_POSTGRES_HOST` / `_PORT` / `_USER`

@@ -4,6 +4,7 @@
 import pg from "pg";
 import type { MetricRow } from "./metric-row.ts";
 import { StoreError, quoteTableKey, type MetricsStore, type QueryRow } from "./metrics-store.ts";
+import { sqlTimestamp } from "../core/time.ts";
 
 /** Connection settings: a `postgresql://` URL or the fields of Windmill's `postgresql` resource. */
 export type PostgresConnection =
@@ -47,10 +48,6 @@ export function describeConnection(conn: PostgresConnection): string {
 export function toPgPlaceholders(sql: string): string {
   let n = 0;
   return sql.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|\?/g, (m) => (m === "?" ? `$${++n}` : m));
-}
-
-function pgTimestamp(d: Date): string {
-  return d.toISOString().replace("T", " ").replace("Z", "");
 }
 
 /** Open (and create if missing) the metrics table in PostgreSQL. */
@@ -164,7 +161,7 @@ class PostgresStore implements MetricsStore {
            select * from unnest($1::timestamp[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::text[])
            on conflict do nothing`,
           [
-            chunk.map((r) => pgTimestamp(r.metric_timestamp)),
+            chunk.map((r) => sqlTimestamp(r.metric_timestamp)),
             chunk.map((r) => r.metric_batch),
             chunk.map((r) => r.metric_name),
             chunk.map((r) => r.metric_type),
@@ -192,5 +189,5 @@ class PostgresStore implements MetricsStore {
 
 /** Dates as UTC timestamp text (the column type has no zone); everything else as is. */
 function toPgParam(v: unknown): unknown {
-  return v instanceof Date ? pgTimestamp(v) : v;
+  return v instanceof Date ? sqlTimestamp(v) : v;
 }

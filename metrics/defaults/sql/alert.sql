@@ -1,7 +1,7 @@
 -- Alert data: per metric, the newest {{ alert_max_n }} scored points within {{ alert_metric_timestamp_max_days_ago }} days,
 -- with value, score and whether an alert is already stored for the point (0/1).
 -- The alert job smooths scores over the trailing window, applies the threshold to the newest
--- alert_recent_n points and snoozes after an alert (the intended behaviour; see §10.2).
+-- alert_recent_n points and snoozes after an alert (the intended behaviour; docs/differences.md #2).
 {% from 'defaults/sql/macros.sql' import per_point, recency_rank, same_point with context -%}
 with v as (
   {{ per_point('metric', 'avg', 'metric_value', days=alert_metric_timestamp_max_days_ago, exclude=alert_exclude_metrics) }}

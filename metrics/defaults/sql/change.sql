@@ -1,6 +1,6 @@
 -- Change data: per metric, the newest {{ change_max_n }} values within {{ change_metric_timestamp_max_days_ago }} days,
 -- with whether a change alert is already stored for the point (0/1). The change job fits MAD on all
--- but the newest change_detect_last_n values and tests those (§3.6, intended behaviour).
+-- but the newest change_detect_last_n values and tests those (as the original intends).
 {% from 'defaults/sql/macros.sql' import per_point, recency_rank, same_point with context -%}
 with v as (
   {{ per_point('metric', 'avg', 'metric_value', days=change_metric_timestamp_max_days_ago, include=change_include_metrics, exclude=change_exclude_metrics) }}

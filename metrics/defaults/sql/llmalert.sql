@@ -1,7 +1,7 @@
 -- LLM-alert data: per metric, the newest {{ llmalert_prompt_max_n }} values within {{ llmalert_metric_timestamp_max_days_ago }} days, with the
 -- score (null = not scored yet) and whether an LLM alert is already stored for the point (0/1). The job
 -- smooths and rounds the values, asks Claude, and alerts on confirmed anomalies among the newest
--- llmalert_recent_n points that have no LLM alert yet (§3.7, intended behaviour).
+-- llmalert_recent_n points that have no LLM alert yet (as the original intends).
 {% from 'defaults/sql/macros.sql' import per_point, recency_rank, same_point with context -%}
 with v as (
   {{ per_point('metric', 'avg', 'metric_value', days=llmalert_metric_timestamp_max_days_ago) }}

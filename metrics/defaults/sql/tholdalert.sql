@@ -1,5 +1,5 @@
 -- Threshold-alert data: per metric, the newest {{ tholdalert_recent_n + tholdalert_snooze_n }} values with whether a
--- threshold alert is already stored for the point (0/1), so the snooze works across runs (§10.7).
+-- threshold alert is already stored for the point (0/1), so the snooze works across runs (docs/differences.md #7).
 {% from 'defaults/sql/macros.sql' import per_point, recency_rank, same_point with context -%}
 with v as (
   {{ per_point('metric', 'avg', 'metric_value', exclude=tholdalert_exclude_metrics) }}

@@ -1,6 +1,6 @@
 -- Training data: per metric, the newest {{ train_max_n }} values within {{ train_metric_timestamp_max_days_ago }} days before now.
 -- Returns metric_timestamp, metric_name, metric_value (oldest first). A metric with fewer than
--- train_min_n rows is skipped by the train job (the original dropped the newest rows instead, §10.3).
+-- train_min_n rows is skipped by the train job (the original dropped the newest rows instead, docs/differences.md #3).
 {% from 'defaults/sql/macros.sql' import per_point, recency_rank with context -%}
 with v as (
   {{ per_point('metric', 'avg', 'metric_value', days=train_metric_timestamp_max_days_ago, exclude=train_exclude_metrics) }}

@@ -1,0 +1,97 @@
+// What every job receives: the batch's resolved config, its metrics store, its model store, the alert
+// channels, a logger and `now`. Jobs read time only from `now`, never from the clock.
+import type { BatchConfig } from "../config/index.ts";
+import { renderTemplate } from "../config/index.ts";
+import type { AlertChannel } from "../alerts/channel.ts";
+import type { LlmSettings } from "../alerts/channel-settings.ts";
+import type { MetricsStore, QueryRow } from "../store/metrics-store.ts";
+import { openMetricsStore } from "../store/open.ts";
+import { openModelStore, type ModelStore } from "../store/model-store.ts";
+import type { Env } from "../core/env.ts";
+import type { Logger } from "../core/log.ts";
+import { truncateToSecond } from "../core/time.ts";
+import { SqlError, TemplateJobError } from "../core/errors.ts";
+import { shardOf } from "./shard.ts";
+
+export interface JobContext {
+  cfg: BatchConfig;
+  store: MetricsStore;
+  models: ModelStore;
+  channels: readonly AlertChannel[];
+  log: Logger;
+  now: Date;
+  /** Which shard of the batch's metrics this run handles (train and score); 0 of 1 = all. */
+  shard: { index: number; count: number };
+  /** Anthropic settings for LLM alerts; undefined when no key is configured. */
+  llm?: LlmSettings;
+  /** Removes the configured secrets from a text (for results and errors; the log is redacted already). */
+  redact: (text: string) => string;
+}
+
+export interface OpenContextOptions {
+  /** Environment with the store's connection settings (default: process.env). */
+  env?: Env;
+  /** DuckDB file for DuckDB batches (default: from env). */
+  duckdbPath?: string;
+  now: Date;
+  log: Logger;
+  channels: readonly AlertChannel[];
+  shard?: { index: number; count: number };
+  llm?: LlmSettings;
+  redact?: (text: string) => string;
+}
+
+/** Open the stores a batch's jobs need. Close with {@link closeJobContext}. */
+export async function openJobContext(cfg: BatchConfig, opts: OpenContextOptions): Promise<JobContext> {
+  const store = await openMetricsStore(cfg, opts.env ?? process.env, opts.duckdbPath);
+  return {
+    cfg,
+    store,
+    models: openModelStore(cfg.model_path, `${cfg.metric_batch}.model_path`),
+    channels: opts.channels,
+    log: opts.log,
+    now: truncateToSecond(opts.now),
+    shard: opts.shard ?? { index: 0, count: 1 },
+    llm: opts.llm,
+    redact: opts.redact ?? ((text) => text),
+  };
+}
+
+export async function closeJobContext(ctx: JobContext): Promise<void> {
+  await ctx.store.close();
+}
+
+/** Render one of the batch's SQL templates with `now` and `extra`, naming batch, job and key on failure. */
+export function renderJobSql(ctx: JobContext, job: string, key: string, extra: Record<string, unknown> = {}): string {
+  try {
+    return renderTemplate(ctx.cfg, key, { now: ctx.now, ...extra });
+  } catch (e) {
+    throw new TemplateJobError(ctx.cfg.metric_batch, job, (e as Error).message, { cause: e });
+  }
+}
+
+/** Render and run a read template; a failing query reports batch, job and the rendered SQL. */
+export async function queryJobSql<T = QueryRow>(ctx: JobContext, job: string, key: string, extra: Record<string, unknown> = {}): Promise<T[]> {
+  const sql = renderJobSql(ctx, job, key, extra);
+  try {
+    return await ctx.store.query<T>(sql);
+  } catch (e) {
+    throw new SqlError(ctx.cfg.metric_batch, job, sql, e);
+  }
+}
+
+/** True when this run's shard handles `metric` (always, when the batch is not sharded). */
+export function inShard(ctx: JobContext, metric: string): boolean {
+  return ctx.shard.count === 1 || shardOf(metric, ctx.shard.count) === ctx.shard.index;
+}
+
+/** Group rows by `metric_name`, keeping their order. */
+export function groupByMetric<T extends { metric_name: string }>(rows: readonly T[]): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const r of rows) {
+    let list = out.get(r.metric_name);
+    if (!list) out.set(r.metric_name, (list = []));
+    list.push(r);
+  }
+  return out;
+}
