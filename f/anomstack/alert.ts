@@ -1,5 +1,6 @@
 // Anomstack alert: alert the newest points whose smoothed score reaches alert_threshold, unless snoozed.
 // Windmill stage script: the work is in ./jobs/alert.ts; this file opens the batch's stores and runs it.
+//nobundling
 import { runStage } from "./stages/run-stage.ts";
 import type { C_anomstack_settings } from "./config/settings-resource.ts";
 

@@ -1,5 +1,6 @@
 // Anomstack dashboard, batch page: every metric of one batch over the window as chart-ready series.
 // Value, score, alert / change / threshold / LLM markers with explanations, feedback. Read-only; called by the dashboard app.
+//nobundling
 import { loadBatchView } from "./dashboard/batch.ts";
 import type { C_anomstack_settings } from "./config/settings-resource.ts";
 

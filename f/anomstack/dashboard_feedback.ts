@@ -1,6 +1,7 @@
 // Anomstack dashboard, feedback: store a person's thumbs up or thumbs down on one point of a metric.
 // Thumbs up = the anomaly was real, thumbs down = a false alarm; stored as a `thumbsup` / `thumbsdown` row of the
 // metrics table. Every field is validated; called by the dashboard app.
+//nobundling
 import { storeFeedback } from "./dashboard/feedback.ts";
 import type { C_anomstack_settings } from "./config/settings-resource.ts";
 

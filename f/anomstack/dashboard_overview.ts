@@ -1,5 +1,6 @@
 // Anomstack dashboard, home page: one card per metric batch, highest anomaly rate first.
 // Each card: metrics, anomaly rate, average score, alerts, newest point, stale marker. Read-only; called by the dashboard app.
+//nobundling
 import { loadOverview } from "./dashboard/overview.ts";
 import type { C_anomstack_settings } from "./config/settings-resource.ts";
 

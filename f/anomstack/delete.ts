@@ -1,5 +1,6 @@
 // Anomstack delete: remove a batch's rows older than delete_after_n_days.
 // Windmill stage script: the work is in ./jobs/delete.ts; this file opens the batch's stores and runs it.
+//nobundling
 import { runStage } from "./stages/run-stage.ts";
 import type { C_anomstack_settings } from "./config/settings-resource.ts";
 

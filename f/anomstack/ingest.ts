@@ -1,5 +1,6 @@
 // Anomstack ingest: fetch a batch's metrics (ingest_sql or ingest_fn) and append them to its metrics table.
 // Windmill stage script: the work is in ./jobs/ingest.ts; this file opens the batch's stores and runs it.
+//nobundling
 import { runStage } from "./stages/run-stage.ts";
 import type { C_anomstack_settings } from "./config/settings-resource.ts";
 

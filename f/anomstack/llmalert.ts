@@ -1,5 +1,6 @@
 // Anomstack LLM alerts: Claude detects, then verifies, anomalies in each metric's recent values.
 // Windmill stage script: the work is in ./jobs/llmalert.ts; this file opens the batch's stores and runs it.
+//nobundling
 import { runStage } from "./stages/run-stage.ts";
 import type { C_anomstack_settings } from "./config/settings-resource.ts";
 

@@ -1,5 +1,6 @@
 // Anomstack shard plan: split a batch's metrics into shards of at most shard_size metrics.
 // Windmill stage script run first by the train and score flows, whose for-loop runs one shard per item.
+//nobundling
 import { withJobContext } from "./stages/run-stage.ts";
 import type { C_anomstack_settings } from "./config/settings-resource.ts";
 import { countBatchMetrics } from "./jobs/plan-shards.ts";

@@ -1,5 +1,6 @@
 // Anomstack plots: one PNG per metric (values, smoothed score, alerts marked), shown on the run page.
 // Windmill stage script: the work is in ./jobs/plot.ts; this file runs it and returns the plots as a rich result.
+//nobundling
 import { runStage } from "./stages/run-stage.ts";
 import { plotRichResult, type PlotResult } from "./jobs/plot.ts";
 import type { C_anomstack_settings } from "./config/settings-resource.ts";

@@ -1,5 +1,6 @@
 // Anomstack score: turn every not-yet-scored point of a batch into an anomaly probability.
 // Windmill stage script: the work is in ./jobs/score.ts; this file opens the batch's stores and runs it.
+//nobundling
 import { runStage } from "./stages/run-stage.ts";
 import type { C_anomstack_settings } from "./config/settings-resource.ts";
 

@@ -1,5 +1,6 @@
 // Anomstack daily summary: values, scores and alerts per batch and the most anomalous metrics, over
 // every batch and table, sent by email and Slack. Windmill script (global: no batch parameter).
+//nobundling
 import { runSummary } from "./stages/notices.ts";
 import type { C_anomstack_settings } from "./config/settings-resource.ts";
 

@@ -1,5 +1,6 @@
 // Anomstack threshold alerts: check the newest values against tholdalert_thresholds.
 // Windmill stage script: the work is in ./jobs/tholdalert.ts; this file opens the batch's stores and runs it.
+//nobundling
 import { runStage } from "./stages/run-stage.ts";
 import type { C_anomstack_settings } from "./config/settings-resource.ts";
 

@@ -1,5 +1,6 @@
 // Anomstack train: fit one model per metric and model config on recent values; save them as JSON.
 // Windmill stage script: the work is in ./jobs/train.ts; this file opens the batch's stores and runs it.
+//nobundling
 import { runStage } from "./stages/run-stage.ts";
 import type { C_anomstack_settings } from "./config/settings-resource.ts";
 

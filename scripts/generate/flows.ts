@@ -39,8 +39,16 @@ export function toWindmillCron(expr: string): string {
   return fields.join(" ");
 }
 
+/**
+ * The settings every step gets: the caller's, else the settings resource. Windmill applies no schema
+ * defaults to a schedule's or an HTTP request's args (schedule.rs `push_scheduled_job`, worker_flow.rs:
+ * the job's args are the flow input), so the resource is named here; the worker running the step
+ * resolves the `$res:` string (worker common.rs `transform_json`).
+ */
+export const SETTINGS_INPUT = `flow_input.settings ?? "$res:${SETTINGS_RESOURCE}"`;
+
 function stageInputs(cfg: BatchConfig, extra: Json = {}): Json {
-  return { batch: stat(cfg.metric_batch), now: js("flow_input.now"), ...extra, settings: js("flow_input.settings") };
+  return { batch: stat(cfg.metric_batch), now: js('flow_input.now ?? ""'), ...extra, settings: js(SETTINGS_INPUT) };
 }
 
 function guard(cfg: BatchConfig): Json {
@@ -95,7 +103,14 @@ export function jobModules(cfg: BatchConfig, job: BatchJobName): Json[] {
   ];
 }
 
+/**
+ * The failure handler of a flow. Windmill runs it inside a failed for-loop iteration too (each iteration
+ * is a sub-flow with the flow's failure module, worker_flow.rs), so a failing shard names its shard;
+ * servers that then also run it for the loop give it the iterations' results (the notices already sent),
+ * and `already_notified` keeps that second notice from going out.
+ */
 function failureModule(cfg: BatchConfig, job: string | undefined): Json {
+  const shard = `(flow_input.iter ? " (shard " + (flow_input.iter.value.shard + 1) + " of " + flow_input.iter.value.shard_count + ")" : "")`;
   return {
     id: "failure",
     summary: "Tell people the flow failed",
@@ -104,10 +119,13 @@ function failureModule(cfg: BatchConfig, job: string | undefined): Json {
       path: `${FOLDER}/notify_failure`,
       input_transforms: {
         batch: stat(cfg.metric_batch),
-        job: job ? stat(job) : js(`error?.step_id ?? "pipeline"`),
-        error: js(`error?.message ?? String(error)`),
+        job: js(`${job ? JSON.stringify(job) : `(error?.step_id ?? "pipeline")`} + ${shard}`),
+        error: js(`error?.message ?? previous_result?.error?.message ?? JSON.stringify(previous_result ?? null)`),
         run_url: stat(""),
-        settings: js("flow_input.settings"),
+        already_notified: js(
+          `Array.isArray(previous_result) && previous_result.some((r) => r !== null && typeof r === "object" && "title" in r && "sent" in r)`,
+        ),
+        settings: js(SETTINGS_INPUT),
       },
     },
   };
@@ -131,6 +149,14 @@ function flowSchema(): Json {
   };
 }
 
+/**
+ * The flow's worker tag, when the batch sets one: Windmill then runs the flow and each of its steps on
+ * workers with that tag (worker_flow.rs: a flow job's tag is given to every step it pushes).
+ */
+function workerTag(cfg: BatchConfig): Json {
+  return cfg.worker_tag ? { tag: cfg.worker_tag } : {};
+}
+
 export interface BatchFlows {
   /** Repo-relative path → file content object (serialised by the caller). */
   files: Map<string, Json>;
@@ -152,6 +178,7 @@ export function batchFlows(cfg: BatchConfig, segment: string, available: Readonl
       description: `Runs the ${job} job of the metric batch ${cfg.metric_batch}. Generated from metrics/ by npm run generate.`,
       value: { modules: jobModules(cfg, job), failure_module: failureModule(cfg, job) },
       schema: flowSchema(),
+      ...workerTag(cfg),
     });
     const { cron, status } = jobSchedule(cfg, job);
     files.set(`${path}.schedule.yaml`, {
@@ -174,6 +201,7 @@ export function batchFlows(cfg: BatchConfig, segment: string, available: Readonl
       description: `${steps.join(" → ")} for the metric batch ${cfg.metric_batch}, e.g. when new data has arrived (POST to its HTTP route). Generated from metrics/ by npm run generate.`,
       value: { modules: steps.flatMap((job) => jobModules(cfg, job)), failure_module: failureModule(cfg, undefined) },
       schema: flowSchema(),
+      ...workerTag(cfg),
     });
     files.set(`${path}.http_trigger.yaml`, {
       summary: `Run the ${cfg.metric_batch} pipeline when data arrives`,

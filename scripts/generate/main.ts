@@ -11,6 +11,7 @@ import { metricsBundle } from "./bundle.ts";
 import { batchFlows, summarySchedule } from "./flows.ts";
 import { FOLDER, batchSegments } from "./paths.ts";
 import { scriptMetadata } from "./script-metadata.ts";
+import { workerLock } from "./worker-lock.ts";
 import { toWindmillYaml } from "./yaml.ts";
 import type { Env } from "../../f/anomstack/core/env.ts";
 
@@ -38,7 +39,7 @@ export function isGenerated(rel: string): boolean {
   return (
     rel.startsWith(`${FOLDER}/batches/`) ||
     rel.startsWith(`${FOLDER}/generated/`) ||
-    (rel.startsWith("f/") && rel.endsWith(".script.yaml")) ||
+    (rel.startsWith("f/") && (rel.endsWith(".script.yaml") || rel.endsWith(".script.lock"))) ||
     rel === `${FOLDER}/summary.schedule.yaml` ||
     rel === `${FOLDER}/folder.meta.yaml`
   );
@@ -95,14 +96,20 @@ export function plan(opts: GenerateOptions): Plan {
     `${FOLDER}/folder.meta.yaml`,
     toWindmillYaml({ summary: "Anomstack: anomaly detection for metric batches", display_name: "anomstack", owners: [], extra_perms: {} }),
   );
-  // Every TypeScript file under f/ (on disk, or about to be generated) gets its .script.yaml.
+  // Every TypeScript file under f/ (on disk, or about to be generated) gets its .script.yaml; the entry
+  // scripts (f/anomstack/<name>.ts, the ones Windmill runs) also their lock (./worker-lock.ts).
+  const lock = workerLock(root);
+  const tag = typeof defaults.worker_tag === "string" ? defaults.worker_tag : "";
   const onDisk = listFiles(root, "f");
   const tsFiles = new Set([...onDisk, ...files.keys()].filter((p) => p.endsWith(".ts") && !p.endsWith(".test.ts")));
   for (const ts of [...tsFiles].sort()) {
     if (isGenerated(ts) && !files.has(ts)) continue; // a stale generated module: it goes away
     const code = files.get(ts) ?? fs.readFileSync(path.join(root, ts), "utf8");
+    const isEntry = path.posix.dirname(ts) === FOLDER && /export\s+async\s+function\s+main\s*\(/.test(code);
+    const lockFile = ts.replace(/\.ts$/, ".script.lock");
+    if (isEntry) files.set(lockFile, lock);
     try {
-      files.set(ts.replace(/\.ts$/, ".script.yaml"), toWindmillYaml(scriptMetadata(code)));
+      files.set(ts.replace(/\.ts$/, ".script.yaml"), toWindmillYaml(scriptMetadata(code, isEntry ? { lock: `!inline ${lockFile}`, tag } : {})));
     } catch (e) {
       throw new Error(`${ts}: ${(e as Error).message}`);
     }

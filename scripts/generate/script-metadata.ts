@@ -34,6 +34,24 @@ export function parseSignature(code: string): ParsedSignature {
 
 const SCHEMA_URL = "https://json-schema.org/draft/2020-12/schema";
 
+/** The annotations a Bun script's leading `//` lines may hold (windmill-common worker.rs `TypeScriptAnnotations`). */
+export const ANNOTATIONS: ReadonlySet<string> = new Set(["npm", "nodejs", "native", "nobundling"]);
+
+/**
+ * The annotations of a Bun script as Windmill's worker reads them: the `//` lines from the first line
+ * on (the first other line ends them), each the whole trimmed text after `//`.
+ * @example scriptAnnotations("// Train.\n//nobundling\nimport x from 'y';") // => Set { "nobundling" }
+ */
+export function scriptAnnotations(code: string): Set<string> {
+  const found = new Set<string>();
+  for (const line of code.split("\n")) {
+    if (!line.startsWith("//")) break;
+    const key = line.slice(2).trim();
+    if (ANNOTATIONS.has(key)) found.add(key);
+  }
+  return found;
+}
+
 /**
  * The input schema of `main`, built exactly like the CLI's `inferSchema` from an empty schema, with
  * `descriptions` (by parameter) filled in where the CLI would keep the ones already in `.script.yaml`.
@@ -86,7 +104,8 @@ export function headerComment(code: string): { summary: string; description: str
   for (const line of code.split("\n")) {
     const m = /^\/\/\s?(.*)$/.exec(line);
     if (!m) break;
-    lines.push(m[1].trim());
+    // Windmill's annotations (`//nobundling`, ...) are instructions to the worker, not prose
+    if (!ANNOTATIONS.has(m[1].trim())) lines.push(m[1].trim());
   }
   const text = lines.join(" ").replace(/\s+/g, " ").trim();
   // a sentence ends at ". " (not inside "e.g. " or a file name such as "jobs/x.ts ")
@@ -99,8 +118,12 @@ export function headerComment(code: string): { summary: string; description: str
   return { summary, description: text };
 }
 
-/** The `.script.yaml` content (as an object) of one TypeScript file. */
-export function scriptMetadata(code: string): Record<string, unknown> {
+/**
+ * The `.script.yaml` content (as an object) of one TypeScript file. `lock`: the script's lock (an
+ * `!inline <file>` reference); libraries have none (they are imported, never run on their own).
+ * `tag`: the worker tag the script runs with.
+ */
+export function scriptMetadata(code: string, opts: { lock?: string; tag?: string } = {}): Record<string, unknown> {
   const { summary, description } = headerComment(code);
   const sig = parseSignature(code);
   if (sig.auto_kind === "lib" || !/export\s+(async\s+)?function\s+main\s*\(/.test(code)) {
@@ -113,7 +136,8 @@ export function scriptMetadata(code: string): Record<string, unknown> {
       schema: { $schema: SCHEMA_URL, type: "object", properties: {}, required: [] },
     };
   }
-  const meta: Record<string, unknown> = { summary, description, lock: "", kind: "script" };
+  const meta: Record<string, unknown> = { summary, description, lock: opts.lock ?? "", kind: "script" };
+  if (opts.tag) meta.tag = opts.tag;
   if (sig.has_preprocessor) meta.has_preprocessor = true;
   meta.schema = inferMainSchema(code, mainParamDocs(code));
   return meta;

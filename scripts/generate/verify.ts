@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import { CronExpressionParser } from "cron-parser";
 import { parse as parseYaml } from "yaml";
 import { isTimeZone } from "../../f/anomstack/config/schema.ts";
+import { scriptAnnotations } from "./script-metadata.ts";
 
 const require = createRequire(import.meta.url);
 const { WindmillYamlValidator, getValidationTargetFromFilename } = require("windmill-yaml-validator") as {
@@ -157,7 +158,36 @@ function checkFlow(root: string, file: string, flow: any, problems: Problem[]): 
   visit(flow?.value?.modules ?? [], new Set(), false);
   if (flow?.value?.failure_module) {
     if (flow.value.failure_module.id !== "failure") say(`the failure module's id must be "failure"`);
-    visit([flow.value.failure_module], new Set(ids), false);
+    // Windmill also runs the failure module inside a failed for-loop iteration (worker_flow.rs: each
+    // iteration is a sub-flow with the flow's failure module), where flow_input.iter is set.
+    visit([flow.value.failure_module], new Set(ids), true);
+  }
+}
+
+/**
+ * An entry script must carry its lock: with an empty one the server runs a dependency job that pins
+ * every package to "latest" (worker_lockfiles.rs) and can fail on push order; the lock must be the
+ * `package.json` + `//bun.lock` + bun.lock text the worker splits (bun_executor.rs `split_lockfile`).
+ */
+function checkEntryLock(root: string, file: string, say: (m: string) => void): void {
+  const meta = parseYaml(fs.readFileSync(path.join(root, file), "utf8")) as { lock?: string; no_main_func?: boolean };
+  if (meta.no_main_func) return;
+  const ref = typeof meta.lock === "string" ? /^!inline (.+)$/.exec(meta.lock) : null;
+  if (!ref) {
+    say("has no lock: the server would lock its packages at their latest versions (run npm run generate)");
+    return;
+  }
+  const lockFile = path.join(root, ref[1]);
+  if (!fs.existsSync(lockFile)) return say(`lock refers to the missing file ${ref[1]}`);
+  const [pkg, bunLock] = fs.readFileSync(lockFile, "utf8").split("\n//bun.lock\n");
+  if (bunLock === undefined) return say(`${ref[1]} has no //bun.lock line between its package.json and its bun.lock`);
+  try {
+    const deps = (JSON.parse(pkg) as { dependencies?: Record<string, string> }).dependencies ?? {};
+    const floating = Object.entries(deps).filter(([, v]) => !/^\d+\.\d+\.\d+/.test(v));
+    if (floating.length) say(`${ref[1]} does not pin ${floating.map(([k, v]) => `${k}@${v}`).join(", ")} to an exact version`);
+    JSON.parse(bunLock.replace(/,(\s*[}\]])/g, "$1")); // bun.lock is JSON with trailing commas
+  } catch (e) {
+    say(`${ref[1]} is not a package.json and a bun.lock: ${(e as Error).message}`);
   }
 }
 
@@ -175,6 +205,11 @@ export function verifyWorkspace(root: string): Problem[] {
     if (file.endsWith(".ts") && !file.endsWith(".test.ts") && !files.includes(file.replace(/\.ts$/, ".script.yaml"))) {
       say("has no .script.yaml (run npm run generate)");
     }
+    if (file.endsWith(".ts") && !file.endsWith(".test.ts") && !scriptAnnotations(fs.readFileSync(path.join(root, file), "utf8")).has("nobundling")) {
+      // bun_executor.rs prebundle_bun_script: Bun.build of the whole graph, which DuckDB's and resvg's native addons break
+      say("would be bundled by Windmill's workers: add //nobundling to its leading // comment lines");
+    }
+    if (file.endsWith(".script.yaml") && path.posix.dirname(file) === "f/anomstack") checkEntryLock(root, file, say);
     const isFlow = file.endsWith(".flow/flow.yaml");
     const isSchedule = file.endsWith(".schedule.yaml");
     const isHttp = file.endsWith(".http_trigger.yaml");

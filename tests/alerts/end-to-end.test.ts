@@ -116,6 +116,7 @@ describe("alerts configured by environment variables", () => {
       "score",
       `SQL failed while using ${TOKEN}`,
       "https://windmill.example.com/run/0192?workspace=demo",
+      false,
       settings,
     );
     expect(out).toMatchObject({

@@ -13,7 +13,7 @@ function anomstack(args: string[], extraEnv: Record<string, string> = {}) {
     cwd: ws.dir,
     env: { ...process.env, ...ws.env, ANOMSTACK_LOG_LEVEL: "warn", ...extraEnv },
     encoding: "utf8",
-    timeout: 60_000,
+    timeout: 170_000,
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }

@@ -106,10 +106,13 @@ describe("generating from a metrics folder", () => {
     fs.cpSync(path.join(REPO_DIR, "metrics/defaults"), path.join(root, "metrics/defaults"), { recursive: true });
     fs.mkdirSync(path.join(root, "metrics/b"), { recursive: true });
     fs.writeFileSync(path.join(root, "metrics/b/b.yaml"), batchYaml);
-    for (const f of ENTRY_SCRIPTS.map((s) => `${s}.ts`)) {
-      fs.mkdirSync(path.join(root, "f/anomstack"), { recursive: true });
-      fs.copyFileSync(path.join(REPO_DIR, "f/anomstack", f), path.join(root, "f/anomstack", f));
-    }
+    // the scripts (not the generated files), and the repo's dependencies for the workers' lock
+    fs.cpSync(path.join(REPO_DIR, "f/anomstack"), path.join(root, "f/anomstack"), {
+      recursive: true,
+      filter: (src) => !/[/\\](batches|generated|dashboard\.raw_app)$/.test(src),
+    });
+    fs.copyFileSync(path.join(REPO_DIR, "package-lock.json"), path.join(root, "package-lock.json"));
+    fs.cpSync(path.join(REPO_DIR, "scripts/generate/worker-deps"), path.join(root, "scripts/generate/worker-deps"), { recursive: true });
     return root;
   }
 

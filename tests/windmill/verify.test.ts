@@ -33,7 +33,7 @@ function workspace(files: Record<string, string>): string {
     fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
     fs.writeFileSync(path.join(root, rel), text);
   };
-  write("f/x/job.ts", "export async function main(batch: string, now = '') { return { batch, now }; }\n");
+  write("f/x/job.ts", "// A job.\n//nobundling\nexport async function main(batch: string, now = '') { return { batch, now }; }\n");
   write(
     "f/x/job.script.yaml",
     "summary: job\ndescription: ''\nlock: ''\nkind: script\nschema:\n  type: object\n  properties:\n    batch: { type: string }\n    now: { type: string, default: '' }\n  required: [batch]\n",
@@ -117,5 +117,36 @@ describe("verifyWorkspace catches", () => {
     expect(msgs).toContain("f/x/lib.ts: has no .script.yaml (run npm run generate)");
     expect(msgs).toContain('f/x/t.http_trigger.yaml: route_path must not start with "/"');
     expect(msgs.some((m) => m.startsWith("f/x/t.http_trigger.yaml: schema: /http_method"))).toBe(true);
+  });
+
+  it("a script Windmill would bundle: no //nobundling in its leading comment lines (a blank line ends them)", () => {
+    const root = workspace({
+      "f/x/late.ts": "// A library.\n\n//nobundling\nexport const x = 1;\n",
+      "f/x/late.script.yaml": "summary: late\ndescription: ''\nlock: ''\nkind: script\nno_main_func: true\n",
+    });
+    expect(verifyWorkspace(root)).toEqual([
+      { file: "f/x/late.ts", message: "would be bundled by Windmill's workers: add //nobundling to its leading // comment lines" },
+    ]);
+  });
+
+  it("an entry script without its lock, or with a lock that floats", () => {
+    const meta = (lock: string) =>
+      `summary: s\ndescription: ''\nlock: '${lock}'\nkind: script\nschema:\n  type: object\n  properties:\n    batch: { type: string }\n  required: [batch]\n`;
+    const main = "// S.\n//nobundling\nexport async function main(batch: string) { return batch; }\n";
+    const root = workspace({
+      "f/anomstack/a.ts": main,
+      "f/anomstack/a.script.yaml": meta(""),
+      "f/anomstack/b.ts": main,
+      "f/anomstack/b.script.yaml": meta("!inline f/anomstack/b.script.lock"),
+      "f/anomstack/b.script.lock": '{ "dependencies": { "yaml": "latest", "zod": "4.6.7" } }\n//bun.lock\n{ "lockfileVersion": 1, }\n',
+      "f/anomstack/c.ts": main,
+      "f/anomstack/c.script.yaml": meta("!inline f/anomstack/c.script.lock"),
+      "f/anomstack/c.script.lock": '{ "dependencies": {} }\n',
+    });
+    expect(verifyWorkspace(root).map((p) => `${p.file}: ${p.message}`)).toEqual([
+      "f/anomstack/a.script.yaml: has no lock: the server would lock its packages at their latest versions (run npm run generate)",
+      "f/anomstack/b.script.yaml: f/anomstack/b.script.lock does not pin yaml@latest to an exact version",
+      "f/anomstack/c.script.yaml: f/anomstack/c.script.lock has no //bun.lock line between its package.json and its bun.lock",
+    ]);
   });
 });

@@ -2,6 +2,7 @@
 // alerts) from an env-like record: process.env / .env locally; on Windmill, config/settings-resource.ts turns
 // the settings resource and its variables into the same record first. Pure: no I/O but an optional
 // read of a CA file named by ANOMSTACK_ALERT_EMAIL_SMTP_CA.
+//nobundling
 import fs from "node:fs";
 import { createRedactor, type Redactor } from "../core/redact.ts";
 import type { Env } from "../core/env.ts";

@@ -1,6 +1,7 @@
 // The shapes every alert channel works with: the Alert a job raises, the channel-neutral Notice that
 // format.ts builds from it (and from summaries and failure notices), and the one AlertChannel
 // contract that console, email and Slack implement. Pure types and title helpers; no I/O.
+//nobundling
 
 import type { AlertKind } from "../config/jobs.ts";
 

@@ -1,5 +1,6 @@
 // The configured channels, built from the resolved settings, and the sending of notices that are not
 // alerts (the daily summary, failure notices) to every configured channel's destination.
+//nobundling
 import type { AlertChannel, Notice } from "./channel.ts";
 import { consoleChannel } from "./console.ts";
 import { createEmailChannel } from "./email.ts";

@@ -1,6 +1,7 @@
 // The email channel: a Notice rendered as HTML (fields, explanation, inline plot, tags) plus a plain-text
 // part (with an ASCII chart), sent with nodemailer over SMTP with STARTTLS (or implicit TLS) to one or
 // more recipients. Rendering is pure (renderEmail); createEmailChannel does the sending.
+//nobundling
 import nodemailer from "nodemailer";
 import type { AlertChannel, Notice, SendReceipt } from "./channel.ts";
 import { createRedactor } from "../core/redact.ts";

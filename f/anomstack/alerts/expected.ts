@@ -4,6 +4,7 @@
 //    values they scored normal; a recent window, so a trend or a daily rhythm does not widen it);
 //  - change alerts: the values whose MAD modified z-score is at most change_threshold,
 //    median ± threshold · MAD / 0.6745 (exact for the fitted model).
+//nobundling
 import type { ExpectedRange } from "./channel.ts";
 import { formatScore, formatValue } from "../core/numbers.ts";
 import { MAD_CONSTANT, type MadModel } from "../ml/mad.ts";

@@ -1,6 +1,7 @@
 // What every channel says: alerts, the daily summary and failure notices become channel-neutral
 // Notices here (title, key fields, tags, expected range, explanation, ASCII chart, plot), so email,
 // Slack and the console all say the same thing. Pure: no I/O.
+//nobundling
 import { formatMinute, type Alert, type Notice, type NoticeField, type SeriesPoint } from "./channel.ts";
 import { formatScore, formatValue } from "../core/numbers.ts";
 

@@ -1,6 +1,7 @@
 // Which channels and destinations one alert goes to: the methods of alert_methods / tholdalert_methods,
 // each channel's default destination, and the batch's alert_routes matched against the alert's tags
 // (metric_tags plus metric_batch, metric_name, alert_type). Pure: no I/O.
+//nobundling
 import { closest } from "fastest-levenshtein";
 import type { AlertChannel, TagValue } from "./channel.ts";
 import { splitAddresses } from "./channel-settings.ts";

@@ -2,6 +2,7 @@
 // tags) posted with chat.postMessage, then the plot uploaded to the same channel (files upload v2).
 // Channels by name (looked up with conversations.list) or ID; rate limits are retried after Retry-After.
 // Rendering is pure (slackMessage); createSlackChannel does the sending.
+//nobundling
 import { WebClient, LogLevel, type KnownBlock, type Logger as SlackLogger } from "@slack/web-api";
 import type { AlertChannel, Notice } from "./channel.ts";
 import { PartialSendError } from "./channel.ts";

@@ -2,6 +2,7 @@
 // range and any static bounds, the alert's score below with its threshold line, alert / change /
 // threshold / LLM points marked, and the alert's time highlighted across both panels (redrawn).
 // png.ts rasterises it; the layout is sized for an email column (640 logical pixels).
+//nobundling
 import type { AlertKind, ExpectedRange, SeriesPoint } from "../alerts/channel.ts";
 import { formatScore, formatTick, formatValue, niceTicks } from "../core/numbers.ts";
 

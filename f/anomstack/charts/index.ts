@@ -1,5 +1,6 @@
 // Alert plots: an Alert (or a metric's plot-window series) drawn as SVG, then PNG. The channels attach
 // the PNG; the plot job returns them to the Windmill run page; LLM alerts may send one to Claude.
+//nobundling
 import { formatMinute, type Alert } from "../alerts/channel.ts";
 import { alertPlotSvg, type PlotInput } from "./alert-chart.ts";
 import { svgToPng } from "./png.ts";

@@ -1,7 +1,10 @@
 // SVG → PNG with resvg (a Rust rasteriser, no browser), at 2x for sharp text. Fonts are DejaVu Sans
-// loaded from known files, so every worker draws the same glyphs; without them the system fonts are
-// used (and a plot may look slightly different).
+// from the npm package dejavu-fonts-ttf (installed with the scripts, so a Windmill worker without any
+// font package draws the same glyphs as a laptop), else from the system's folders; without any the
+// system fonts are used (and a plot may look slightly different).
+//nobundling
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { Resvg } from "@resvg/resvg-js";
 import type { Env } from "../core/env.ts";
@@ -12,10 +15,25 @@ const FONT_FILES = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"];
 
 let fontFiles: string[] | undefined;
 
+/**
+ * The folder of the fonts of the npm package dejavu-fonts-ttf: found from this module, or from the
+ * working folder (a Windmill job's folder, where the worker installs the scripts' packages).
+ */
+function packagedFontDir(): string | undefined {
+  for (const from of [import.meta.url, path.join(process.cwd(), "package.json")]) {
+    try {
+      return path.join(path.dirname(createRequire(from).resolve("dejavu-fonts-ttf/package.json")), "ttf");
+    } catch {
+      // not installed where `from` looks
+    }
+  }
+  return undefined;
+}
+
 /** The DejaVu Sans files found (regular and bold), or [] when none are installed. */
 export function plotFontFiles(env: Env = process.env): string[] {
   if (fontFiles) return fontFiles;
-  const dirs = [env.ANOMSTACK_PLOT_FONT_DIR, ...FONT_DIRS].filter((d): d is string => !!d);
+  const dirs = [env.ANOMSTACK_PLOT_FONT_DIR, packagedFontDir(), ...FONT_DIRS].filter((d): d is string => !!d);
   for (const dir of dirs) {
     const files = FONT_FILES.map((f) => path.join(dir, f)).filter((f) => fs.existsSync(f));
     if (files.length > 0) return (fontFiles = files);

@@ -1,5 +1,6 @@
 // Cron expression validation for the `<job>_cron_schedule` keys (5 fields, or 6 with leading seconds),
 // using cron-parser so that ranges, steps and names are checked too.
+//nobundling
 import { CronExpressionParser } from "cron-parser";
 
 /**

@@ -1,5 +1,6 @@
 // Environment handling of the config loader: folder/path env vars and the typed per-batch
 // overrides `ANOMSTACK__<BATCH>__<PARAM>=value` (converted to the key's schema type).
+//nobundling
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { ConfigIssue } from "./errors.ts";

@@ -1,5 +1,6 @@
 // Error types of the config system: ConfigError (loading/validating batch YAML) and
 // TemplateError (rendering a nunjucks template of a batch config).
+//nobundling
 
 /** One problem found in a config file, located as precisely as known. */
 export interface ConfigIssue {

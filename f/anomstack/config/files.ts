@@ -1,5 +1,6 @@
 // File-level helpers of the config loader: finding batch YAML files under the metrics folder
 // (sorted, deterministic) and reading one YAML file as a top-level mapping with located errors.
+//nobundling
 import path from "node:path";
 import { parseDocument } from "yaml";
 import type { MetricsSource } from "./source.ts";

@@ -1,5 +1,6 @@
 // Public API of the config system: the job table, load and validate metric-batch YAML configs, check
 // job switches and schedules, and render their Jinja-style (nunjucks) templates.
+//nobundling
 export { ConfigError, TemplateError, formatIssue, type ConfigIssue } from "./errors.ts";
 export {
   BatchConfigSchema,

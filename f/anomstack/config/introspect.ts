@@ -1,5 +1,6 @@
 // Reads the shape of the batch-config zod schema at runtime: which keys exist at a path and what
 // kind of value a key holds. Used to type env overrides and to suggest names for unknown keys.
+//nobundling
 import type { z } from "zod";
 import { BatchConfigSchema } from "./schema.ts";
 

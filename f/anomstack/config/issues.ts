@@ -1,5 +1,6 @@
 // Turns zod validation issues into readable ConfigIssues ("expected number, got string "high"",
 // "unknown key, did you mean `x`?") and suggests the closest known key for typos.
+//nobundling
 import { closest, distance } from "fastest-levenshtein";
 import type { z } from "zod";
 import type { ConfigIssue } from "./errors.ts";

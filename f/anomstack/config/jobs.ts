@@ -4,6 +4,7 @@
 // generated flows and schedules, the CLI, the alert kinds and the checks of the tests. The functions
 // that do the work are bound to these names in jobs/index.ts (the compiler checks that none is missing),
 // and each job has its Windmill stage script f/anomstack/<name>.ts. Pure data.
+//nobundling
 
 /** The kind of alert an alerting job raises: the original's `alert_type` tag of its messages. */
 export type AlertKind = "anomaly" | "change" | "threshold" | "llm";

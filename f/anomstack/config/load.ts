@@ -1,5 +1,6 @@
 // Loads metric-batch configs: defaults.yaml <- batch YAML (deep merge) <- global env <- typed
 // per-batch env overrides, then validates each batch against the one schema (synchronous).
+//nobundling
 import path from "node:path";
 import { closest } from "fastest-levenshtein";
 import { ConfigError, type ConfigIssue } from "./errors.ts";

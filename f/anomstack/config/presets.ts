@@ -1,5 +1,6 @@
 // Detector presets: `detector_preset` picks a base for a batch's detector settings, laid over
 // defaults.yaml and under the batch YAML (so any key the batch sets itself still wins).
+//nobundling
 import type { DETECTOR_PRESET_NAMES } from "./schema.ts";
 
 type PresetName = (typeof DETECTOR_PRESET_NAMES)[number];

@@ -1,5 +1,6 @@
 // Jinja-style templating of batch configs with nunjucks: includes resolve from the metrics folder,
 // the context is the whole config plus extras (Dates become 'YYYY-MM-DD HH:MM:SS' UTC), SQL filters.
+//nobundling
 import path from "node:path";
 import nunjucks from "nunjucks";
 import { sourceFor, type MetricsSource } from "./source.ts";

@@ -1,5 +1,6 @@
 // The one zod schema of a merged (defaults <- batch YAML <- env) metric-batch config, plus
 // stage names and helpers that read per-stage switches and schedules from a config.
+//nobundling
 import { z } from "zod";
 import { cronProblem } from "./cron.ts";
 import { isModelName, modelParamProblems, unknownModelNameMessage } from "../ml/model-params.ts";
@@ -224,6 +225,7 @@ const shape = {
   shard_size: maxN,
   job_timeout_seconds: maxN,
   job_retries: count,
+  worker_tag: z.string().regex(/^[A-Za-z0-9_.-]*$/, "a Windmill worker tag: letters, digits, _ . and - (empty = the default workers)"),
   // SQL templates
   train_sql: template,
   score_sql: template,

@@ -2,6 +2,7 @@
 // `c_anomstack_settings` (whose fields may reference built-in resources and secret variables);
 // locally they are environment variables (or .env). Both become one env-like record that the config
 // loader, the store and the alert channels read, so the two paths run the same code.
+//nobundling
 import type { Env } from "../core/env.ts";
 
 /**

@@ -1,6 +1,7 @@
 // Where the metrics folder's files come from: the disk (local runs, the CLI) or a bundle generated into
 // f/anomstack/generated/ (Windmill workers, which only receive f/). The loader and the template engine
 // read every file through this interface, so both places run the same code on the same files.
+//nobundling
 import fs from "node:fs";
 import path from "node:path";
 import type { Env } from "../core/env.ts";

@@ -1,5 +1,6 @@
 // SQL quoting filters registered in the template environment: sql_str (string literal),
 // sql_list (comma list of string literals) and sql_ident (double-quoted, dotted identifiers).
+//nobundling
 
 function scalarText(value: unknown, filter: string): string {
   if (typeof value === "string") return value;

@@ -1,4 +1,5 @@
 // Errors that jobs raise with the batch, job and (for SQL) the rendered statement, at one choke point.
+//nobundling
 
 /** A job failed: the message names the batch and the job, and the cause is kept. */
 export class JobError extends Error {

@@ -1,4 +1,5 @@
 // A tiny leveled logger. Jobs log through it so the CLI, tests and Windmill workers choose where lines go.
+//nobundling
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };

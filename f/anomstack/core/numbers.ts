@@ -1,5 +1,6 @@
 // Number formatting shared by the plot and the messages, independent of the machine's locale so every
 // channel and every worker prints the same text. Pure.
+//nobundling
 
 /** Insert thousands separators in the integer part of a plain decimal string. */
 function group(s: string): string {

@@ -1,5 +1,6 @@
 // Keeps secrets (SMTP password, Slack token, API keys) out of logs, errors and job results: every
 // message that leaves a channel or the LLM client, and every log line of a stage, passes through here.
+//nobundling
 import type { Logger } from "./log.ts";
 
 /** Replaces secrets in a text with "***". */

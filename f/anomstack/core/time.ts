@@ -1,6 +1,7 @@
 // Timestamps: every instant in the product is UTC. Text without a zone (what SQL engines and people
 // often write) is read as UTC, and SQL is given 'YYYY-MM-DD HH:MM:SS[.mmm]' literals, which every
 // engine reads as a timestamp without a zone. The one place where these conventions live. Pure.
+//nobundling
 
 /** An explicit zone at the end of an ISO-8601 text: `Z`, `+02:00`, `-0500`. */
 const ZONE = /(?:[zZ]|[+-]\d\d:?\d\d)$/;

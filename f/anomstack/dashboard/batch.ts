@@ -1,5 +1,6 @@
 // The dashboard's batch page data: every metric of one batch over the window, as chart-ready series.
 // Metrics are ordered by anomaly rate (highest first).
+//nobundling
 import { dashboardBatch, dashboardScope, withBatchStore, type DashboardOptions } from "./dashboard-context.ts";
 import { isStale } from "./overview.ts";
 import { byAnomalyRate, latestPoint, queryDashboardColumns, toSeries } from "./metric-series.ts";

@@ -1,6 +1,7 @@
 // What every dashboard script starts from: environment, `now`, the batches shown, a batch's store.
 // The environment comes from the settings resource (Windmill) or the process env (local).
 // The metrics folder bundled for Windmill workers (used when there is no ./metrics folder).
+//nobundling
 import "../generated/metrics_bundle.ts";
 import fs from "node:fs";
 import { loadConfig, resolveDuckdbPath, type BatchConfig } from "../config/index.ts";

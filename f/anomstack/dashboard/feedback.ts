@@ -1,6 +1,7 @@
 // Feedback from the dashboard: a person's thumbs up or thumbs down on one point of a metric.
 // Thumbs up = the alert was right, down = it was not; stored as a `thumbsup` / `thumbsdown` row (value 1) at the point's timestamp.
 // Every field is checked against the config and the store; a changed mind replaces the other kind.
+//nobundling
 import { quoteTableKey } from "../store/metrics-store.ts";
 import { dashboardBatch, dashboardScope, withBatchStore, type DashboardOptions } from "./dashboard-context.ts";
 import { DashboardInputError } from "./errors.ts";

@@ -1,5 +1,6 @@
 // A batch's points in the dashboard window, read with its `dashboard_sql` template, as series.
 // One columnar series per metric, with its summary numbers (anomaly rate, average score, alert counts).
+//nobundling
 import { renderTemplate, type BatchConfig } from "../config/index.ts";
 import type { MetricsStore } from "../store/metrics-store.ts";
 import { quoteTableKey } from "../store/metrics-store.ts";

@@ -1,5 +1,6 @@
 // The dashboard's home page data: one card per batch over the window, highest anomaly rate first.
 // A card: metrics, anomaly rate, average score, alerts, newest point, stale marker.
+//nobundling
 import { CronExpressionParser } from "cron-parser";
 import type { BatchConfig } from "../config/index.ts";
 import { dashboardScope, withBatchStore, type DashboardOptions } from "./dashboard-context.ts";

@@ -1,5 +1,6 @@
 // What the dashboard's backend scripts return to the app (f/anomstack/dashboard.raw_app).
 // Plain JSON, columnar per metric so a chart library gets arrays directly. Pure types, no code.
+//nobundling
 
 /** Kinds of feedback a person gives on a point, stored as rows of these metric types (value 1). */
 export type FeedbackKind = "thumbsup" | "thumbsdown";

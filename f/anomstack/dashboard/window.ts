@@ -1,5 +1,6 @@
 // The dashboard's time window: the newest N points of each metric, or a time span before now.
 // `90n` = the newest 90 points, `45m` / `24h` / `7d` = the last 45 minutes / 24 hours / 7 days; a bare N means `Nn`. Pure.
+//nobundling
 import { DashboardInputError } from "./errors.ts";
 
 export const DEFAULT_WINDOW = "90n";

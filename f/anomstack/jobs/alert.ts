@@ -1,5 +1,6 @@
 // Alert job (as the original intends, docs/differences.md #2): smooth the scores over the trailing
 // window, alert the newest points at or above the threshold unless snoozed, save and deliver.
+//nobundling
 import { decideAnomalyAlerts, type ScoredPoint } from "../rules/alert-rule.ts";
 import { groupByMetric, queryJobSql, type JobContext } from "./job-context.ts";
 import { toMillis } from "../core/time.ts";

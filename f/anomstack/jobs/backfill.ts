@@ -1,5 +1,6 @@
 // Backfill: run the batch's ingest for N past points at its ingest cadence (the fire times of
 // `ingest_cron_schedule`), so a new batch has history to train on. All rows are stored in one go.
+//nobundling
 import { CronExpressionParser } from "cron-parser";
 import { DataError, JobError } from "../core/errors.ts";
 import type { JobContext } from "./job-context.ts";

@@ -1,6 +1,7 @@
 // A batch's detector as the train, score and replay jobs use it: each model's features (the batch's
 // preprocess_params with the model's own overrides), the history a point's score depends on, and the
 // combined, rounded scores of a series.
+//nobundling
 import {
   combineProbabilities,
   LIKELIHOOD_WINDOW,

@@ -1,5 +1,6 @@
 // Change job (as the original intends: it fires, docs/differences.md #1): MAD on each metric's older
 // values, the newest `change_detect_last_n` tested, snoozed after a change; save and deliver.
+//nobundling
 import { decideChanges, type ChangePoint } from "../rules/change-rule.ts";
 import { groupByMetric, queryJobSql, type JobContext } from "./job-context.ts";
 import { toMillis } from "../core/time.ts";

@@ -1,5 +1,6 @@
 // Delete job: drop the batch's rows older than `delete_after_n_days` (and the delivery records of
 // alerts that old), in one transaction so a failure deletes nothing.
+//nobundling
 import { SqlError } from "../core/errors.ts";
 import { openOutbox } from "../store/outbox.ts";
 import { renderJobSql, type JobContext } from "./job-context.ts";

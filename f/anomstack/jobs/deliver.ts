@@ -3,6 +3,7 @@
 // A run sends the pending records of its kind: the ones it just saved and the ones an earlier run left.
 // Each record is claimed before it is sent, so two runs at once never send it twice, and updated right
 // after its attempt; a record is given up after alert_delivery_retry_hours.
+//nobundling
 import type { Alert, AlertChannel, AlertKind, ExpectedRange, TagValue } from "../alerts/channel.ts";
 import { PartialSendError } from "../alerts/channel.ts";
 import { alertNotice } from "../alerts/format.ts";

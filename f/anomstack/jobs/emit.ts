@@ -1,5 +1,6 @@
 // Shared by the alerting jobs: build flag rows and the alerts they carry, plan each alert's deliveries
 // (alert_methods / tholdalert_methods, alert_routes), save the rows once, then deliver (./deliver.ts).
+//nobundling
 import { alertTitle, formatMinute, type AlertKind, type ExpectedRange, type TagValue } from "../alerts/channel.ts";
 import { planDeliveries, type AlertRoute } from "../alerts/routes.ts";
 import type { MetricRow, MetricType } from "../store/metric-row.ts";

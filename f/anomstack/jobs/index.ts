@@ -1,5 +1,6 @@
 // The work of each per-batch job of the job table (config/jobs.ts), by name: what the stage scripts
 // and the local pipeline run. The compiler checks that every job of the table has its function here.
+//nobundling
 import type { BatchJobName } from "../config/index.ts";
 import type { JobContext } from "./job-context.ts";
 import { ingestJob } from "./ingest.ts";

@@ -1,5 +1,6 @@
 // Ingest job: run the batch's `ingest_sql` or call its TypeScript `ingest_fn`,
 // validate what came back and append it to the metrics table in one transaction.
+//nobundling
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { DataError, JobError, SqlError, errorMessage } from "../core/errors.ts";

@@ -1,5 +1,6 @@
 // What every job receives: the batch's resolved config, its metrics store, its model store, the alert
 // channels, a logger and `now`. Jobs read time only from `now`, never from the clock.
+//nobundling
 import type { BatchConfig } from "../config/index.ts";
 import { renderTemplate } from "../config/index.ts";
 import type { AlertChannel } from "../alerts/channel.ts";

@@ -3,6 +3,7 @@
 // among the llmalert_recent_n newest points that have no LLM alert yet are saved (with their
 // explanation) and delivered as one alert per metric. A metric whose LLM call fails is skipped with a
 // warning; the other metrics' results are kept.
+//nobundling
 import { expectedFromScores } from "../alerts/expected.ts";
 import { formatMinute, type AlertKind } from "../alerts/channel.ts";
 import { createClaudeClient, type LlmClient } from "../llm/client.ts";

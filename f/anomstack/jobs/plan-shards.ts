@@ -1,4 +1,5 @@
 // How many metrics a batch has (its metric rows within the training window), to plan its shards.
+//nobundling
 import { quoteTableKey } from "../store/metrics-store.ts";
 import type { JobContext } from "./job-context.ts";
 import { sqlTimestamp } from "../core/time.ts";

@@ -1,5 +1,6 @@
 // The plot window of a batch's metrics (plot_sql): values, scores and stored alert flags, turned into the
 // series an alert or the plot job draws. Shared by the alert jobs, the delivery of alerts and the plot job.
+//nobundling
 import type { AlertKind, SeriesPoint } from "../alerts/channel.ts";
 import type { BatchConfig } from "../config/index.ts";
 import { madScore, type MadModel } from "../ml/mad.ts";

@@ -1,6 +1,7 @@
 // Plot job: one PNG per metric of the batch from plot_sql — recent values,
 // the smoothed anomaly score with alert_threshold, stored alerts / changes / threshold breaches / LLM
 // alerts marked — returned as a Windmill rich result so the plots show on the run page.
+//nobundling
 import { formatMinute } from "../alerts/channel.ts";
 import { renderPlot } from "../charts/index.ts";
 import type { JobContext } from "./job-context.ts";

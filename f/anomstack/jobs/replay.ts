@@ -2,6 +2,7 @@
 // points, retrained every `retrainEvery` points — then apply the alert, change and threshold rules over
 // that history, so a new batch shows realistic scores and alerts at once and history can be evaluated.
 // History alerts are stored, not delivered (nobody wants 500 emails about last month).
+//nobundling
 import type { TrainedModel } from "../ml/index.ts";
 import { decideAnomalyAlerts, type ScoredPoint } from "../rules/alert-rule.ts";
 import { decideChanges, type ChangePoint } from "../rules/change-rule.ts";

@@ -1,6 +1,7 @@
 // Score job (as the original intends): score only the points not scored yet, as
 // probabilities calibrated on the training scores, combined across the batch's models, with repeated
 // detections suppressed against the stored scores before them.
+//nobundling
 import { parseTrainedModel, suppressRepeats, type TrainedModel } from "../ml/index.ts";
 import type { MetricRow } from "../store/metric-row.ts";
 import { errorMessage } from "../core/errors.ts";

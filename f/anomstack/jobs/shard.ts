@@ -1,5 +1,6 @@
 // Shards: a batch's metrics split into `shard_count` stable groups, so the train and score flows can
 // process them in parallel Windmill for-loop iterations. Pure.
+//nobundling
 
 /**
  * The shard (0 ≤ shard < count) a metric belongs to: FNV-1a of its name, modulo `count`. Stable across

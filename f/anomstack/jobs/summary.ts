@@ -1,6 +1,7 @@
 // Daily summary (docs/differences.md #10 fixed): summary_sql runs for every batch (so every
 // table is covered, not only the first batch's), giving per-metric counts of values, scores and alerts;
 // they are totalled per batch and the most anomalous metrics ranked. Sending is in stages/notices.ts.
+//nobundling
 import type { SummaryBatch, SummaryMetric, SummaryReport } from "../alerts/format.ts";
 import { queryJobSql, type JobContext } from "./job-context.ts";
 import { toMillis } from "../core/time.ts";

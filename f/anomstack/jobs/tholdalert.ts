@@ -1,5 +1,6 @@
 // Threshold-alert job: static bounds from `tholdalert_thresholds` on the
 // newest values, with a snooze that counts stored alerts, so it works across runs (docs/differences.md #7).
+//nobundling
 import { decideTholdalertBreaches, type TholdalertPoint } from "../rules/tholdalert-rule.ts";
 import { groupByMetric, queryJobSql, type JobContext } from "./job-context.ts";
 import { toMillis } from "../core/time.ts";

@@ -1,5 +1,6 @@
 // Train job: one model per (metric, model config), fitted on the features of
 // the metric's recent values and saved as JSON. A metric that fails is reported; the others still train.
+//nobundling
 import { preprocess, trainModel, type FeatureMatrix, type TrainedModel } from "../ml/index.ts";
 import { quoteTableKey } from "../store/metrics-store.ts";
 import { modelPreprocess } from "./batch-detector.ts";

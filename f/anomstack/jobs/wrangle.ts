@@ -1,5 +1,6 @@
 // Turn what an ingest returned (SQL rows or a TypeScript function's array) into validated metric rows
 //, with errors that name the row, the column and the value at fault. Pure.
+//nobundling
 import { roundTo, type MetricRow } from "../store/metric-row.ts";
 
 export const INGEST_COLUMNS = ["metric_timestamp", "metric_name", "metric_value"] as const;

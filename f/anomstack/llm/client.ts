@@ -2,6 +2,7 @@
 // the plot) and the forced report_anomalies tool. Timeouts, rate limits (after Retry-After), overload,
 // 5xx and malformed answers are retried with back-off up to maxAttempts; other API errors (bad key,
 // unknown model, bad request) fail at once. Every error message is redacted (no key ever appears).
+//nobundling
 import Anthropic from "@anthropic-ai/sdk";
 import { z } from "zod";
 import type { LlmSettings } from "../alerts/channel-settings.ts";

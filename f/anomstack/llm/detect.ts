@@ -1,6 +1,7 @@
 // LLM anomaly detection of one metric (as the original intends): prepare the prompt series (rolling
 // mean, rounding, newest N points), ask a detect step, then a verify step that sees the candidates, and
 // keep the verified anomalies that match a prompted point. No I/O besides the client.
+//nobundling
 import { roundTo } from "../store/metric-row.ts";
 import type { LlmClient } from "./client.ts";
 import {

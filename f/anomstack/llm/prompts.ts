@@ -1,5 +1,6 @@
 // What Claude is asked in LLM alerts: the default detection and verification instructions, the
 // series as a CSV table, and the one tool both steps answer with (structured output). Pure.
+//nobundling
 
 /** The structured answer of both steps: one entry per anomalous point. */
 export interface AnomalyReport {

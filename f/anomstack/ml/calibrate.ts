@@ -1,5 +1,6 @@
 // PyOD `predict_proba(method="linear")`: min-max scaling fitted on the training
 // decision scores, applied to new scores and clipped to [0, 1].
+//nobundling
 
 /** Min and max of the training decision scores (JSON-safe). */
 export interface Calibration {

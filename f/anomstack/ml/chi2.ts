@@ -1,5 +1,6 @@
 // Quantiles of the chi-square distribution with an integer number of degrees of freedom, for MCD's
 // consistency correction (the median) and reweighting cut-off (the 97.5% quantile), as scipy's chi2.
+//nobundling
 
 /** ln Γ(a) for a = k / 2, k a positive integer, exactly as a sum of logs (Γ(1) = 1, Γ(1/2) = √π). */
 function lnGammaHalf(k: number): number {

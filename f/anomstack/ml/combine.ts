@@ -1,5 +1,6 @@
 // Row-wise combination of several models' anomaly probabilities into one
 // (Anomstack scores each metric with every configured model).
+//nobundling
 
 /** Supported combination methods. */
 export const COMBINATION_METHODS = ["mean", "max", "min"] as const;

@@ -1,5 +1,6 @@
 // PyOD's COPOD detector (Li et al., ICDM 2020, "Copula-Based Outlier Detection"): per feature, the
 // larger of the skewness-corrected tail and the mean of both tails' -ln ECDF, summed over the features.
+//nobundling
 
 import { ecdfColumns, ecdfColumnsProblem, visitTails, type EcdfColumns } from "./ecdf.ts";
 import { checkScore, checkTrain, pyodThreshold, DEFAULT_CONTAMINATION, type PyodFit } from "./pyod-base.ts";

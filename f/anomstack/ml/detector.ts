@@ -1,6 +1,7 @@
 // Model registry used by the train / score jobs: trains a named detector (PyOD-equivalent PCA, KNN,
 // IForest, LOF, OCSVM, ECOD, COPOD, HBOS, MCD and MAD, plus the RANGE and ZSCORE members), calibrates its
 // scores, scores new rows and (de)serializes models.
+//nobundling
 
 import { calibrate, fitCalibration, type Calibration } from "./calibrate.ts";
 import { rangeProba } from "./exceedance.ts";

@@ -1,5 +1,6 @@
 // The per-feature empirical CDFs and skewness that PyOD's ECOD and COPOD score with: for each row and
 // feature, the left tail -ln F(x), the right tail -ln(1 - F(x-)), and the sign of the feature's skewness.
+//nobundling
 
 import type { FeatureMatrix } from "./matrix.ts";
 

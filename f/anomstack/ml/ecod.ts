@@ -1,5 +1,6 @@
 // PyOD's ECOD detector (Li et al., TKDE 2022, "Empirical-Cumulative-distribution-based Outlier
 // Detection"): per feature, the larger of the left and right tail -ln ECDF, summed over the features.
+//nobundling
 
 import { ecdfColumns, ecdfColumnsProblem, visitTails, type EcdfColumns } from "./ecdf.ts";
 import { checkScore, checkTrain, pyodThreshold, DEFAULT_CONTAMINATION, type PyodFit } from "./pyod-base.ts";

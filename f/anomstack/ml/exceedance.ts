@@ -1,6 +1,7 @@
 // The "range" calibration: a raw score becomes a probability by how far it leaves the range of the raw
 // scores the model has seen (its training window, extended by the points scored since), in units of
 // that range's width. Inside the range it is 0, whatever the model's raw scale.
+//nobundling
 
 /** Exceedance (in range widths) that maps to probability 0.5: leaving the range by 5% of its width. */
 export const RANGE_HALF_SCORE = 0.05;

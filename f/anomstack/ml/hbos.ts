@@ -1,5 +1,6 @@
 // PyOD's HBOS detector (Goldstein & Dengel 2012, "Histogram-based Outlier Score"): one equal-width
 // histogram per feature; a row's score is minus the sum of log2(density + alpha) of its bins.
+//nobundling
 
 import { checkScore, checkTrain, pyodThreshold, DEFAULT_CONTAMINATION, type PyodFit } from "./pyod-base.ts";
 import type { FeatureMatrix } from "./matrix.ts";

@@ -1,5 +1,6 @@
 // PyOD's IForest detector (Liu, Ting & Zhou 2008, "Isolation Forest"), built as scikit-learn's
 // IsolationForest builds it, from a seeded generator: the same rows and seed give the same forest.
+//nobundling
 
 import { checkScore, checkTrain, percentile, pyodThreshold, DEFAULT_CONTAMINATION, type PyodFit } from "./pyod-base.ts";
 import { DEFAULT_SEED, Rng } from "./random.ts";

@@ -1,6 +1,7 @@
 // Public entry point of the anomstack ML library: preprocessing, PyOD-equivalent
 // detectors (PCA, KNN, IForest, LOF, OCSVM, ECOD, COPOD, HBOS, MCD, MAD), the RANGE and ZSCORE members,
 // calibrations (min-max, range, likelihood), combination, repeat suppression and the model registry.
+//nobundling
 
 export * from "./matrix.ts";
 export * from "./preprocess.ts";

@@ -2,6 +2,7 @@
 // median splits, incremental cell bounds, a bounded max-heap, and distance kernels unrolled per
 // dimension count. Also answers the two whole-set questions KNN calibration asks: the smallest and
 // the largest k-th neighbour distance over the tree's own points.
+//nobundling
 
 /** Default number of points per leaf. */
 export const KD_LEAF_SIZE = 12;

@@ -1,5 +1,6 @@
 // PyOD's KNN outlier detector (Euclidean, n_neighbors=5, method "largest"),
 // exact via a cached KD-tree.
+//nobundling
 
 import { KdTree } from "./kd-tree.ts";
 import { assertFiniteMatrix, type FeatureMatrix } from "./matrix.ts";

@@ -2,6 +2,7 @@
 // anomaly detection for streaming data", Neurocomputing 2017, §4.2): the tail probability of the recent
 // mean of a model's raw scores under the normal distribution of such means over its longer history
 // (here: its training window), reported on Numenta's log scale.
+//nobundling
 
 /** Raw scores averaged into the "recent mean" (Numenta's averaging window). */
 export const LIKELIHOOD_WINDOW = 10;

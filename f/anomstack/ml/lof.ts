@@ -1,5 +1,6 @@
 // PyOD's LOF detector (Breunig et al. 2000, "LOF: Identifying Density-Based Local Outliers"), as
 // scikit-learn's LocalOutlierFactor with novelty=True computes it: exact Euclidean k-nearest neighbours.
+//nobundling
 
 import { NeighborIndex } from "./neighbor-index.ts";
 import { checkScore, checkTrain, pyodThreshold, DEFAULT_CONTAMINATION, type PyodFit } from "./pyod-base.ts";

@@ -1,5 +1,6 @@
 // PyOD's MAD detector as a model_configs member: the modified z-score 0.6745 * |x - median| / MAD of a
 // univariate feature against its training window; `threshold` (3.5) is PyOD's threshold_.
+//nobundling
 
 import { fitMad, madScore } from "./mad.ts";
 import { checkScore, checkTrain, type PyodFit } from "./pyod-base.ts";

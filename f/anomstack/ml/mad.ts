@@ -1,5 +1,6 @@
 // PyOD's MAD (median absolute deviation) detector for univariate series, used by
 // Anomstack's change detection: score = 0.6745 * |x - median| / MAD.
+//nobundling
 
 /** A fitted MAD model (JSON-safe). */
 export interface MadModel {

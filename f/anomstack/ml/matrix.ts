@@ -1,5 +1,6 @@
 // Dense row-major feature matrix shared by preprocessing and the detectors,
 // plus small construction / access / validation helpers (pure maths, no I/O).
+//nobundling
 
 /**
  * A dense feature matrix: `data[i * cols + j]` is feature `j` of row `i`.

@@ -1,5 +1,6 @@
 // PyOD's MCD detector: scikit-learn's MinCovDet (FastMCD, Rousseeuw & Van Driessen 1999, then the
 // consistency correction and reweighting); a row's score is its squared robust Mahalanobis distance.
+//nobundling
 
 import { EigenvalueDecomposition, LuDecomposition, Matrix } from "ml-matrix";
 import { chi2Quantile } from "./chi2.ts";

@@ -1,6 +1,7 @@
 // The model names of `model_configs[].model_name` and the parameters each accepts (PyOD's names and
 // defaults), with their checks: read by the config loader (so a typo fails when the config loads) and
 // by the model registry (detector.ts).
+//nobundling
 
 import { closest } from "fastest-levenshtein";
 import { KNN_METHODS } from "./knn.ts";

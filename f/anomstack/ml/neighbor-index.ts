@@ -1,5 +1,6 @@
 // Exact k-nearest-neighbour search that returns the neighbours' rows (LOF needs them, not only the
 // distances): a KD-tree whose answers equal a full scan's, ties at equal distance broken by row index.
+//nobundling
 
 /** Rows per leaf. */
 const LEAF_SIZE = 16;

@@ -1,6 +1,7 @@
 // PyOD's OCSVM detector (Schölkopf et al. 2001, "Estimating the Support of a High-Dimensional
 // Distribution"), solved as LIBSVM (and so scikit-learn's OneClassSVM) solves it: SMO with second-order
 // working-set selection, shrinking and LIBSVM's float kernel cache (Chang & Lin 2011, sections 4-5).
+//nobundling
 
 import { checkScore, checkTrain, pyodThreshold, DEFAULT_CONTAMINATION, type PyodFit } from "./pyod-base.ts";
 import type { FeatureMatrix } from "./matrix.ts";

@@ -1,6 +1,7 @@
 // PyOD's PCA outlier detector (defaults: standardization, weighted, all components):
 // fit = StandardScaler + scikit-learn PCA (the eigendecomposition by ml-pca); score =
 // weighted distance to the components.
+//nobundling
 
 import { Matrix } from "ml-matrix";
 import { PCA } from "ml-pca";

@@ -1,5 +1,6 @@
 // Anomstack's default preprocess (`make_x`) with pandas semantics: sort, optional
 // resample, diff, rolling-mean smoothing, lag features, drop rows with NaN.
+//nobundling
 
 import type { FeatureMatrix } from "./matrix.ts";
 

@@ -1,5 +1,6 @@
 // What PyOD's BaseDetector does after fitting any model: the `threshold_` that `contamination` sets on
 // the training decision scores (numpy's linear percentile), plus input checks shared by the PyOD models.
+//nobundling
 
 import { assertFiniteMatrix, type FeatureMatrix } from "./matrix.ts";
 

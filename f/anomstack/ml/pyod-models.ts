@@ -1,5 +1,6 @@
 // The PyOD models beyond PCA and KNN (IForest, LOF, OCSVM, ECOD, COPOD, HBOS, MCD, MAD), each from its
 // own file, behind one interface that the model registry (detector.ts) trains, scores and validates with.
+//nobundling
 
 import { copodProblem, copodScores, fitCopod, type CopodDetector } from "./copod.ts";
 import { ecodProblem, ecodScores, fitEcod, type EcodDetector } from "./ecod.ts";

@@ -1,5 +1,6 @@
 // A seeded pseudo-random generator (xoshiro128**, Blackman & Vigna 2018) for the randomised models
 // (IForest, MCD): the same seed gives the same model on every runtime, so a model is reproducible.
+//nobundling
 
 /** Seed used when a model's `random_state` is null: retraining on the same rows gives the same model. */
 export const DEFAULT_SEED = 0;

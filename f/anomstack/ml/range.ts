@@ -1,6 +1,7 @@
 // The RANGE member: how far a value is from the middle of the range its training window covered,
 // optionally after removing an hour-of-day or hour-of-week profile (a seasonal residual). With the
 // "range" calibration it becomes the range rule: a value scores once it leaves that range.
+//nobundling
 
 import type { FeatureMatrix } from "./matrix.ts";
 

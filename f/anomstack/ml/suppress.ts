@@ -1,6 +1,7 @@
 // Snooze-like suppression of repeated detections, on the score itself: after a high score, the next
 // points keep their score only if they go higher still. Threshold-free, so it works for any alert
 // threshold (and for NAB's threshold sweep).
+//nobundling
 
 /**
  * `out[i] = s[i]` when `s[i]` is above every kept score of the `n` points before it, else 0; rows marked

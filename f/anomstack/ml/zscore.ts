@@ -1,5 +1,6 @@
 // The ZSCORE member: a robust z-score of the current feature value against its training window
 // (median and MAD), refitted at every training, so it rolls with the data.
+//nobundling
 
 import { median } from "./mad.ts";
 import type { FeatureMatrix } from "./matrix.ts";

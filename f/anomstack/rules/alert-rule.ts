@@ -1,5 +1,6 @@
 // The anomaly-alert rule (the original's alerts.sql as intended, docs/differences.md #2):
 // trailing score smoothing, threshold on the newest points, snooze after an alert. Pure.
+//nobundling
 
 /** One scored point of a metric, oldest first. `alerted` = an alert is already stored for it. */
 export interface ScoredPoint {

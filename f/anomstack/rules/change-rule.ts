@@ -1,5 +1,6 @@
 // The change-detection rule (as the original intends: it fires, docs/differences.md #1).
 // MAD fitted on the older values, the newest `detect_last_n` values tested against it. Pure.
+//nobundling
 import { fitMad, madScore, type MadModel } from "../ml/mad.ts";
 import { isSnoozed } from "./alert-rule.ts";
 

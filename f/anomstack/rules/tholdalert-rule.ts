@@ -1,5 +1,6 @@
 // The static threshold rule with a snooze that works across runs (docs/differences.md #7):
 // stored threshold alerts count towards the snooze. Pure.
+//nobundling
 import { isSnoozed } from "./alert-rule.ts";
 
 /** One value of a metric, oldest first. `alerted` = a threshold alert is already stored for it. */

@@ -1,5 +1,6 @@
 // Failure notices of the generated flows: one short message with the batch, the job, the error and a
 // link to the run, written to the log (and delivered through the alert channels where configured).
+//nobundling
 import { settingsToEnv, type C_anomstack_settings } from "../config/settings-resource.ts";
 import { sendFailureNotice } from "./notices.ts";
 import type { NoticeDelivery } from "../alerts/channels.ts";

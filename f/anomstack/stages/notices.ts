@@ -1,6 +1,7 @@
 // The stages that are not one job of one batch: the daily summary over every batch and table, and the
 // failure notice of the generated flows. Both send through the configured channels (email, Slack,
 // console) to their default destinations; secrets are redacted from everything they log or return.
+//nobundling
 import { createChannels, sendNotice, type NoticeDelivery } from "../alerts/channels.ts";
 import type { AlertChannel } from "../alerts/channel.ts";
 import { failureNoticeOf, summaryNotice, type SummaryMetric } from "../alerts/format.ts";

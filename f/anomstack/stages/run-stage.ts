@@ -1,5 +1,6 @@
 // How a stage script runs one job of one batch: load the batch's config, open its stores, run, close.
 // Shared by the Windmill stage scripts (f/anomstack/<stage>.ts) and the local CLI, so both run the same code.
+//nobundling
 
 // The metrics folder bundled for Windmill workers (used when there is no ./metrics folder).
 import "../generated/metrics_bundle.ts";

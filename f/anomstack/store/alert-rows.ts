@@ -1,5 +1,6 @@
 // The flag rows of alerts (metric_type = the job that raised them), read back by their time span: the
 // delivery of alerts rebuilds each message from its row's metadata.
+//nobundling
 import { sqlTimestamp } from "../core/time.ts";
 import { quoteTableKey, type MetricsStore } from "./metrics-store.ts";
 

@@ -1,5 +1,6 @@
 // The metrics table in an embedded DuckDB file: created when missing, idempotent appends, transactions.
 // The only module that talks to DuckDB for the store; jobs see the MetricsStore interface.
+//nobundling
 import { AsyncLocalStorage } from "node:async_hooks";
 import fs from "node:fs";
 import path from "node:path";

@@ -1,5 +1,6 @@
 // The long-format row every job reads and writes, and its types.
 // Pure: no I/O.
+//nobundling
 
 import type { AlertJobName } from "../config/jobs.ts";
 

@@ -1,4 +1,5 @@
 // The contract every metrics store implements (DuckDB today; the other dialects plug in behind it).
+//nobundling
 import type { MetricRow } from "./metric-row.ts";
 import { sqlIdent } from "../config/sql-filters.ts";
 

@@ -1,5 +1,6 @@
 // Trained models as JSON files under `model_path` (`local://DIR` → DIR/<batch>/<metric>_<tag>.json).
 // Remote schemes (gs://, s3://) are recognised and refused with a clear message until they are built.
+//nobundling
 import fs from "node:fs";
 import path from "node:path";
 import { StoreError } from "./metrics-store.ts";

@@ -1,5 +1,6 @@
 // Opens a batch's metrics store on its `db`: the embedded DuckDB file, or a PostgreSQL database.
 // Connection settings come from the environment (locally) or the settings resource (on Windmill).
+//nobundling
 import type { BatchConfig } from "../config/index.ts";
 import { resolveDuckdbPath } from "../config/index.ts";
 import { openDuckdbStore } from "./duckdb-store.ts";

@@ -3,6 +3,7 @@
 // run that sends it (a conditional update on its version, so two runs never send one record), and
 // updated after each attempt. Written in portable SQL over the store's query / exec, so every store
 // gets it; only the column types differ per dialect.
+//nobundling
 import { sqlTimestamp, toMillis } from "../core/time.ts";
 import { quoteTableKey, type MetricsStore } from "./metrics-store.ts";
 

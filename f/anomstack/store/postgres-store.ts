@@ -1,6 +1,7 @@
 // The metrics table in PostgreSQL (batches with `db: postgres`): created when missing with a primary key
 // on (batch, name, type, timestamp), idempotent appends (`on conflict do nothing`), transactions.
 // Timestamps are `timestamp` (without zone) holding UTC, as in the DuckDB store.
+//nobundling
 import pg from "pg";
 import type { MetricRow } from "./metric-row.ts";
 import { StoreError, quoteTableKey, type MetricsStore, type QueryRow } from "./metrics-store.ts";

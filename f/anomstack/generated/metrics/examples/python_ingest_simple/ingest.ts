@@ -1,4 +1,5 @@
 // Copied from metrics/examples/python_ingest_simple/ingest.ts by npm run generate: edit the original, not this copy.
+//nobundling
 // Ingest function of the python_ingest_simple example: metric1..metric5 drawn uniformly from [0, 10);
 // with a 1% chance all five become a spike (15..30), a drop (-10..-1) or a plateau (one value in 5..6).
 // Randomness is seeded by `now`, so a backfill is reproducible and every run of the demo looks alike.
