@@ -178,9 +178,15 @@ function checkEntryLock(root: string, file: string, say: (m: string) => void): v
     return;
   }
   const lockFile = path.join(root, ref[1]);
-  if (!fs.existsSync(lockFile)) return say(`lock refers to the missing file ${ref[1]}`);
+  if (!fs.existsSync(lockFile)) {
+    say(`lock refers to the missing file ${ref[1]}`);
+    return;
+  }
   const [pkg, bunLock] = fs.readFileSync(lockFile, "utf8").split("\n//bun.lock\n");
-  if (bunLock === undefined) return say(`${ref[1]} has no //bun.lock line between its package.json and its bun.lock`);
+  if (bunLock === undefined) {
+    say(`${ref[1]} has no //bun.lock line between its package.json and its bun.lock`);
+    return;
+  }
   try {
     const deps = (JSON.parse(pkg) as { dependencies?: Record<string, string> }).dependencies ?? {};
     const floating = Object.entries(deps).filter(([, v]) => !/^\d+\.\d+\.\d+/.test(v));
