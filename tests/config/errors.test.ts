@@ -65,10 +65,11 @@ describe("config errors", () => {
     expect(err.message).toBe(
       [
         `${file}: b.source_dir: is set by the loader and cannot be configured`,
-        `${file}: b.preprocess_params.smoth_n: unknown key, did you mean \`smooth_n\`?`,
         `${file}: b.alert_treshold: unknown key, did you mean \`alert_threshold\`?`,
         `${file}: b.whatever: unknown key`,
-        `${file}: b.preprocess_fn: unknown key: not supported in this port (Python preprocessing); tune preprocess_params instead`,
+        // a preprocess_fn may read keys of its own, but not one that looks like a typo of a default key
+        `${file}: b.preprocess_params.smoth_n: unknown key, did you mean \`smooth_n\`?`,
+        `${file}: b.preprocess_fn: must name a .ts module, got "x"`,
       ].join("\n"),
     );
     expect(err.batch).toBe("b");

@@ -9,7 +9,6 @@ import { isIntegerAt, keysAt } from "./introspect.ts";
 
 /** Keys of the Python original that this port dropped on purpose, with what to do instead. */
 const RETIRED_KEYS: Record<string, string> = {
-  preprocess_fn: "not supported in this port (Python preprocessing); tune preprocess_params instead",
   prompt_fn: "not supported in this port (it was unused in the original)",
   llmalert_anomaly_agent_system_prompt: "legacy key; use llmalert_anomaly_agent_detection_prompt",
 };
@@ -46,7 +45,10 @@ export function unknownKeyMessage(key: string, parent: readonly PropertyKey[]): 
   }
   const candidates = keysAt(parent).filter((k) => !(DERIVED_KEYS as readonly string[]).includes(k));
   const hint = suggestKey(key, candidates);
-  return hint ? `unknown key, did you mean \`${hint}\`?` : "unknown key";
+  if (hint) return `unknown key, did you mean \`${hint}\`?`;
+  // preprocess_params may carry keys of the batch's own, for its preprocess_fn.
+  if (parent[parent.length - 1] === "preprocess_params") return "unknown key (keys of your own are read by a preprocess_fn; this batch has none)";
+  return "unknown key";
 }
 
 /** Dotted display path: `preprocess_params.smooth_n`, `model_configs[0].model_tag`. */

@@ -1,6 +1,7 @@
 // The one zod schema of a merged (defaults <- batch YAML <- env) metric-batch config, plus
 // stage names and helpers that read per-stage switches and schedules from a config.
 //nobundling
+import { distance } from "fastest-levenshtein";
 import { z } from "zod";
 import { cronProblem } from "./cron.ts";
 import { isModelName, modelParamProblems, unknownModelNameMessage } from "../ml/model-params.ts";
@@ -43,6 +44,14 @@ const preprocessShape = {
   freq: z.string().min(1).nullable(),
   freq_agg: z.enum(["mean", "sum"]),
 };
+/** The keys of the default preprocessing; a `preprocess_fn` may read keys of its own besides these. */
+export const PREPROCESS_KEYS: readonly string[] = Object.keys(preprocessShape);
+/** A key within a typo's distance of a default preprocess key (the same rule as the "did you mean" hints). */
+function looksLikeDefaultKey(key: string): boolean {
+  return PREPROCESS_KEYS.some((k) => distance(key, k) <= Math.max(2, Math.floor(key.length / 4)));
+}
+/** preprocess_params: the default keys, plus (checked below, only with a preprocess_fn) keys of the batch's own. */
+const preprocessParams = z.looseObject(preprocessShape);
 
 /** Detector presets (`detector_preset`); their settings are in presets.ts. */
 export const DETECTOR_PRESET_NAMES = ["default", "original"] as const;
@@ -55,7 +64,7 @@ const modelConfig = z
     model_tag: z.string().min(1),
     model_params: z.record(z.string(), z.unknown()).default({}),
     /** This model's features: the batch's preprocess_params with these keys replaced. */
-    preprocess_params: z.strictObject(preprocessShape).partial().optional(),
+    preprocess_params: preprocessParams.partial().optional(),
   })
   .superRefine((m, ctx) => {
     // The model registry's names and params (ml/model-params.ts), checked when the config loads.
@@ -128,6 +137,10 @@ const shape = {
   metric_batch: z.string().min(1),
   ingest_sql: template.optional(),
   ingest_fn: z.string().min(1).optional(),
+  // what the batch is and what it needs (shown by `anomstack list` and `anomstack examples`)
+  description: z.string().min(1).optional(),
+  requires_env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name")).optional(),
+  requires_network: flag.optional(),
   // storage
   db: z.enum(DB_TYPES),
   table_key: z.string().min(1),
@@ -175,7 +188,8 @@ const shape = {
   score_metric_timestamp_max_days_ago: days,
   score_metric_rounding: rounding,
   score_exclude_metrics: metricList,
-  preprocess_params: z.strictObject(preprocessShape),
+  preprocess_params: preprocessParams,
+  preprocess_fn: z.string().min(1).optional(),
   // ML alerts
   alert_methods: z.string(),
   alert_routes: z.array(alertRoute),
@@ -257,6 +271,20 @@ export const BatchConfigSchema = z.strictObject(shape).superRefine(
       ctx.addIssue({ code: "custom", path: [], message: "both ingest_sql and ingest_fn are set; set exactly one of them" });
     } else if (!hasSql && !hasFn) {
       ctx.addIssue({ code: "custom", path: [], message: "neither ingest_sql nor ingest_fn is set; set exactly one of them" });
+    }
+    // Keys of preprocess_params beyond the default ones only mean something to a preprocess_fn, and even
+    // then one that looks like a typo of a default key (smoth_n) is refused rather than silently ignored.
+    const hook = raw.preprocess_fn !== undefined;
+    const own = (params: unknown, path: (string | number)[]) => {
+      if (typeof params !== "object" || params === null || Array.isArray(params)) return;
+      const keys = Object.keys(params).filter((k) => !PREPROCESS_KEYS.includes(k) && (!hook || looksLikeDefaultKey(k)));
+      if (keys.length > 0) ctx.addIssue({ code: "unrecognized_keys", keys, path, input: params as Record<string, unknown> });
+    };
+    own(raw.preprocess_params, ["preprocess_params"]);
+    if (Array.isArray(raw.model_configs)) {
+      raw.model_configs.forEach((m, i) => {
+        own((m as Record<string, unknown> | null)?.preprocess_params, ["model_configs", i, "preprocess_params"]);
+      });
     }
     for (const { index, lags } of madWithLags(raw)) {
       ctx.addIssue({

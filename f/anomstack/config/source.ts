@@ -54,24 +54,25 @@ export function memorySource(files: Readonly<Record<string, string>>, root = BUN
 }
 
 /** The generated bundle, once its module has been imported (see registerBundle). */
-let bundle: { source: MetricsSource; ingest: Map<string, unknown> } | undefined;
+let bundle: { source: MetricsSource; modules: Map<string, unknown> } | undefined;
 
 /**
  * Called by the generated `f/anomstack/generated/metrics_bundle.ts`: the metrics folder's files and
- * its TypeScript ingest functions (by path relative to the folder), for workers without the folder.
+ * its batches' TypeScript modules (ingest_fn, preprocess_fn and what they import; by path relative to
+ * the folder), for workers without the folder.
  */
-export function registerBundle(files: Readonly<Record<string, string>>, ingestModules: Readonly<Record<string, unknown>>): void {
-  // The modules count as files of the folder too (the loader checks that ingest_fn exists).
-  const modules = Object.fromEntries(Object.keys(ingestModules).map((rel) => [rel, "// bundled TypeScript module"]));
+export function registerBundle(files: Readonly<Record<string, string>>, modules: Readonly<Record<string, unknown>>): void {
+  // The modules count as files of the folder too (the loader checks that ingest_fn / preprocess_fn exist).
+  const stubs = Object.fromEntries(Object.keys(modules).map((rel) => [rel, "// bundled TypeScript module"]));
   bundle = {
-    source: memorySource({ ...files, ...modules }),
-    ingest: new Map(Object.entries(ingestModules).map(([rel, mod]) => [path.posix.join(BUNDLE_ROOT, rel), mod])),
+    source: memorySource({ ...files, ...stubs }),
+    modules: new Map(Object.entries(modules).map(([rel, mod]) => [path.posix.join(BUNDLE_ROOT, rel), mod])),
   };
 }
 
-/** The bundle's ingest module for an absolute bundle path, if any. */
-export function bundledIngestModule(file: string): unknown {
-  return bundle?.ingest.get(file);
+/** The bundle's module (its exports) for an absolute bundle path, if any. */
+export function bundledModule(file: string): unknown {
+  return bundle?.modules.get(file);
 }
 
 /**

@@ -5,11 +5,12 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { DataError, JobError, SqlError, errorMessage } from "../core/errors.ts";
 import { renderJobSql, type JobContext } from "./job-context.ts";
-import { bundledIngestModule } from "../config/source.ts";
+import { bundledModule } from "../config/source.ts";
 import { IngestDataError, wrangleIngested } from "./wrangle.ts";
+import { createIngestHttp, SourceError } from "../core/http.ts";
+import type { IngestFunction } from "../core/batch-api.ts";
 
-/** What a TypeScript ingest module exports: `ingest({ now })` returning rows (or a promise of them). */
-export type IngestFunction = (args: { now: Date }) => unknown;
+export type { IngestFunction } from "../core/batch-api.ts";
 
 export interface IngestResult {
   job: "ingest";
@@ -20,9 +21,21 @@ export interface IngestResult {
   warnings: string[];
 }
 
-/** Fetch the raw rows of one ingest at `ctx.now`, without validating them. */
-export async function fetchIngestRows(ctx: JobContext): Promise<unknown> {
+/** The variables of `requires_env` that are not set (empty counts as not set). */
+export function missingEnv(cfg: { requires_env?: readonly string[] }, env: Record<string, string | undefined>): string[] {
+  return (cfg.requires_env ?? []).filter((name) => !env[name]);
+}
+
+/**
+ * Fetch the raw rows of one ingest at `ctx.now`, without validating them. Notes of the ingest function
+ * (`warn`, skipped sources) go to `warnings`.
+ */
+export async function fetchIngestRows(ctx: JobContext, warnings: string[] = []): Promise<unknown> {
   const { cfg } = ctx;
+  const missing = missingEnv(cfg, ctx.env);
+  if (missing.length > 0) {
+    throw new JobError(cfg.metric_batch, "ingest", `needs ${missing.join(", ")} (requires_env), not set in the environment or the settings resource`);
+  }
   if (cfg.ingest_sql) {
     const sql = renderJobSql(ctx, "ingest", "ingest_sql");
     // ingest_sql runs on the batch's db, which is also where its metrics table lives (ctx.store).
@@ -34,10 +47,19 @@ export async function fetchIngestRows(ctx: JobContext): Promise<unknown> {
   }
   if (cfg.ingest_fn) {
     const fn = await loadIngestFunction(cfg.source_dir, cfg.ingest_fn, cfg.metric_batch);
+    const warn = (message: string) => {
+      warnings.push(message);
+      ctx.log.warn(message);
+    };
+    const http = createIngestHttp({ batch: cfg.metric_batch, warn });
     try {
-      return await fn({ now: new Date(ctx.now.getTime()) });
+      return await fn({ now: new Date(ctx.now.getTime()), env: ctx.env, batch: cfg.metric_batch, http, warn });
     } catch (e) {
-      throw new JobError(cfg.metric_batch, "ingest", `ingest_fn ${cfg.ingest_fn} threw: ${errorMessage(e)}`, { cause: e });
+      // A source's error already names the batch: say where, not who, again.
+      const message = e instanceof SourceError ? `${e.method} ${e.url}: ${e.reason}` : errorMessage(e);
+      const own = `${cfg.metric_batch}: `;
+      const why = message.startsWith(own) ? message.slice(own.length) : message;
+      throw new JobError(cfg.metric_batch, "ingest", `ingest_fn ${cfg.ingest_fn} threw: ${why}`, { cause: e });
     }
   }
   throw new JobError(cfg.metric_batch, "ingest", "neither ingest_sql nor ingest_fn is set");
@@ -49,7 +71,7 @@ export async function loadIngestFunction(sourceDir: string, ingestFn: string, ba
   let mod: Record<string, unknown>;
   try {
     // On a Windmill worker the module comes with the generated metrics bundle (statically imported).
-    mod = (bundledIngestModule(file) as Record<string, unknown> | undefined) ?? (await import(pathToFileURL(file).href));
+    mod = (bundledModule(file) as Record<string, unknown> | undefined) ?? (await import(pathToFileURL(file).href));
   } catch (e) {
     throw new JobError(batch, "ingest", `cannot load ingest_fn ${file}: ${errorMessage(e)}`, { cause: e });
   }
@@ -63,7 +85,8 @@ export async function loadIngestFunction(sourceDir: string, ingestFn: string, ba
 /** Run one ingest at `ctx.now` and store the validated rows. */
 export async function ingestJob(ctx: JobContext): Promise<IngestResult> {
   const { cfg, log } = ctx;
-  const raw = await fetchIngestRows(ctx);
+  const notes: string[] = [];
+  const raw = await fetchIngestRows(ctx, notes);
   let wrangled: ReturnType<typeof wrangleIngested>;
   try {
     wrangled = wrangleIngested(raw, {
@@ -79,5 +102,5 @@ export async function ingestJob(ctx: JobContext): Promise<IngestResult> {
   const inserted = await ctx.store.append(wrangled.rows);
   const metrics = new Set(wrangled.rows.map((r) => r.metric_name)).size;
   log.info(`ingested ${wrangled.rows.length} row(s) for ${metrics} metric(s), ${inserted} new`);
-  return { job: "ingest", batch: cfg.metric_batch, rows: wrangled.rows.length, inserted, metrics, warnings: wrangled.warnings };
+  return { job: "ingest", batch: cfg.metric_batch, rows: wrangled.rows.length, inserted, metrics, warnings: [...notes, ...wrangled.warnings] };
 }

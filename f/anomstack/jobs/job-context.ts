@@ -21,6 +21,8 @@ export interface JobContext {
   channels: readonly AlertChannel[];
   log: Logger;
   now: Date;
+  /** The job's environment (process.env, overlaid on Windmill with the settings resource). */
+  env: Env;
   /** Which shard of the batch's metrics this run handles (train and score); 0 of 1 = all. */
   shard: { index: number; count: number };
   /** Anthropic settings for LLM alerts; undefined when no key is configured. */
@@ -44,9 +46,11 @@ export interface OpenContextOptions {
 
 /** Open the stores a batch's jobs need. Close with {@link closeJobContext}. */
 export async function openJobContext(cfg: BatchConfig, opts: OpenContextOptions): Promise<JobContext> {
-  const store = await openMetricsStore(cfg, opts.env ?? process.env, opts.duckdbPath);
+  const env = opts.env ?? process.env;
+  const store = await openMetricsStore(cfg, env, opts.duckdbPath);
   return {
     cfg,
+    env,
     store,
     models: openModelStore(cfg.model_path, `${cfg.metric_batch}.model_path`),
     channels: opts.channels,
