@@ -81,7 +81,7 @@ export function plan(opts: GenerateOptions): Plan {
   const configs = [...batches.values()];
   const segments = batchSegments(configs.map((c) => c.metric_batch));
   const files = new Map<string, string>();
-  if (!opts.flowsOnly) for (const [p, text] of metricsBundle(metricsDir, configs)) files.set(p, text);
+  if (!opts.flowsOnly) for (const [p, text] of metricsBundle(metricsDir, configs, root)) files.set(p, text);
   const stages = availableStages(root);
   const flows: string[] = [];
   for (const cfg of configs) {

@@ -51,7 +51,48 @@ describe("loadConfig", () => {
     const loaded = loadConfig({ metricsDir: dir, env: {} });
     expect([...loaded.batches.keys()]).toEqual(["on"]);
     expect(loaded.disabled).toEqual(["off"]);
-    expect(() => loadBatch("off", { metricsDir: dir, env: {} })).toThrow(`${off}: off: batch is disabled (disable_batch is true)`);
+    expect(() => loadBatch("off", { metricsDir: dir, env: {} })).toThrow(
+      `${off}: off: batch is disabled (disable_batch is true, from ${off}); switch it on with ANOMSTACK__OFF__DISABLE_BATCH=false`,
+    );
+  });
+
+  it("says why a batch is off, which variable switches it on and which required variables are missing", () => {
+    const dir = makeMetricsDir();
+    const creds = writeBatch(
+      dir,
+      "creds",
+      "disable_batch: true\ndescription: Traffic from an API\nrequires_env: [TRAFFIC_KEY, OTHER_KEY]\nrequires_network: true\n",
+    );
+    writeBatch(dir, "by-env");
+    const loaded = loadConfig({ metricsDir: dir, env: { ANOMSTACK__BY_ENV__DISABLE_BATCH: "yes", OTHER_KEY: "x" } });
+    expect(loaded.disabledBatches).toEqual([
+      {
+        name: "by-env",
+        file: path.join(dir, "by-env/by-env.yaml"),
+        disabledBy: { kind: "env", name: "ANOMSTACK__BY_ENV__DISABLE_BATCH" },
+        enableWith: "ANOMSTACK__BY_ENV__DISABLE_BATCH=false",
+        description: undefined,
+        requiresEnv: [],
+        missingEnv: [],
+        requiresNetwork: false,
+        db: "duckdb",
+      },
+      {
+        name: "creds",
+        file: creds,
+        disabledBy: { kind: "batch", file: creds },
+        enableWith: "ANOMSTACK__CREDS__DISABLE_BATCH=false",
+        description: "Traffic from an API",
+        requiresEnv: ["TRAFFIC_KEY", "OTHER_KEY"],
+        missingEnv: ["TRAFFIC_KEY"],
+        requiresNetwork: true,
+        db: "duckdb",
+      },
+    ]);
+    // switched on, the same batch loads and keeps its description and requirements
+    const on = loadBatch("creds", { metricsDir: dir, env: { ANOMSTACK__CREDS__DISABLE_BATCH: "false" } });
+    expect(on.requires_env).toEqual(["TRAFFIC_KEY", "OTHER_KEY"]);
+    expect(on.description).toBe("Traffic from an API");
   });
 
   it("applies ANOMSTACK_MODEL_PATH everywhere and ANOMSTACK_TABLE_KEY unless the batch sets table_key", () => {

@@ -25,7 +25,17 @@ export {
   type JobName,
   type JobSpec,
 } from "./jobs.ts";
-export { ingestFnPath, loadBatch, loadConfig, resolveDuckdbPath, resolveMetricsDir, type LoadOptions, type LoadedConfig } from "./load.ts";
+export {
+  ingestFnPath,
+  loadBatch,
+  loadConfig,
+  preprocessFnPath,
+  resolveDuckdbPath,
+  resolveMetricsDir,
+  type DisabledBatch,
+  type LoadOptions,
+  type LoadedConfig,
+} from "./load.ts";
 export { batchEnvName } from "./env.ts";
 export { cronProblem, toSixFieldCron } from "./cron.ts";
 export { renderString, renderTemplate } from "./render.ts";

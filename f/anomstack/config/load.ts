@@ -4,8 +4,8 @@
 import path from "node:path";
 import { closest } from "fastest-levenshtein";
 import { ConfigError, type ConfigIssue } from "./errors.ts";
-import { batchOverrides, ignoreExamples } from "./env.ts";
-import { defaultMetricsRoot, diskSource, memorySource, sourceFor, type MetricsSource } from "./source.ts";
+import { batchEnvName, batchOverrides, ignoreExamples } from "./env.ts";
+import { bundledModule, defaultMetricsRoot, diskSource, memorySource, sourceFor, type MetricsSource } from "./source.ts";
 import { listBatchFiles, readYamlMapping, type YamlMap } from "./files.ts";
 import { isOptionalAt } from "./introspect.ts";
 import { describeValue, toConfigIssues, type KeyOrigin } from "./issues.ts";
@@ -33,6 +33,25 @@ export interface LoadedConfig {
   batches: Map<string, BatchConfig>;
   /** Names of batches switched off with disable_batch (after env overrides), sorted. */
   disabled: string[];
+  /** The same batches with why they are off and how to switch them on, sorted by name. */
+  disabledBatches: DisabledBatch[];
+}
+
+/** A batch switched off with `disable_batch` (its config is not validated). */
+export interface DisabledBatch {
+  name: string;
+  /** Its YAML file. */
+  file: string;
+  /** Where `disable_batch: true` comes from: the batch YAML, defaults.yaml or an env variable (its name). */
+  disabledBy: { kind: "batch" | "defaults"; file: string } | { kind: "env"; name: string };
+  /** The variable that switches it on: `ANOMSTACK__<BATCH>__DISABLE_BATCH=false`. */
+  enableWith: string;
+  description?: string;
+  /** `requires_env` of the batch, and which of them are not set in the environment. */
+  requiresEnv: string[];
+  missingEnv: string[];
+  requiresNetwork: boolean;
+  db?: string;
 }
 
 interface Source {
@@ -110,7 +129,7 @@ function scan(opts: LoadOptions): Scan {
 }
 
 /** Merges, overrides and validates one batch; `disabled` batches are not schema-validated. */
-function resolve(src: Source, s: Scan): { config?: BatchConfig; disabled: boolean; issues: ConfigIssue[] } {
+function resolve(src: Source, s: Scan): { config?: BatchConfig; disabled?: DisabledBatch; issues: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
   const origins = new Map<string, KeyOrigin>();
   for (const k of Object.keys(s.defaults.raw)) origins.set(k, { kind: "defaults", file: s.defaults.file });
@@ -145,7 +164,7 @@ function resolve(src: Source, s: Scan): { config?: BatchConfig; disabled: boolea
 
   // Evaluated after env overrides, so ANOMSTACK__<BATCH>__DISABLE_BATCH can toggle it; a non-boolean
   // value is reported by the schema below.
-  if (merged.disable_batch === true) return { disabled: true, issues };
+  if (merged.disable_batch === true) return { disabled: disabledInfo(src, s, merged, origins.get("disable_batch")), issues };
 
   merged.metrics_dir = s.metricsDir;
   merged.source_file = src.file;
@@ -163,7 +182,55 @@ function resolve(src: Source, s: Scan): { config?: BatchConfig; disabled: boolea
         : undefined;
     if (problem) issues.push({ file: src.file, batch: src.name, key: "ingest_fn", message: problem });
   }
-  return issues.length > 0 || !result.success ? { disabled: false, issues } : { config: result.data, disabled: false, issues };
+  const hook = merged.preprocess_fn;
+  if (typeof hook === "string" && hook !== "") {
+    const problem = preprocessFnProblem(s.src, path.resolve(path.dirname(src.file), hook), hook);
+    if (problem) issues.push({ file: src.file, batch: src.name, key: "preprocess_fn", message: problem });
+  }
+  return issues.length > 0 || !result.success ? { issues } : { config: result.data, issues };
+}
+
+/** The name a `preprocess_fn` module must export. */
+export const PREPROCESS_EXPORT = "preprocess";
+
+/**
+ * Why a `preprocess_fn` cannot be used, or undefined: it must name a .ts file that exists and exports a
+ * function `preprocess` (a bundled module is inspected; a file on disk is read, since loading is synchronous).
+ */
+function preprocessFnProblem(src: MetricsSource, file: string, given: string): string | undefined {
+  if (!given.endsWith(".ts")) return `must name a .ts module, got "${given}"`;
+  if (src.kind(file) !== "file") return `file not found: ${file}`;
+  const mod = bundledModule(file) as Record<string, unknown> | undefined;
+  if (mod) return typeof mod[PREPROCESS_EXPORT] === "function" ? undefined : `${file} must export a function named "${PREPROCESS_EXPORT}"`;
+  const code = src.read(file);
+  const name = PREPROCESS_EXPORT;
+  if (new RegExp(`export\\s+async\\s+function\\s+${name}\\b`).test(code)) {
+    return `${file}: "${name}" must be synchronous (train, score and replay compute features in one pass); drop "async"`;
+  }
+  const exported =
+    new RegExp(`export\\s+function\\s+${name}\\b`).test(code) ||
+    new RegExp(`export\\s+(const|let|var)\\s+${name}\\b`).test(code) ||
+    new RegExp(`export\\s*\\{[^}]*\\b${name}\\b[^}]*\\}`).test(code);
+  return exported ? undefined : `${file} must export a function named "${name}" (export function ${name}(rows, params, ctx) { ... })`;
+}
+
+function disabledInfo(src: Source, s: Scan, merged: Record<string, unknown>, origin: KeyOrigin | undefined): DisabledBatch {
+  const names = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+  const requiresEnv = names(merged.requires_env);
+  return {
+    name: src.name,
+    file: src.file,
+    disabledBy:
+      origin?.kind === "env"
+        ? origin
+        : { kind: origin?.kind === "defaults" ? "defaults" : "batch", file: origin?.kind === "defaults" ? origin.file : src.file },
+    enableWith: `ANOMSTACK__${batchEnvName(src.name)}__DISABLE_BATCH=false`,
+    description: typeof merged.description === "string" ? merged.description : undefined,
+    requiresEnv,
+    missingEnv: requiresEnv.filter((n) => !s.env[n]),
+    requiresNetwork: merged.requires_network === true,
+    db: typeof merged.db === "string" ? merged.db : undefined,
+  };
 }
 
 /** Loads every batch of the metrics folder; throws one ConfigError listing every problem found. */
@@ -171,15 +238,15 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const s = scan(opts);
   const issues = [...s.issues];
   const batches = new Map<string, BatchConfig>();
-  const disabled: string[] = [];
+  const disabledBatches: DisabledBatch[] = [];
   for (const src of [...s.sources].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const r = resolve(src, s);
     issues.push(...r.issues);
-    if (r.disabled) disabled.push(src.name);
+    if (r.disabled) disabledBatches.push(r.disabled);
     else if (r.config) batches.set(src.name, r.config);
   }
   if (issues.length > 0) throw new ConfigError(issues);
-  return { metricsDir: s.metricsDir, batches, disabled };
+  return { metricsDir: s.metricsDir, batches, disabled: disabledBatches.map((d) => d.name), disabledBatches };
 }
 
 /**
@@ -203,11 +270,23 @@ export function loadBatch(name: string, opts: LoadOptions = {}): BatchConfig {
   }
   const r = resolve(src, s);
   if (r.issues.length > 0) throw new ConfigError(r.issues);
-  if (r.disabled) throw new ConfigError({ file: src.file, batch: name, message: "batch is disabled (disable_batch is true)" });
+  if (r.disabled) {
+    const by = r.disabled.disabledBy.kind === "env" ? `env ${r.disabled.disabledBy.name}` : r.disabled.disabledBy.file;
+    throw new ConfigError({
+      file: src.file,
+      batch: name,
+      message: `batch is disabled (disable_batch is true, from ${by}); switch it on with ${r.disabled.enableWith}`,
+    });
+  }
   return r.config as BatchConfig;
 }
 
 /** Absolute path of the batch's `ingest_fn` module (resolved against its YAML folder), or undefined for SQL ingest. */
 export function ingestFnPath(cfg: BatchConfig): string | undefined {
   return cfg.ingest_fn ? path.resolve(cfg.source_dir, cfg.ingest_fn) : undefined;
+}
+
+/** Absolute path of the batch's `preprocess_fn` module, or undefined when it uses the default preprocessing. */
+export function preprocessFnPath(cfg: BatchConfig): string | undefined {
+  return cfg.preprocess_fn ? path.resolve(cfg.source_dir, cfg.preprocess_fn) : undefined;
 }

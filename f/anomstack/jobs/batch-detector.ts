@@ -2,18 +2,10 @@
 // preprocess_params with the model's own overrides), the history a point's score depends on, and the
 // combined, rounded scores of a series.
 //nobundling
-import {
-  combineProbabilities,
-  LIKELIHOOD_WINDOW,
-  minRowsForFeatures,
-  predictProba,
-  preprocess,
-  type FeatureMatrix,
-  type PreprocessParams,
-  type TrainedModel,
-} from "../ml/index.ts";
+import { combineProbabilities, LIKELIHOOD_WINDOW, predictProba, type FeatureMatrix, type PreprocessParams, type TrainedModel } from "../ml/index.ts";
 import { roundTo } from "../store/metric-row.ts";
 import type { BatchConfig } from "../config/index.ts";
+import { DEFAULT_FEATURES, type BatchFeatures } from "./preprocess-hook.ts";
 
 type ModelConfigEntry = BatchConfig["model_configs"][number];
 
@@ -23,12 +15,21 @@ export function modelPreprocess(cfg: BatchConfig, mc: Pick<ModelConfigEntry, "pr
 }
 
 /**
- * How many earlier points a point's score reads besides itself: the widest feature window of the
- * batch's models, plus the likelihood calibration's averaging window.
+ * What a model's features are recorded as in its file: its preprocess params, plus the `preprocess_fn`
+ * that computed them (so a model trained with another hook, or none, is refused at scoring).
  */
-export function scoreLookback(cfg: BatchConfig): number {
-  const features = Math.max(...cfg.model_configs.map((mc) => minRowsForFeatures(modelPreprocess(cfg, mc)) - 1));
-  return features + (cfg.score_calibration === "likelihood" ? LIKELIHOOD_WINDOW - 1 : 0);
+export function featureSignature(cfg: BatchConfig, mc: Pick<ModelConfigEntry, "preprocess_params">): PreprocessParams {
+  const pp = modelPreprocess(cfg, mc);
+  return (cfg.preprocess_fn ? { ...pp, preprocess_fn: cfg.preprocess_fn } : pp) as PreprocessParams;
+}
+
+/**
+ * How many earlier points a point's score reads besides itself: the widest feature window of the
+ * batch's models (the preprocess_fn's `lookback`, if it has one), plus the likelihood calibration's averaging window.
+ */
+export function scoreLookback(cfg: BatchConfig, features: BatchFeatures = DEFAULT_FEATURES): number {
+  const widest = Math.max(...cfg.model_configs.map((mc) => features.lookback(modelPreprocess(cfg, mc))));
+  return widest + (cfg.score_calibration === "likelihood" ? LIKELIHOOD_WINDOW - 1 : 0);
 }
 
 /** Points scored since a model's training that the score job reads to widen the "range" calibration. */
@@ -39,13 +40,23 @@ export const RANGE_HISTORY_N = 100;
  * lookback, plus the points the suppression compares with (`score_suppress_n`) or, with the "range"
  * calibration, the points scored since training (at least {@link RANGE_HISTORY_N}).
  */
-export function scoreHistoryN(cfg: BatchConfig): number {
+export function scoreHistoryN(cfg: BatchConfig, features: BatchFeatures = DEFAULT_FEATURES): number {
   const recent = Math.max(cfg.score_suppress_n, cfg.score_calibration === "range" ? RANGE_HISTORY_N : 0);
-  return scoreLookback(cfg) + recent;
+  return scoreLookback(cfg, features) + recent;
 }
 
+/** Same feature params (every key of either; a missing key equals null, as in models saved before a key existed). */
 function sameFeatures(a: PreprocessParams, b: PreprocessParams): boolean {
-  return (["diff_n", "smooth_n", "lags_n", "freq", "freq_agg"] as const).every((k) => (a[k] ?? null) === (b[k] ?? null));
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  return [...new Set([...Object.keys(x), ...Object.keys(y)])].every((k) => JSON.stringify(x[k] ?? null) === JSON.stringify(y[k] ?? null));
+}
+
+/** Which metric a series is, and how its features are computed. */
+export interface SeriesOptions {
+  /** The metric (named in a preprocess_fn's errors). */
+  metric?: string;
+  features?: BatchFeatures;
 }
 
 /**
@@ -60,21 +71,27 @@ export function scoreSeries(
   cfg: BatchConfig,
   models: readonly TrainedModel[],
   series: { timestamps: number[]; values: number[] },
+  opts: SeriesOptions = {},
 ): { timestamps: number[]; scores: number[] } {
+  const features = opts.features ?? DEFAULT_FEATURES;
   const matrices = new Map<string, FeatureMatrix>();
   const perModel = models.map((m) => {
     const mc = cfg.model_configs.find((c) => c.model_tag === m.model_tag);
     const pp = modelPreprocess(cfg, mc ?? {});
-    if (m.features && !sameFeatures(m.features, pp)) {
+    const signature = featureSignature(cfg, mc ?? {});
+    if (m.features && !sameFeatures(m.features, signature)) {
       throw new Error(
-        `model ${m.model_tag} was trained on other features (${JSON.stringify(m.features)}) than its config gives now (${JSON.stringify(pp)}); retrain`,
+        `model ${m.model_tag} was trained on other features (${JSON.stringify(m.features)}) than its config gives now (${JSON.stringify(signature)}); retrain`,
       );
     }
-    const key = JSON.stringify(pp);
+    // A hook may name its columns; the matrix is per model (its errors name the model).
+    const key = features.hook ? `${m.model_tag}\n${JSON.stringify(pp)}` : JSON.stringify(pp);
     let X = matrices.get(key);
-    if (!X) matrices.set(key, (X = preprocess(series, pp)));
+    if (!X) matrices.set(key, (X = features.matrix(series, pp, { metric: opts.metric ?? "?", model_tag: m.model_tag })));
     if (m.columns.length !== X.cols) {
-      throw new Error(`model ${m.model_tag} was trained on ${m.columns.length} features but preprocess_params now give ${X.cols}; retrain`);
+      throw new Error(
+        `model ${m.model_tag} was trained on ${m.columns.length} features but ${features.hook ? `preprocess_fn ${features.hook}` : "preprocess_params"} now gives ${X.cols}; retrain`,
+      );
     }
     const p = predictProba(m, X);
     return new Map(X.timestamps.map((t, i) => [t, p[i]]));

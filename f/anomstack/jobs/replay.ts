@@ -14,7 +14,8 @@ import type { JobContext } from "./job-context.ts";
 import { toMillis } from "../core/time.ts";
 import { NotEnoughData, trainMetricModels } from "./train.ts";
 import { finalScores } from "./score.ts";
-import { scoreLookback, scoreSeries } from "./batch-detector.ts";
+import { scoreLookback, scoreSeries, type SeriesOptions } from "./batch-detector.ts";
+import { loadBatchFeatures } from "./preprocess-hook.ts";
 import { anomalyAlertParams } from "./alert.ts";
 import { flagRow } from "./emit.ts";
 import type { BatchConfig } from "../config/index.ts";
@@ -47,10 +48,10 @@ const DAY_MS = 86_400_000;
  * exactly as the score job would have scored it then (its features and calibration history from the points
  * before it, repeated detections suppressed). Points before the first successful training get no score (NaN).
  */
-export function replayScores(cfg: BatchConfig, timestamps: number[], values: number[], retrainEvery: number): number[] {
+export function replayScores(cfg: BatchConfig, timestamps: number[], values: number[], retrainEvery: number, opts: SeriesOptions = {}): number[] {
   const n = values.length;
   const computed = new Map<number, number>();
-  const lookback = scoreLookback(cfg);
+  const lookback = scoreLookback(cfg, opts.features);
   let models: TrainedModel[] | undefined;
   let warmupError: unknown;
   let c = Math.max(cfg.train_min_n, 1);
@@ -59,7 +60,7 @@ export function replayScores(cfg: BatchConfig, timestamps: number[], values: num
     let a = Math.max(0, c - cfg.train_max_n);
     while (a < c && timestamps[a] < minTs) a++;
     try {
-      models = trainMetricModels(cfg, timestamps.slice(a, c), values.slice(a, c));
+      models = trainMetricModels(cfg, timestamps.slice(a, c), values.slice(a, c), opts);
     } catch (e) {
       if (models) throw e;
       warmupError = e;
@@ -69,7 +70,7 @@ export function replayScores(cfg: BatchConfig, timestamps: number[], values: num
     // Score the points up to the next retrain in one go; the points before them are their history.
     const end = Math.min(n, c + retrainEvery);
     const from = Math.max(0, c - lookback);
-    const r = scoreSeries(cfg, models, { timestamps: timestamps.slice(from, end), values: values.slice(from, end) });
+    const r = scoreSeries(cfg, models, { timestamps: timestamps.slice(from, end), values: values.slice(from, end) }, opts);
     r.timestamps.forEach((t, i) => {
       if (t >= timestamps[c]) computed.set(t, r.scores[i]);
     });
@@ -86,6 +87,7 @@ export async function replayJob(ctx: JobContext, opts: ReplayOptions = {}): Prom
   if (!Number.isInteger(retrainEvery) || retrainEvery < 1) {
     throw new JobError(cfg.metric_batch, "replay", `--retrain-every must be a positive integer, got ${retrainEvery}`);
   }
+  const features = await loadBatchFeatures(cfg);
   const table = quoteTableKey(store.tableKey);
   const history = await store.query<{ metric_timestamp: Date; metric_name: string; metric_type: string; metric_value: number }>(
     `select metric_timestamp, metric_name, metric_type, avg(metric_value) as metric_value from ${table}
@@ -116,7 +118,7 @@ export async function replayJob(ctx: JobContext, opts: ReplayOptions = {}): Prom
     try {
       if (!excluded.has(metric)) {
         const stored = kept("score");
-        const scores = replayScores(cfg, ts, values, retrainEvery);
+        const scores = replayScores(cfg, ts, values, retrainEvery, { metric, features });
         const alertFlags = kept("alert");
         const points: ScoredPoint[] = [];
         ts.forEach((t, i) => {
@@ -146,7 +148,7 @@ export async function replayJob(ctx: JobContext, opts: ReplayOptions = {}): Prom
           result.alerts++;
         }
       }
-      await saveLatestModels(ctx, metric, ts, values);
+      await saveLatestModels(ctx, metric, ts, values, { metric, features });
       result.changes += replayChanges(ctx, metric, ts, values, kept("change"), out);
       result.tholdalerts += replayTholdalerts(ctx, metric, ts, values, kept("tholdalert"), out);
       result.metrics++;
@@ -172,14 +174,14 @@ export async function replayJob(ctx: JobContext, opts: ReplayOptions = {}): Prom
 }
 
 /** Train on the newest window, as the train job would now, so scoring can continue after a replay. */
-async function saveLatestModels(ctx: JobContext, metric: string, ts: number[], values: number[]): Promise<void> {
+async function saveLatestModels(ctx: JobContext, metric: string, ts: number[], values: number[], opts: SeriesOptions): Promise<void> {
   const { cfg } = ctx;
   if (cfg.train_exclude_metrics?.includes(metric)) return;
   const minTs = ctx.now.getTime() - cfg.train_metric_timestamp_max_days_ago * DAY_MS;
   let a = Math.max(0, ts.length - cfg.train_max_n);
   while (a < ts.length && ts[a] < minTs) a++;
   try {
-    for (const m of trainMetricModels(cfg, ts.slice(a), values.slice(a))) await ctx.models.save(cfg.metric_batch, metric, m.model_tag, m);
+    for (const m of trainMetricModels(cfg, ts.slice(a), values.slice(a), opts)) await ctx.models.save(cfg.metric_batch, metric, m.model_tag, m);
   } catch (e) {
     if (!(e instanceof NotEnoughData)) throw e;
   }

@@ -9,6 +9,7 @@ import { groupByMetric, inShard, queryJobSql, type JobContext } from "./job-cont
 import { toMillis } from "../core/time.ts";
 import type { BatchConfig } from "../config/index.ts";
 import { scoreHistoryN, scoreSeries } from "./batch-detector.ts";
+import { loadBatchFeatures } from "./preprocess-hook.ts";
 
 interface ScoreRow {
   metric_timestamp: Date;
@@ -60,7 +61,8 @@ export async function loadMetricModels(ctx: JobContext, metric: string): Promise
 
 export async function scoreJob(ctx: JobContext): Promise<ScoreResult> {
   const { cfg, log } = ctx;
-  const historyN = scoreHistoryN(cfg);
+  const features = await loadBatchFeatures(cfg);
+  const historyN = scoreHistoryN(cfg, features);
   const rows = await queryJobSql<ScoreRow>(ctx, "score", "score_sql", { score_history_n: historyN });
   const result: ScoreResult = { job: "score", batch: cfg.metric_batch, scored: 0, metrics: 0, no_model: [], failed: [] };
   const out: MetricRow[] = [];
@@ -86,7 +88,7 @@ export async function scoreJob(ctx: JobContext): Promise<ScoreResult> {
     }
     try {
       const timestamps = series.map((r) => toMillis(r.metric_timestamp));
-      const computed = scoreSeries(cfg, models, { timestamps, values: series.map((r) => Number(r.metric_value)) });
+      const computed = scoreSeries(cfg, models, { timestamps, values: series.map((r) => Number(r.metric_value)) }, { metric, features });
       const byTime = new Map(computed.timestamps.map((t, i) => [t, computed.scores[i]]));
       const stored = new Map(series.filter((r) => r.metric_score !== null).map((r) => [toMillis(r.metric_timestamp), Number(r.metric_score)]));
       // The series' points (with resampling, `freq`, the feature rows are bins: they join in time order).

@@ -1,9 +1,10 @@
 // Train job: one model per (metric, model config), fitted on the features of
 // the metric's recent values and saved as JSON. A metric that fails is reported; the others still train.
 //nobundling
-import { preprocess, trainModel, type FeatureMatrix, type TrainedModel } from "../ml/index.ts";
+import { trainModel, type FeatureMatrix, type TrainedModel } from "../ml/index.ts";
 import { quoteTableKey } from "../store/metrics-store.ts";
-import { modelPreprocess } from "./batch-detector.ts";
+import { featureSignature, modelPreprocess, type SeriesOptions } from "./batch-detector.ts";
+import { DEFAULT_FEATURES, loadBatchFeatures } from "./preprocess-hook.ts";
 import { errorMessage } from "../core/errors.ts";
 import { groupByMetric, inShard, queryJobSql, type JobContext } from "./job-context.ts";
 import { toMillis } from "../core/time.ts";
@@ -29,24 +30,29 @@ export interface TrainResult {
  * (the batch's preprocess_params with the model's overrides), calibrated by `score_calibration`.
  * Throws when the metric has too few points or a model cannot be fitted.
  */
-export function trainMetricModels(cfg: BatchConfig, timestamps: number[], values: number[]): TrainedModel[] {
+export function trainMetricModels(cfg: BatchConfig, timestamps: number[], values: number[], opts: SeriesOptions = {}): TrainedModel[] {
   if (values.length < cfg.train_min_n) {
     throw new NotEnoughData(`has ${values.length} point(s), needs train_min_n=${cfg.train_min_n}`);
   }
+  const features = opts.features ?? DEFAULT_FEATURES;
   const matrices = new Map<string, FeatureMatrix>();
   return cfg.model_configs.map((mc) => {
     const pp = modelPreprocess(cfg, mc);
-    const key = JSON.stringify(pp);
+    const key = features.hook ? `${mc.model_tag}\n${JSON.stringify(pp)}` : JSON.stringify(pp);
     let X = matrices.get(key);
-    if (!X) matrices.set(key, (X = preprocess({ timestamps, values }, pp)));
-    if (X.rows === 0) throw new NotEnoughData(`has ${values.length} point(s), too few for the features of ${mc.model_tag} (preprocess_params)`);
+    if (!X) matrices.set(key, (X = features.matrix({ timestamps, values }, pp, { metric: opts.metric ?? "?", model_tag: mc.model_tag })));
+    if (X.rows === 0) {
+      throw new NotEnoughData(
+        `has ${values.length} point(s), too few for the features of ${mc.model_tag} (${features.hook ? `preprocess_fn ${features.hook}` : "preprocess_params"})`,
+      );
+    }
     // RANGE and ZSCORE describe the spread of their training rows: they wait for train_min_n of them.
     if ((mc.model_name === "RANGE" || mc.model_name === "ZSCORE") && X.rows < cfg.train_min_n) {
       throw new NotEnoughData(`${mc.model_tag} has ${X.rows} feature row(s), needs train_min_n=${cfg.train_min_n}`);
     }
     try {
       const model = trainModel(mc, X, { calibration: cfg.score_calibration });
-      model.features = pp;
+      model.features = featureSignature(cfg, mc);
       return model;
     } catch (e) {
       // e.g. KNN needs n_neighbors+1 rows: that is a lack of data, not a broken model.
@@ -76,6 +82,7 @@ async function lastScored(ctx: JobContext): Promise<Map<string, number>> {
 
 export async function trainJob(ctx: JobContext, opts: { metrics?: ReadonlySet<string> } = {}): Promise<TrainResult> {
   const { cfg, log } = ctx;
+  const features = await loadBatchFeatures(cfg);
   const rows = await queryJobSql<TrainRow>(ctx, "train", "train_sql");
   const scoredUntil = await lastScored(ctx);
   const result: TrainResult = { job: "train", batch: cfg.metric_batch, trained: [], skipped: [], failed: [] };
@@ -88,6 +95,7 @@ export async function trainJob(ctx: JobContext, opts: { metrics?: ReadonlySet<st
         cfg,
         series.map((r) => toMillis(r.metric_timestamp)),
         series.map((r) => Number(r.metric_value)),
+        { metric, features },
       );
       for (const m of models) await ctx.models.save(cfg.metric_batch, metric, m.model_tag, m);
       result.trained.push(metric);
