@@ -20,10 +20,10 @@ export interface IngestHttp {
   /** A SourceError for a response that parsed but has the wrong shape (`reason` says what was expected). */
   malformed(url: string, reason: string, method?: string): Error;
   /**
-   * Run `fetch` for every source (at most 4 at a time) and join their rows. A source that fails is left
-   * out with a warning; when every source fails, one error lists them all.
+   * Run `fetch` for every source (at most 4 at a time) and join what they return. A source that fails is
+   * left out with a warning; when every source fails, one error lists them all.
    */
-  each<S>(sources: readonly S[], label: (source: S) => string, fetch: (source: S) => Promise<IngestRow[]>): Promise<IngestRow[]>;
+  each<S, T = IngestRow>(sources: readonly S[], label: (source: S) => string, fetch: (source: S) => Promise<T[]>): Promise<T[]>;
 }
 
 /** Options of one request. */

@@ -3,7 +3,7 @@
 // query masked) and says what went wrong: no network, no answer, a rate limit, an HTTP error, a body that
 // is not JSON, a response of the wrong shape.
 //nobundling
-import type { HttpInit, IngestHttp, IngestRow } from "./batch-api.ts";
+import type { HttpInit, IngestHttp } from "./batch-api.ts";
 
 /** A source of a batch's ingest failed. */
 export class SourceError extends Error {
@@ -134,8 +134,8 @@ export function createIngestHttp(opts: HttpOptions): IngestHttp {
     malformed(url, reason, method = "GET") {
       return fail(method.toUpperCase(), url, `malformed response: ${reason}`);
     },
-    async each(sources, label, fetchOne) {
-      const rows: IngestRow[] = [];
+    async each<S, T>(sources: readonly S[], label: (source: S) => string, fetchOne: (source: S) => Promise<T[]>): Promise<T[]> {
+      const rows: T[] = [];
       const failures: string[] = [];
       for (let i = 0; i < sources.length; i += EACH_CONCURRENCY) {
         const group = sources.slice(i, i + EACH_CONCURRENCY);
