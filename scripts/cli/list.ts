@@ -1,7 +1,9 @@
-// `anomstack list`: every batch with its database, table, ingest source, enabled jobs and schedules.
+// `anomstack list`: every batch with its database, table, ingest source, enabled jobs and schedules; then
+// every batch that is off, why, the variable that switches it on, and what it needs.
 import type { Command } from "commander";
 import { BATCH_JOBS, loadConfig, isJobEnabled, resolveDuckdbPath, jobSchedule } from "../../f/anomstack/config/index.ts";
-import { table } from "./output.ts";
+import { needsLine, offBecause } from "./needs.ts";
+import { columns, table } from "./output.ts";
 
 export function listCommand(program: Command): void {
   program
@@ -9,7 +11,7 @@ export function listCommand(program: Command): void {
     .description("list the metric batches, their database, enabled jobs and schedules")
     .option("--json", "print JSON instead of a table")
     .action((opts: { json?: boolean }) => {
-      const { metricsDir, batches, disabled } = loadConfig();
+      const { metricsDir, batches, disabled, disabledBatches } = loadConfig();
       const rows = [...batches.values()].map((cfg) => ({
         batch: cfg.metric_batch,
         db: cfg.db === "duckdb" ? `duckdb (${resolveDuckdbPath()})` : cfg.db,
@@ -19,7 +21,16 @@ export function listCommand(program: Command): void {
         schedules: Object.fromEntries(BATCH_JOBS.map((j) => [j, jobSchedule(cfg, j)])),
       }));
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ metrics_dir: metricsDir, batches: rows, disabled }, null, 2)}\n`);
+        const off = disabledBatches.map((d) => ({
+          batch: d.name,
+          file: d.file,
+          disabled_by: d.disabledBy,
+          enable_with: d.enableWith,
+          requires_env: d.requiresEnv,
+          missing_env: d.missingEnv,
+          requires_network: d.requiresNetwork,
+        }));
+        process.stdout.write(`${JSON.stringify({ metrics_dir: metricsDir, batches: rows, disabled, disabled_batches: off }, null, 2)}\n`);
         return;
       }
       process.stdout.write(`metrics folder: ${metricsDir}\n`);
@@ -36,6 +47,14 @@ export function listCommand(program: Command): void {
           ]),
         )}\n`,
       );
-      if (disabled.length) process.stdout.write(`disabled batches (disable_batch): ${disabled.join(", ")}\n`);
+      if (disabledBatches.length) {
+        process.stdout.write(`\n${disabledBatches.length} batch(es) off (not loaded, no flows generated):\n`);
+        process.stdout.write(
+          `${columns(
+            ["batch", "switch on with", "off because", "needs"],
+            disabledBatches.map((d) => [d.name, d.enableWith, offBecause(d, metricsDir), needsLine(d)]),
+          )}\n`,
+        );
+      }
     });
 }

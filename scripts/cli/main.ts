@@ -1,9 +1,10 @@
-// The `anomstack` CLI: list, config, run, backfill, replay and demo, over the same jobs the Windmill
+// The `anomstack` CLI: list, examples, config, run, backfill, replay and demo, over the same jobs the Windmill
 // stage scripts run. The only place that reads the clock (`--now` overrides it).
 import fs from "node:fs";
 import { Command } from "commander";
 import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
 import { listCommand } from "./list.ts";
+import { examplesCommand } from "./examples.ts";
 import { configCommand } from "./config.ts";
 import { runCommand } from "./run.ts";
 import { backfillCommand } from "./backfill.ts";
@@ -32,6 +33,7 @@ const program = new Command("anomstack")
   });
 
 listCommand(program);
+examplesCommand(program);
 configCommand(program);
 runCommand(program);
 backfillCommand(program);

@@ -9,6 +9,17 @@ export function table(head: string[], rows: (string | number)[][]): string {
   return t.toString();
 }
 
+/** Aligned columns without borders, one line per row (for lists read line by line, e.g. with grep). */
+export function columns(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
+  return [line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
 /** A progress reporter on stderr: rewrites one line on a terminal, prints every 10% otherwise. */
 export function progress(label: string): (done: number, total: number, detail?: string) => void {
   let lastDecile = -1;

@@ -1,9 +1,28 @@
 // `anomstack run`: run jobs of one or more batches in pipeline order, locally, through the same stage
-// code the Windmill scripts use. One batch or job failing does not stop the others.
+// code the Windmill scripts use. One batch or job failing does not stop the others. `--dry-run` runs only
+// the ingest and prints the rows it would store, storing nothing (also for a batch that is off).
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
-import { BATCH_JOBS, isBatchJob, isJobEnabled, loadBatch, loadConfig, type BatchJobName } from "../../f/anomstack/config/index.ts";
+import {
+  BATCH_JOBS,
+  ConfigError,
+  batchEnvName,
+  isBatchJob,
+  isJobEnabled,
+  loadBatch,
+  loadConfig,
+  type BatchConfig,
+  type BatchJobName,
+} from "../../f/anomstack/config/index.ts";
+import { fetchIngestRows } from "../../f/anomstack/jobs/ingest.ts";
+import { IngestDataError, wrangleIngested } from "../../f/anomstack/jobs/wrangle.ts";
+import type { JobContext } from "../../f/anomstack/jobs/job-context.ts";
+import type { ModelStore } from "../../f/anomstack/store/model-store.ts";
+import { openMetricsStore } from "../../f/anomstack/store/open.ts";
+import { createLogger } from "../../f/anomstack/core/log.ts";
+import { truncateToSecond } from "../../f/anomstack/core/time.ts";
+import type { Env } from "../../f/anomstack/core/env.ts";
 import type { StageResult } from "../../f/anomstack/stages/run-stage.ts";
 import { parseNow } from "../../f/anomstack/core/time.ts";
 import { errorMessage } from "../../f/anomstack/core/errors.ts";
@@ -11,7 +30,7 @@ import { plan } from "../generate/main.ts";
 import { batchDir, batchSegment } from "../generate/paths.ts";
 import { SETTINGS_RESOURCE } from "../generate/flows.ts";
 import { FlowError, parseFlowYaml, runFlow } from "../flow-runner/runner.ts";
-import { fmt } from "./output.ts";
+import { fmt, fmtTime, table } from "./output.ts";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -117,6 +136,77 @@ function summarizeJob(job: string, x: Record<string, any>): string {
   return isBatchJob(job) ? JOB_SUMMARIES[job](x) : "ok";
 }
 
+/** A dry run opens no model store: ingest never needs one (and an s3:// batch could not open it). */
+const NO_MODELS: ModelStore = {
+  location: "(none: dry run)",
+  save: async () => {
+    throw new Error("a dry run stores nothing");
+  },
+  load: async () => undefined,
+};
+
+/** The batch's config for a dry run: as configured, or, when it is off, switched on for this run only. */
+function dryRunConfig(batch: string, env: Env): { cfg: BatchConfig; off: boolean } {
+  try {
+    return { cfg: loadBatch(batch, { env }), off: false };
+  } catch (e) {
+    if (!(e instanceof ConfigError && /batch is disabled/.test(e.message))) throw e;
+    return { cfg: loadBatch(batch, { env: { ...env, [`ANOMSTACK__${batchEnvName(batch)}__DISABLE_BATCH`]: "false" } }), off: true };
+  }
+}
+
+/**
+ * Run one batch's ingest at `now` and print the validated rows without storing them (ingest_sql still
+ * runs on the batch's database, which is only read). Returns false when it failed.
+ */
+export async function dryRunIngest(batch: string, now: Date, print: (l: string) => void, env: Env = process.env): Promise<boolean> {
+  let ctx: JobContext | undefined;
+  try {
+    const { cfg, off } = dryRunConfig(batch, env);
+    if (off) print(`${batch}: off (disable_batch); switched on for this dry run only`);
+    const store = await openMetricsStore(cfg, env);
+    ctx = {
+      cfg,
+      env,
+      store,
+      models: NO_MODELS,
+      channels: [],
+      log: createLogger().child(cfg.metric_batch),
+      now: truncateToSecond(now),
+      shard: { index: 0, count: 1 },
+      redact: (t) => t,
+    };
+    const notes: string[] = [];
+    const raw = await fetchIngestRows(ctx, notes);
+    let wrangled: ReturnType<typeof wrangleIngested>;
+    try {
+      wrangled = wrangleIngested(raw, {
+        batch: cfg.metric_batch,
+        rounding: cfg.ingest_metric_rounding,
+        thresholds: cfg.tholdalert_thresholds ?? undefined,
+      });
+    } catch (e) {
+      if (e instanceof IngestDataError) throw new Error(`${cfg.metric_batch} ingest: ${e.message}`);
+      throw e;
+    }
+    print(
+      table(
+        ["metric_timestamp (UTC)", "metric_name", "metric_value"],
+        wrangled.rows.map((r) => [fmtTime(r.metric_timestamp), r.metric_name, fmt(r.metric_value, 4)]),
+      ),
+    );
+    for (const w of [...notes, ...wrangled.warnings]) print(`warning: ${w}`);
+    const metrics = new Set(wrangled.rows.map((r) => r.metric_name)).size;
+    print(`${cfg.metric_batch} ingest (dry run): ${wrangled.rows.length} row(s) for ${metrics} metric(s); nothing stored`);
+    return true;
+  } catch (e) {
+    print(`${batch} ingest (dry run): FAILED: ${errorMessage(e)}`);
+    return false;
+  } finally {
+    await ctx?.store.close();
+  }
+}
+
 export function runCommand(program: Command): void {
   program
     .command("run")
@@ -124,7 +214,17 @@ export function runCommand(program: Command): void {
     .option("-b, --batch <name...>", "batch(es) to run (default: every enabled batch)")
     .option("-j, --jobs <list>", `comma-separated jobs (default: ${BATCH_JOBS.join(",")})`)
     .option("--now <iso>", "timestamp to treat as now (default: the current time)")
-    .action(async (opts: { batch?: string[]; jobs?: string; now?: string }) => {
+    .option("--dry-run", "only ingest, and print the rows instead of storing them (works for a batch that is off, e.g. an example)")
+    .action(async (opts: { batch?: string[]; jobs?: string; now?: string; dryRun?: boolean }) => {
+      if (opts.dryRun) {
+        if (opts.jobs && opts.jobs.trim() !== "ingest") throw new Error("--dry-run runs the ingest only; leave out --jobs (or give --jobs ingest)");
+        const print = (l: string) => process.stdout.write(`${l}\n`);
+        const now = parseNow(opts.now);
+        let ok = true;
+        for (const batch of opts.batch ?? [...loadConfig().batches.keys()]) ok = (await dryRunIngest(batch, now, print)) && ok;
+        if (!ok) process.exitCode = 1;
+        return;
+      }
       const jobs = parseJobs(opts.jobs);
       const batches = opts.batch ?? [...loadConfig().batches.keys()];
       const outcome = await runPipeline(batches, jobs, parseNow(opts.now), (l) => process.stdout.write(`${l}\n`));

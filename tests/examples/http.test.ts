@@ -77,7 +77,7 @@ describe("http.json / http.text", () => {
     server = await startReplay([{ path: "/slow", body: "{}", delayMs: 2000 }]);
     const { http } = client();
     const refused = await failure(http.json(`${gone.url}/nothing`));
-    expect(refused.reason).toMatch(/^network error: ECONNREFUSED/);
+    expect(refused.reason).toMatch(/^network error: connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
     const slow = await failure(http.json(`${server.url}/slow`, { timeoutMs: 200 }));
     expect(slow.reason).toBe("no answer within 0.2 s (timeout)");
   });

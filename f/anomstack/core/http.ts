@@ -57,7 +57,8 @@ function networkReason(e: unknown, timeoutMs: number): string {
   const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (err?.name === "TimeoutError" || err?.name === "AbortError") return `no answer within ${timeoutMs / 1000} s (timeout)`;
   const cause = err?.cause;
-  const detail = cause?.code ? `${cause.code}${cause.message && !cause.message.includes(cause.code) ? ` (${cause.message})` : ""}` : cause?.message;
+  // Node puts the system error in `cause` ("getaddrinfo ENOTFOUND host", "connect ECONNREFUSED 1.2.3.4:80").
+  const detail = cause?.message || cause?.code;
   return `network error: ${detail ?? err?.message ?? String(e)}`;
 }
 
