@@ -1,5 +1,6 @@
 // Windmill runs TypeScript on Bun: an API example's ingest (HTTP, cookies) and the currency example's
-// preprocess_fn (train, score, replay) work there as under Node.
+// preprocess_fn (train, score, replay; from the disk and from the generated bundle, as on a worker) work
+// there as under Node.
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -8,6 +9,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { REPO_DIR } from "../helpers/workspace.ts";
 import { exampleRoutes, startReplay, type ReplayServer } from "./helpers/replay-server.ts";
 import { EXAMPLES_DIR } from "./helpers/run-example.ts";
+import { loadConfig } from "../../f/anomstack/config/index.ts";
+import { COPIED_DIR, metricsBundle } from "../../scripts/generate/bundle.ts";
 
 const BUN = path.join(REPO_DIR, "node_modules/.bin/bun");
 let server: ReplayServer | undefined;
@@ -17,12 +20,12 @@ afterEach(async () => {
 });
 
 /** Run `code` (an ES module) under Bun with `env`; returns the JSON it printed last. */
-async function underBun(code: string, env: Record<string, string>): Promise<any> {
+async function underBun(code: string, env: Record<string, string>, cwd = REPO_DIR): Promise<any> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "anomstack-bun-example-"));
   const script = path.join(dir, "run.ts");
   fs.writeFileSync(script, code);
   // Not spawnSync: it would block this process, and with it the replay server the script talks to.
-  const child = spawn(BUN, [script], { cwd: REPO_DIR, env: { ...process.env, ANOMSTACK_LOG_LEVEL: "error", ...env } });
+  const child = spawn(BUN, [script], { cwd, env: { ...process.env, ANOMSTACK_LOG_LEVEL: "error", ...env } });
   let out = "";
   let err = "";
   child.stdout.on("data", (c) => (out += c));
@@ -90,5 +93,54 @@ describe("examples under Bun", () => {
     expect(out.live[1]).toMatchObject({ scored: 1, failed: [] });
     expect(out.columns).toEqual(["log_return"]);
     expect(out.features).toMatchObject({ log_return_n: 1, preprocess_fn: "preprocess.ts" });
+  });
+
+  it("on a worker (no metrics folder), currency's preprocess_fn comes from the generated bundle", async () => {
+    // A copy of the repository (f/ and metrics/) whose bundle is generated with currency switched on, as
+    // `npm run generate` would write it; the worker's working directory has no metrics folder.
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "anomstack-bun-worker-"));
+    fs.cpSync(path.join(REPO_DIR, "f"), path.join(root, "f"), { recursive: true, filter: (src) => !src.includes(`${path.sep}node_modules`) });
+    fs.cpSync(path.join(REPO_DIR, "metrics"), path.join(root, "metrics"), { recursive: true });
+    fs.symlinkSync(path.join(REPO_DIR, "node_modules"), path.join(root, "node_modules"));
+    fs.writeFileSync(path.join(root, "package.json"), '{ "type": "module" }\n');
+    const metricsDir = path.join(root, "metrics");
+    const on = { ANOMSTACK__CURRENCY__DISABLE_BATCH: "false" };
+    const { batches } = loadConfig({ metricsDir, env: on });
+    for (const [rel, text] of metricsBundle(metricsDir, [batches.get("currency")!], root)) {
+      fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+      fs.writeFileSync(path.join(root, rel), text);
+    }
+    const copy = fs.readFileSync(path.join(root, COPIED_DIR, "examples/currency/preprocess.ts"), "utf8");
+    expect(copy).toContain('from "../../../../core/batch-api.ts"');
+    const work = path.join(root, "work");
+    fs.mkdirSync(work);
+    const out = await underBun(
+      `import { withJobContext } from ${JSON.stringify(path.join(root, "f/anomstack/stages/run-stage.ts"))};
+       import { replayJob } from ${JSON.stringify(path.join(root, "f/anomstack/jobs/replay.ts"))};
+       import { trainJob } from ${JSON.stringify(path.join(root, "f/anomstack/jobs/train.ts"))};
+       import { scoreJob } from ${JSON.stringify(path.join(root, "f/anomstack/jobs/score.ts"))};
+       const day = 86400000, start = Date.UTC(2024, 0, 1);
+       const row = (i) => ({ metric_timestamp: new Date(start + i * day), metric_batch: "currency", metric_name: "usd_gbp", metric_type: "metric", metric_value: 0.79 * (1 + 0.003 * Math.cos(i)), metadata: "" });
+       const at = (i) => new Date(start + i * day).toISOString();
+       const r = await withJobContext("currency", { now: at(40) }, async (ctx) => {
+         await ctx.store.append(Array.from({ length: 40 }, (_, i) => row(i)));
+         const replay = await replayJob(ctx);
+         await ctx.store.append([row(40)]);
+         return { dir: ctx.cfg.source_dir, replay, train: await trainJob(ctx), score: await scoreJob(ctx) };
+       });
+       console.log(JSON.stringify(r));`,
+      {
+        // no ANOMSTACK_METRICS_DIR, and the working directory has no ./metrics: the bundle is the folder
+        ANOMSTACK_METRICS_DIR: "",
+        ANOMSTACK_DUCKDB_PATH: path.join(work, "w.duckdb"),
+        ANOMSTACK_MODEL_PATH: `local://${path.join(work, "models")}`,
+        ...on,
+      },
+      work,
+    );
+    expect(out.dir).toBe("/anomstack-bundle/metrics/examples/currency");
+    expect(out.replay).toMatchObject({ metrics: 1, failed: [] });
+    expect(out.train).toMatchObject({ trained: ["usd_gbp"], failed: [] });
+    expect(out.score).toMatchObject({ scored: 1, failed: [] });
   });
 });
