@@ -328,11 +328,11 @@ describe("prometheus", () => {
 });
 
 describe("posthog", () => {
-  it("needs POSTHOG_API_KEY, and says so before asking anything", async () => {
+  it("needs POSTHOG_API_KEY, and says so before asking anything (a config error: Windmill does not retry it)", async () => {
     const s = await replay("posthog");
-    await expect(runExampleIngest("posthog", NOW, { ANOMSTACK_EXAMPLE_POSTHOG_URL: s.url })).rejects.toThrow(
-      "posthog ingest: needs POSTHOG_API_KEY (requires_env), not set in the environment or the settings resource",
-    );
+    const failed = runExampleIngest("posthog", NOW, { ANOMSTACK_EXAMPLE_POSTHOG_URL: s.url });
+    await expect(failed).rejects.toThrow("posthog ingest: needs POSTHOG_API_KEY (requires_env), not set in the environment or the settings resource");
+    await expect(failed).rejects.toMatchObject({ name: "ConfigError" });
     expect(s.requests).toEqual([]);
   });
 

@@ -19,6 +19,11 @@ export class DataError extends JobError {
   override name = "DataError";
 }
 
+/** The batch cannot run as configured (e.g. a variable of requires_env is not set): a retry cannot help. */
+export class ConfigJobError extends JobError {
+  override name = "ConfigError";
+}
+
 /** A SQL template of the batch failed to render: a config problem, a retry cannot help. */
 export class TemplateJobError extends JobError {
   override name = "TemplateError";

@@ -3,7 +3,7 @@
 //nobundling
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { DataError, JobError, SqlError, errorMessage } from "../core/errors.ts";
+import { ConfigJobError, DataError, JobError, SqlError, errorMessage } from "../core/errors.ts";
 import { renderJobSql, type JobContext } from "./job-context.ts";
 import { bundledModule } from "../config/source.ts";
 import { IngestDataError, wrangleIngested } from "./wrangle.ts";
@@ -34,7 +34,11 @@ export async function fetchIngestRows(ctx: JobContext, warnings: string[] = []):
   const { cfg } = ctx;
   const missing = missingEnv(cfg, ctx.env);
   if (missing.length > 0) {
-    throw new JobError(cfg.metric_batch, "ingest", `needs ${missing.join(", ")} (requires_env), not set in the environment or the settings resource`);
+    throw new ConfigJobError(
+      cfg.metric_batch,
+      "ingest",
+      `needs ${missing.join(", ")} (requires_env), not set in the environment or the settings resource`,
+    );
   }
   if (cfg.ingest_sql) {
     const sql = renderJobSql(ctx, "ingest", "ingest_sql");
