@@ -9,7 +9,8 @@ export function listCommand(program: Command): void {
     .description("list the metric batches, their database, enabled jobs and schedules")
     .option("--json", "print JSON instead of a table")
     .action((opts: { json?: boolean }) => {
-      const { metricsDir, batches, disabled } = loadConfig();
+      const { metricsDir, batches, disabled, broken } = loadConfig({ skipBroken: true });
+      if (broken.length) process.exitCode = 1;
       const rows = [...batches.values()].map((cfg) => ({
         batch: cfg.metric_batch,
         db: cfg.db === "duckdb" ? `duckdb (${resolveDuckdbPath()})` : cfg.db,
@@ -19,7 +20,8 @@ export function listCommand(program: Command): void {
         schedules: Object.fromEntries(BATCH_JOBS.map((j) => [j, jobSchedule(cfg, j)])),
       }));
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify({ metrics_dir: metricsDir, batches: rows, disabled }, null, 2)}\n`);
+        const brokenRows = broken.map((b) => ({ file: b.file, batch: b.batch ?? null, problems: b.error.issues.map((i) => i.message) }));
+        process.stdout.write(`${JSON.stringify({ metrics_dir: metricsDir, batches: rows, disabled, broken: brokenRows }, null, 2)}\n`);
         return;
       }
       process.stdout.write(`metrics folder: ${metricsDir}\n`);
@@ -37,5 +39,6 @@ export function listCommand(program: Command): void {
         )}\n`,
       );
       if (disabled.length) process.stdout.write(`disabled batches (disable_batch): ${disabled.join(", ")}\n`);
+      for (const b of broken) process.stdout.write(`BROKEN ${b.batch ?? b.file} (not loaded):\n${b.error.message.replace(/^/gm, "  ")}\n`);
     });
 }

@@ -126,7 +126,10 @@ export function runCommand(program: Command): void {
     .option("--now <iso>", "timestamp to treat as now (default: the current time)")
     .action(async (opts: { batch?: string[]; jobs?: string; now?: string }) => {
       const jobs = parseJobs(opts.jobs);
-      const batches = opts.batch ?? [...loadConfig().batches.keys()];
+      const loaded = loadConfig({ skipBroken: true });
+      for (const b of loaded.broken) process.stderr.write(`not run: ${b.error.message}\n`);
+      if (loaded.broken.length && !opts.batch) process.exitCode = 1;
+      const batches = opts.batch ?? [...loaded.batches.keys()];
       const outcome = await runPipeline(batches, jobs, parseNow(opts.now), (l) => process.stdout.write(`${l}\n`));
       if (outcome.failures.length) process.exitCode = 1;
     });

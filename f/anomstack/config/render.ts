@@ -47,7 +47,8 @@ function makeEnvironment(metricsDir: string): nunjucks.Environment {
   const loader = new MetricsDirLoader(metricsDir);
   const env = new nunjucks.Environment(loader, {
     autoescape: false,
-    throwOnUndefined: false,
+    // A name the context lacks (a typo, a key the batch does not set) fails with its name, not as empty SQL.
+    throwOnUndefined: true,
     trimBlocks: false,
     lstripBlocks: false,
   });
@@ -68,7 +69,7 @@ function buildContext(cfg: BatchConfig, extra: Record<string, unknown>): Record<
  * Turns nunjucks' nested "(path) [Line x, Column y]\n  Template render error: ..." text into one line:
  * the innermost message plus where it happened (file relative to the metrics folder, line, column).
  */
-function describeNunjucksError(err: unknown, metricsDir: string): { message: string; lineno?: number; colno?: number } {
+function describeNunjucksError(err: unknown, metricsDir: string, template: string): { message: string; lineno?: number; colno?: number } {
   const raw = err instanceof Error ? err.message : String(err);
   let where: string | undefined;
   let lineno: number | undefined;
@@ -87,8 +88,28 @@ function describeNunjucksError(err: unknown, metricsDir: string): { message: str
     }
   }
   const pos = [where ? `in ${where}` : "", lineno !== undefined ? `line ${lineno}, column ${colno}` : ""].filter((p) => p !== "");
-  const message = (text.join(" ") || raw) + (pos.length > 0 ? ` (${pos.join(", ")})` : "");
+  let detail = text.join(" ") || raw;
+  if (/attempted to output null or undefined value/.test(detail) && lineno !== undefined) {
+    // nunjucks does not say which name: read the `{{ ... }}` at the error's position
+    const source = where ? sourceFor(metricsDir).read(path.join(metricsDir, where)) : template;
+    const expr = outputAt(source, lineno, colno ?? 0);
+    if (expr) detail = `\`${expr}\` is undefined (not a config key, nor given by the job) or null`;
+  }
+  const message = detail + (pos.length > 0 ? ` (${pos.join(", ")})` : "");
   return { message, lineno, colno };
+}
+
+/** The expression of the `{{ ... }}` output around 1-based line `lineno`, 0-based column `colno`. */
+function outputAt(source: string, lineno: number, colno: number): string | undefined {
+  const lines = source.split("\n");
+  const at = lines.slice(0, lineno - 1).reduce((n, l) => n + l.length + 1, 0) + colno;
+  const open = source.lastIndexOf("{{", at + 2);
+  const close = source.indexOf("}}", open);
+  if (open < 0 || close < 0) return undefined;
+  return source
+    .slice(open + 2, close)
+    .replace(/^-|-$/g, "")
+    .trim();
 }
 
 /**
@@ -101,7 +122,7 @@ export function renderString(cfg: BatchConfig, template: string, extra: Record<s
   try {
     return env.renderString(template, buildContext(cfg, extra));
   } catch (err) {
-    const { message, lineno, colno } = describeNunjucksError(err, cfg.metrics_dir);
+    const { message, lineno, colno } = describeNunjucksError(err, cfg.metrics_dir, template);
     throw new TemplateError(cfg.metric_batch, label, message, lineno, colno);
   }
 }
