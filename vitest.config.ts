@@ -13,6 +13,7 @@ const INTEGRATION = [
   "tests/**/bun.test.ts",
   "tests/**/postgres-*.test.ts",
   "tests/windmill/verify.test.ts",
+  "tests/windmill/worker.test.ts",
   "tests/eval/nab-run.test.ts",
 ];
 
