@@ -14,6 +14,7 @@ const INTEGRATION = [
   "tests/**/postgres-*.test.ts",
   "tests/windmill/verify.test.ts",
   "tests/windmill/worker.test.ts",
+  "tests/windmill/bundling.test.ts",
   "tests/eval/nab-run.test.ts",
 ];
 
