@@ -15,6 +15,7 @@ const INTEGRATION = [
   "tests/windmill/verify.test.ts",
   "tests/windmill/worker.test.ts",
   "tests/windmill/bundling.test.ts",
+  "tests/windmill/sync-push.test.ts",
   "tests/eval/nab-run.test.ts",
 ];
 
