@@ -11,25 +11,12 @@ import os from "node:os";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPO_DIR } from "../helpers/workspace.ts";
+import { tsAnnotations } from "./helpers/annotations.ts";
 
 const ENTRY_SCRIPTS = fs
   .readdirSync(path.join(REPO_DIR, "f/anomstack"))
   .filter((f) => f.endsWith(".ts"))
   .sort();
-
-/**
- * The annotations of a TypeScript script as Windmill's parser reads them (windmill-macros `annotations`,
- * §1.4): lines from the first one while they start with `//` (no leading whitespace allowed); each
- * one's text after `//`, trimmed, up to a `=`, is a key.
- */
-export function tsAnnotations(code: string): Set<string> {
-  const keys = new Set<string>();
-  for (const line of code.split("\n")) {
-    if (!line.startsWith("//")) break;
-    keys.add(line.slice(2).trim().split("=")[0]);
-  }
-  return keys;
-}
 
 describe("the annotation parser", () => {
   it("reads only the leading // block, the whole trimmed line as the key", () => {
