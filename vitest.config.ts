@@ -16,6 +16,7 @@ const INTEGRATION = [
   "tests/windmill/worker.test.ts",
   "tests/windmill/bundling.test.ts",
   "tests/windmill/sync-push.test.ts",
+  "tests/windmill/duckdb-processes.test.ts",
   "tests/eval/nab-run.test.ts",
 ];
 
