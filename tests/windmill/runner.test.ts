@@ -84,6 +84,33 @@ describe("generated flows, run locally", () => {
     expect(result.every((r) => r.trained.length <= 2)).toBe(true);
   });
 
+  it("a failing shard sends one failure notice, with the real error, from inside its iteration (not again for the loop)", async () => {
+    const said: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+      said.push(String(chunk));
+      return true;
+    });
+    const broken = { env: { ...(settings.env as object), ANOMSTACK__PYTHON_INGEST_SIMPLE__TRAIN_SQL: "select nope from no_such_table" } };
+    const events: string[] = [];
+    const err = (await runFlow(flowOf("python_ingest_simple", "train"), {
+      root: REPO_DIR,
+      args: { now: NOW.toISOString(), settings: broken },
+      onStep: (e) => events.push(`${e.id}:${e.status}`),
+    }).catch((e: FlowError) => e)) as FlowError;
+    spy.mockRestore();
+    expect(err).toBeInstanceOf(FlowError);
+    expect(err.stepId).toBe("train_shard");
+    expect(err.original.name).toBe("SqlError");
+    expect(events).toEqual(["train_plan:ok", "train_shard:failed", "failure:ok", "train:failed"]);
+    const notices = said
+      .join("")
+      .split("\n")
+      .filter((l) => l.includes("❌ [python_ingest_simple] train failed"));
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toContain("no_such_table");
+    expect(notices[0]).not.toContain("undefined");
+  });
+
   it("retries a transient failure, then calls the failure handler with the batch, job and error", async () => {
     const said: string[] = [];
     const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
