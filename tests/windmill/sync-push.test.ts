@@ -20,6 +20,10 @@ const OURS = "f/anomstack/";
 function remoteFiles(): Record<string, string> {
   const ingest = fs.readFileSync(path.join(REPO_DIR, "f/anomstack/ingest.ts"), "utf8");
   const ingestMeta = parseYaml(fs.readFileSync(path.join(REPO_DIR, "f/anomstack/ingest.script.yaml"), "utf8"));
+  // the server's export holds the lock itself; the CLI turns it back into `!inline <path>.lock`
+  if (typeof ingestMeta.lock === "string" && ingestMeta.lock.startsWith("!inline ")) {
+    ingestMeta.lock = fs.readFileSync(path.join(REPO_DIR, ingestMeta.lock.slice("!inline ".length)), "utf8");
+  }
   const folderMeta = parseYaml(fs.readFileSync(path.join(REPO_DIR, "f/anomstack/folder.meta.yaml"), "utf8"));
   const schema = { $schema: "https://json-schema.org/draft/2020-12/schema", type: "object", properties: {}, required: [] };
   return {
@@ -98,6 +102,7 @@ function expectedAdded(dir: string, conf: Record<string, unknown>): string[] {
       } else if (
         (r.endsWith(".ts") && !r.endsWith(".test.ts")) ||
         /\.(script|schedule|http_trigger)\.yaml$/.test(r) ||
+        r.endsWith(".lock") ||
         r.endsWith(".flow/flow.yaml") ||
         r.endsWith("/folder.meta.yaml")
       ) {
@@ -110,7 +115,7 @@ function expectedAdded(dir: string, conf: Record<string, unknown>): string[] {
   if (!conf.skipWorkspaceDependencies && fs.existsSync(path.join(dir, "dependencies")))
     out.push(...fs.readdirSync(path.join(dir, "dependencies")).map((f) => `dependencies/${f}`));
   // already on the remote, unchanged: our folder and the older script's metadata
-  const unchanged = ["f/anomstack/folder.meta.yaml", "f/anomstack/ingest.script.yaml", "f/anomstack/ingest.ts"];
+  const unchanged = ["f/anomstack/folder.meta.yaml", "f/anomstack/ingest.script.yaml", "f/anomstack/ingest.script.lock", "f/anomstack/ingest.ts"];
   return out.filter((p) => !unchanged.includes(p)).sort();
 }
 
