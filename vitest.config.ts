@@ -14,6 +14,10 @@ const INTEGRATION = [
   "tests/**/postgres-*.test.ts",
   "tests/windmill/verify.test.ts",
   "tests/windmill/lock.test.ts",
+  "tests/windmill/worker.test.ts",
+  "tests/windmill/bundling.test.ts",
+  "tests/windmill/sync-push.test.ts",
+  "tests/windmill/duckdb-processes.test.ts",
   "tests/eval/nab-run.test.ts",
 ];
 

@@ -3,6 +3,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
+import { parse as parseYaml } from "yaml";
 import { BATCH_JOBS, isBatchJob, isJobEnabled, loadBatch, loadConfig, type BatchJobName } from "../../f/anomstack/config/index.ts";
 import type { StageResult } from "../../f/anomstack/stages/run-stage.ts";
 import { parseNow } from "../../f/anomstack/core/time.ts";
@@ -39,7 +40,8 @@ export function parseJobs(spec: string | undefined): BatchJobName[] {
 export async function runPipeline(batches: string[], jobs: BatchJobName[], now: Date, print: (l: string) => void): Promise<PipelineOutcome> {
   const out: PipelineOutcome = { results: [], failures: [] };
   const generated = plan({ root: REPO_ROOT, metricsDir: process.env.ANOMSTACK_METRICS_DIR, env: process.env, flowsOnly: true });
-  // Without a Windmill mock file, the settings resource is empty: settings come from the environment.
+  // Without a Windmill mock file, the settings resource (a `$res:` in the args or the flows) is empty:
+  // settings come from the environment.
   const resolveResource = process.env.WM_MOCKED_API_FILE
     ? undefined
     : async (p: string) => {
@@ -57,7 +59,16 @@ export async function runPipeline(batches: string[], jobs: BatchJobName[], now: 
           if (isJobEnabled(cfg, job)) throw new Error(`no generated flow ${flowFile}`);
           r = { job, batch, status: "disabled", reason: `disable_${job} is set` };
         } else {
-          const result = await runFlow(parseFlowYaml(text), { root: REPO_ROOT, args: { now: now.toISOString() }, resolveResource });
+          // What Windmill would pass: the schedule's args verbatim (the pipeline's HTTP route: the body, `{}`), plus `now`.
+          const schedule = generated.files.get(flowFile.replace(/\.flow\/flow\.yaml$/, ".schedule.yaml"));
+          const scheduled = schedule ? ((parseYaml(schedule) as { args?: Record<string, unknown> }).args ?? {}) : {};
+          const args = { ...scheduled, now: now.toISOString() };
+          const result = await runFlow(parseFlowYaml(text), {
+            root: REPO_ROOT,
+            args,
+            resolveResource,
+            flowPath: flowFile.replace(/\.flow\/flow\.yaml$/, ""),
+          });
           r = mergeShards(result) as StageResult;
         }
         out.results.push(r);
