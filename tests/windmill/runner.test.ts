@@ -105,7 +105,7 @@ describe("generated flows, run locally", () => {
     const notices = said
       .join("")
       .split("\n")
-      .filter((l) => l.includes("❌ [python_ingest_simple] train failed"));
+      .filter((l) => l.includes("❌ [python_ingest_simple] train (shard 1 of 1) failed"));
     expect(notices).toHaveLength(1);
     expect(notices[0]).toContain("no_such_table");
     expect(notices[0]).not.toContain("undefined");

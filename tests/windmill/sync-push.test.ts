@@ -175,13 +175,13 @@ describe("wmill sync push --dry-run into a workspace that holds other teams' ite
   // Fails while wmill.yaml says `includes: f/**` and skipResourceTypes/skipWorkspaceDependencies are false:
   // the push deletes f/other/* (script, flow, schedule, folder), their resource type and their
   // workspace dependency. It passes with the settings of the last test below.
-  it.fails("FAILS until wmill.yaml limits the push to our folder (includes f/anomstack/**, skipResourceTypes, skipWorkspaceDependencies): with the committed wmill.yaml nothing outside f/anomstack/ is deleted or changed", async () => {
+  it("with the committed wmill.yaml nothing outside f/anomstack/ is deleted or changed", async () => {
     const dir = checkout(committedYaml);
     expectOnlyOurs(await dryRun(api, dir), dir, committed);
   });
 
   it("includes: f/anomstack/** alone still deletes the workspace's other resource types and workspace dependencies", async () => {
-    const run = await dryRun(api, checkout(variant({ includes: ["f/anomstack/**"] })));
+    const run = await dryRun(api, checkout(variant({ includes: ["f/anomstack/**"], skipResourceTypes: false, skipWorkspaceDependencies: false })));
     expect(run.deleted).toEqual(["c_other_type.resource-type.yaml", "dependencies/other.package.json", OUR_STALE]);
   });
 

@@ -273,7 +273,7 @@ describe("generated flows in worker mode, against a DuckDB file", () => {
   // ./data/anomstack.duckdb inside the throw-away job folder. To pass, the generator must make the
   // settings reach the steps without the caller: schedule args `settings: "$res:f/anomstack/settings"`,
   // or an input transform `flow_input.settings ?? "$res:f/anomstack/settings"` (scripts/generate/flows.ts).
-  it.fails("FAILS until the generator passes the settings resource by itself (schedule args are {} today): a scheduled ingest writes into the deployment's DuckDB file", async () => {
+  it("a scheduled ingest (the schedule's args as written, no settings) writes into the deployment's DuckDB file", async () => {
     const schedule = parseYaml(fs.readFileSync(path.join(REPO_DIR, "f/anomstack/batches/python_ingest_simple/ingest.schedule.yaml"), "utf8")) as {
       args: Record<string, unknown>;
     };
