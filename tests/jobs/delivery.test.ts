@@ -1,7 +1,10 @@
 // Delivery of alerts by the jobs, on a real DuckDB file: every kind goes out through alert_methods /
 // tholdalert_methods with its plot, metric_tags route it, and a failing-then-recovering channel gets
 // each notification exactly once while the alert row is written once (docs/alerts.md, "Delivery").
+import net from "node:net";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { resolveChannelSettings } from "../../f/anomstack/alerts/channel-settings.ts";
+import { createEmailChannel } from "../../f/anomstack/alerts/email.ts";
 import type { AlertChannel, Notice } from "../../f/anomstack/alerts/channel.ts";
 import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
 import { alertJob } from "../../f/anomstack/jobs/alert.ts";
@@ -121,6 +124,40 @@ describe("exactly-once delivery", () => {
     expect(slack.sent).toHaveLength(1);
     expect(await deliveries(ctx)).toEqual([["email sent 1", "slack sent 1"]]);
     await closeJobContext(other);
+    await closeJobContext(ctx);
+  });
+
+  it("a channel that hangs costs its timeout once per run: its other messages stay pending untried", async () => {
+    // an SMTP server that accepts connections and never says hello
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => void sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const port = (silent.address() as net.AddressInfo).port;
+    const email = createEmailChannel({
+      ...resolveChannelSettings({
+        ANOMSTACK_ALERT_EMAIL_FROM: "a@example.com",
+        ANOMSTACK_ALERT_EMAIL_TO: "ops@example.com",
+        ANOMSTACK_ALERT_EMAIL_SMTP_HOST: "127.0.0.1",
+        ANOMSTACK_ALERT_EMAIL_SMTP_PORT: String(port),
+        ANOMSTACK_ALERT_EMAIL_SMTP_SECURITY: "none",
+        ANOMSTACK_ALERT_EMAIL_TIMEOUT_SECONDS: "1",
+      }).email!,
+    });
+    const ctx = await seeded("shop", "alert_methods: email\n", [email]);
+    for (const m of ["orders", "refunds", "visits"]) await ctx.store.append(scoredRows("shop", m, 30, 0.95));
+    const r = await alertJob(ctx);
+    expect(r.alerts).toHaveLength(3);
+    expect(sockets).toHaveLength(1); // one connection attempt, not three
+    expect(r.delivery.sent).toBe(0);
+    expect(r.delivery.pending).toBe(3);
+    expect(r.delivery.failed.map((f) => f.error.replace(/\(.*\)$/, "(…)"))).toEqual([
+      expect.stringMatching(/^SMTP 127\.0\.0\.1:\d+: .*(timeout|Greeting never received)/i),
+      "not tried: email was not reachable earlier in this run (…)",
+      "not tried: email was not reachable earlier in this run (…)",
+    ]);
+    expect(await deliveries(ctx)).toEqual([["email pending 1"], ["email pending 0"], ["email pending 0"]]);
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => silent.close(r));
     await closeJobContext(ctx);
   });
 

@@ -5,7 +5,7 @@
 // after its attempt; a record is given up after alert_delivery_retry_hours.
 //nobundling
 import type { Alert, AlertChannel, AlertKind, ExpectedRange, TagValue } from "../alerts/channel.ts";
-import { PartialSendError } from "../alerts/channel.ts";
+import { ChannelUnreachableError, PartialSendError } from "../alerts/channel.ts";
 import { alertNotice } from "../alerts/format.ts";
 import { renderAlertPlot } from "../charts/index.ts";
 import { alertJobOf } from "../config/index.ts";
@@ -174,11 +174,23 @@ async function deliverRecord(ctx: JobContext, outbox: Outbox, letter: Letter, re
   await outbox.finish(r);
 }
 
+/**
+ * The channels that could not be reached during their run, with the error: the run's other messages
+ * for them stay pending without waiting for the same timeout again (a channel lives for one run).
+ */
+const unreachable = new WeakMap<AlertChannel, string>();
+
 /** One attempt through the record's channel: the record says how it went (sent, or the error). */
 async function sendRecord(ctx: JobContext, letter: Letter, r: OutboxRecord, what: string): Promise<void> {
   const channel: AlertChannel | undefined = ctx.channels.find((c) => !c.everyAlert && c.name === r.channel);
   if (!channel) {
     r.error = `${r.channel} is not configured any more`;
+    return;
+  }
+  const down = unreachable.get(channel);
+  if (down) {
+    r.attempts--; // not tried
+    r.error = `not tried: ${r.channel} was not reachable earlier in this run (${down})`;
     return;
   }
   try {
@@ -195,6 +207,7 @@ async function sendRecord(ctx: JobContext, letter: Letter, r: OutboxRecord, what
   } catch (e) {
     r.error = errorMessage(e);
     if (e instanceof PartialSendError) r.state = { ...r.state, ...e.state };
+    if (e instanceof ChannelUnreachableError) unreachable.set(channel, r.error);
   }
 }
 
