@@ -12,6 +12,7 @@ import { plan } from "../generate/main.ts";
 import { batchDir, batchSegment } from "../generate/paths.ts";
 import { SETTINGS_RESOURCE } from "../generate/flows.ts";
 import { FlowError, parseFlowYaml, runFlow } from "../flow-runner/runner.ts";
+import { sendFailureNotice } from "../../f/anomstack/stages/notices.ts";
 import { fmt } from "./output.ts";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -63,12 +64,17 @@ export async function runPipeline(batches: string[], jobs: BatchJobName[], now: 
           const schedule = generated.files.get(flowFile.replace(/\.flow\/flow\.yaml$/, ".schedule.yaml"));
           const scheduled = schedule ? ((parseYaml(schedule) as { args?: Record<string, unknown> }).args ?? {}) : {};
           const args = { ...scheduled, now: now.toISOString() };
-          const result = await runFlow(parseFlowYaml(text), {
-            root: REPO_ROOT,
-            args,
-            resolveResource,
-            flowPath: flowFile.replace(/\.flow\/flow\.yaml$/, ""),
-          });
+          // The flows' failure handlers are left out: one notice per batch below, not one per job.
+          const flow = parseFlowYaml(text);
+          const result = await runFlow(
+            { ...flow, value: { ...flow.value, failure_module: undefined } },
+            {
+              root: REPO_ROOT,
+              args,
+              resolveResource,
+              flowPath: flowFile.replace(/\.flow\/flow\.yaml$/, ""),
+            },
+          );
           r = mergeShards(result) as StageResult;
         }
         out.results.push(r);
@@ -78,6 +84,16 @@ export async function runPipeline(batches: string[], jobs: BatchJobName[], now: 
         out.failures.push({ batch, job, error: errorMessage(error) });
         print(`${batch} ${job}: FAILED: ${errorMessage(error)}`);
       }
+    }
+    const failed = out.failures.filter((f) => f.batch === batch);
+    if (failed.length > 0) {
+      // One run of one batch, one failure notice (a locked file would otherwise send one per job).
+      await sendFailureNotice({
+        batch,
+        job: failed.map((f) => f.job).join(", "),
+        error: failed.map((f) => (failed.length > 1 ? `${f.job}: ${f.error}` : f.error)).join("\n"),
+        now,
+      }).catch((e) => print(`${batch}: the failure notice was not sent: ${errorMessage(e)}`));
     }
   }
   return out;

@@ -2,11 +2,14 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { BATCH_JOBS } from "../../f/anomstack/config/index.ts";
 import { makeWorkspace, REPO_DIR, type Workspace } from "../helpers/workspace.ts";
 
 let ws: Workspace;
+// Each test starts several `anomstack` processes: on a busy machine they may take minutes, which says
+// nothing about the CLI's speed (npm run bench measures that).
+vi.setConfig({ testTimeout: 600_000 });
 
 function anomstack(args: string[], extraEnv: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [path.join(REPO_DIR, "scripts/anomstack.mjs"), ...args], {

@@ -48,7 +48,7 @@ describe("renderTemplate", () => {
   it("fails on a name the template outputs but nothing defines, naming it, the batch and the key", () => {
     const { cfg } = setup('ingest_sql: "select {{ metric_batch | sql_str }} as b, {{ tabel_key }} as t"\n');
     expect(() => renderTemplate(cfg, "ingest_sql")).toThrow(
-      "b.ingest_sql: template error: `tabel_key` is undefined (not a config key, nor given by the job) or null (line 1, column 43)",
+      "b.ingest_sql: template error: `tabel_key` is not set (neither the batch config nor the job gives it) or null (line 1, column 43)",
     );
   });
 
@@ -82,7 +82,7 @@ describe("renderTemplate", () => {
       `b.custom: template error: template "../../etc/passwd" is outside the metrics folder ${dir}`,
     );
     expect(caught(() => renderString(cfg, "{{ score_exclude_metrics | sql_list }}", {}, "q")).message).toBe(
-      "b.q: template error: sql_list: expected a list, got undefined (is the variable defined?)",
+      "b.q: template error: sql_list: expected a list, got undefined: `score_exclude_metrics` is not set (neither the batch config nor the job gives it)",
     );
     expect(caught(() => renderTemplate(cfg, "nope")).message).toBe("b.nope: template error: config key is not set");
     expect(caught(() => renderTemplate(cfg, "train_max_n")).message).toBe(

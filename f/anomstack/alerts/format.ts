@@ -260,3 +260,29 @@ export function failureNoticeOf(f: FailureReport): Notice {
     link: f.runUrl ? { label: "Open the run", url: f.runUrl } : undefined,
   };
 }
+
+/** The notice that a batch's data stopped arriving (sent once per silence, by the ingest job). */
+export function staleNotice(s: { batch: string; latest: Date; now: Date; periods: number; cron: string }): Notice {
+  const title = `⏸️ [${s.batch}] no new data since ${formatMinute(s.latest)} UTC`;
+  return {
+    title,
+    line: `${title}: nothing ingested for more than ${s.periods} ingest period(s) (${s.cron})`,
+    tone: "warning",
+    fields: [
+      { label: "Batch", value: s.batch },
+      { label: "Newest point", value: `${formatMinute(s.latest)} UTC` },
+      { label: "Checked", value: `${formatMinute(s.now)} UTC` },
+    ],
+    notes: [
+      {
+        heading: "What this means",
+        lines: [
+          `The batch has stored no new point for more than ${s.periods} ingest period(s) of ${s.cron} (stale_after_n_periods).`,
+          "Check its source (ingest_sql or ingest_fn); this notice is sent once until new data arrives.",
+        ],
+      },
+    ],
+    tables: [],
+    tags: [],
+  };
+}

@@ -27,6 +27,6 @@ export {
 } from "./jobs.ts";
 export { ingestFnPath, loadBatch, loadConfig, resolveDuckdbPath, resolveMetricsDir, type LoadOptions, type LoadedConfig } from "./load.ts";
 export { batchEnvName } from "./env.ts";
-export { cronProblem, toSixFieldCron } from "./cron.ts";
+export { cronProblem, isStale, toSixFieldCron } from "./cron.ts";
 export { renderString, renderTemplate } from "./render.ts";
 export { sqlIdent, sqlList, sqlStr } from "./sql-filters.ts";

@@ -146,6 +146,7 @@ const shape = {
   disable_batch: flag,
   disable_dashboard: flag,
   dashboard_stale_metric_max_days_ago: days,
+  stale_after_n_periods: count,
   // per-job switches and schedules (disable_<job>, <job>_cron_schedule, <job>_default_schedule_status)
   ...perJobKeys(),
   // models
@@ -182,6 +183,7 @@ const shape = {
   score_suppress_n: count,
   // ingest / train / score
   ingest_metric_rounding: rounding,
+  ingest_max_future_minutes: count,
   train_max_n: maxN,
   train_min_n: count,
   train_metric_timestamp_max_days_ago: days,

@@ -7,6 +7,10 @@ import { DataError, JobError, SqlError, errorMessage } from "../core/errors.ts";
 import { renderJobSql, type JobContext } from "./job-context.ts";
 import { bundledIngestModule } from "../config/source.ts";
 import { IngestDataError, wrangleIngested } from "./wrangle.ts";
+import { isStale } from "../config/index.ts";
+import { staleNotice } from "../alerts/format.ts";
+import { readLatestPoint } from "../store/alert-rows.ts";
+import { openOutbox } from "../store/outbox.ts";
 
 /** What a TypeScript ingest module exports: `ingest({ now })` returning rows (or a promise of them). */
 export type IngestFunction = (args: { now: Date }) => unknown;
@@ -18,6 +22,8 @@ export interface IngestResult {
   inserted: number;
   metrics: number;
   warnings: string[];
+  /** No new point for more than stale_after_n_periods ingest periods. */
+  stale: boolean;
 }
 
 /** Fetch the raw rows of one ingest at `ctx.now`, without validating them. */
@@ -70,6 +76,10 @@ export async function ingestJob(ctx: JobContext): Promise<IngestResult> {
       batch: cfg.metric_batch,
       rounding: cfg.ingest_metric_rounding,
       thresholds: cfg.tholdalert_thresholds ?? undefined,
+      latest: {
+        ms: ctx.now.getTime() + cfg.ingest_max_future_minutes * 60_000,
+        why: `more than ingest_max_future_minutes = ${cfg.ingest_max_future_minutes} after now, ${ctx.now.toISOString()}`,
+      },
     });
   } catch (e) {
     if (e instanceof IngestDataError) throw new DataError(cfg.metric_batch, "ingest", e.message, { cause: e });
@@ -79,5 +89,39 @@ export async function ingestJob(ctx: JobContext): Promise<IngestResult> {
   const inserted = await ctx.store.append(wrangled.rows);
   const metrics = new Set(wrangled.rows.map((r) => r.metric_name)).size;
   log.info(`ingested ${wrangled.rows.length} row(s) for ${metrics} metric(s), ${inserted} new`);
-  return { job: "ingest", batch: cfg.metric_batch, rows: wrangled.rows.length, inserted, metrics, warnings: wrangled.warnings };
+  const stale = await noticeIfStale(ctx);
+  return { job: "ingest", batch: cfg.metric_batch, rows: wrangled.rows.length, inserted, metrics, warnings: wrangled.warnings, stale };
+}
+
+/**
+ * When the batch's newest point is older than `stale_after_n_periods` ingest periods, tell people
+ * once: the outbox keeps one `stale` record per newest point, so the next runs of a silence stay quiet
+ * and a new silence (after new data) is told again. Returns whether the batch is stale.
+ */
+async function noticeIfStale(ctx: JobContext): Promise<boolean> {
+  const { cfg } = ctx;
+  const latest = await readLatestPoint(ctx.store, cfg.metric_batch);
+  if (!isStale(cfg, latest, ctx.now) || latest === null) return false;
+  const outbox = await openOutbox(ctx.store);
+  const first = await outbox.add([
+    {
+      batch: cfg.metric_batch,
+      metric: "",
+      type: "stale",
+      timestamp: latest.getTime(),
+      channel: "notice",
+      to: "",
+      status: "sent",
+      createdAt: ctx.now.getTime(),
+    },
+  ]);
+  if (first === 0) return true;
+  const notice = staleNotice({ batch: cfg.metric_batch, latest, now: ctx.now, periods: cfg.stale_after_n_periods, cron: cfg.ingest_cron_schedule });
+  ctx.log.warn(notice.line);
+  for (const c of ctx.channels) {
+    const to = c.everyAlert ? "" : c.defaultDestination;
+    if (to === undefined) continue;
+    await c.send(notice, to).catch((e) => ctx.log.error(`${notice.title}: not sent by ${c.name}: ${errorMessage(e)}`));
+  }
+  return true;
 }

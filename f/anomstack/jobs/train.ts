@@ -4,7 +4,7 @@
 import { preprocess, trainModel, type FeatureMatrix, type TrainedModel } from "../ml/index.ts";
 import { quoteTableKey } from "../store/metrics-store.ts";
 import { modelPreprocess } from "./batch-detector.ts";
-import { errorMessage } from "../core/errors.ts";
+import { errorMessage, throwIfAllFailed } from "../core/errors.ts";
 import { groupByMetric, inShard, queryJobSql, type JobContext } from "./job-context.ts";
 import { toMillis } from "../core/time.ts";
 import type { BatchConfig } from "../config/index.ts";
@@ -102,5 +102,6 @@ export async function trainJob(ctx: JobContext, opts: { metrics?: ReadonlySet<st
     }
   }
   log.info(`trained ${result.trained.length} metric(s), ${result.skipped.length} waiting for data, ${result.failed.length} failed`);
+  throwIfAllFailed(cfg.metric_batch, "train", result.failed, result.trained.length + result.skipped.length);
   return result;
 }
