@@ -14,6 +14,7 @@ import { buildAlert, flagRow } from "../../f/anomstack/jobs/emit.ts";
 import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
 import type { MetricRow } from "../../f/anomstack/store/metric-row.ts";
 import { openOutbox } from "../../f/anomstack/store/outbox.ts";
+import { listAlerts } from "../../scripts/cli/alerts.ts";
 import { fitMad } from "../../f/anomstack/ml/mad.ts";
 import { formatValue } from "../../f/anomstack/core/numbers.ts";
 import { makeWorkspace, noise, seriesRows, storedRows, type TestContext, type Workspace } from "../helpers/workspace.ts";
@@ -109,6 +110,26 @@ describe("exactly-once delivery", () => {
     // the console-like recorder saw the new alert once, not the retries
     expect(ctx.sent).toHaveLength(1);
     await closeJobContext(next);
+  });
+
+  it("anomstack alerts lists every kind with its delivery state", async () => {
+    const email = channel("email", "ops@example.com", 1);
+    const ctx = await seeded("shop", "alert_methods: email\n", [email.ch]);
+    await ctx.store.append(scoredRows("shop", "orders", 30, 0.95));
+    await alertJob(ctx);
+    await closeJobContext(ctx);
+    const listed = await listAlerts("shop", new Date(NOW.getTime() - 3_600_000), NOW, { ...process.env, ...ws.env });
+    expect(listed).toEqual([
+      {
+        time: "2026-03-01T12:00:00.000Z",
+        batch: "shop",
+        metric: "orders",
+        kind: "anomaly",
+        score: 0.95,
+        value: 30,
+        deliveries: ["email ops@example.com: pending (email is down (1))"],
+      },
+    ]);
   });
 
   it("two runs at once save the alert once and send each notification once", async () => {

@@ -31,3 +31,27 @@ export async function readLatestPoint(store: MetricsStore, batch: string): Promi
   const ms = row?.latest === null || row?.latest === undefined ? Number.NaN : toMillis(row.latest);
   return Number.isFinite(ms) ? new Date(ms) : null;
 }
+
+/** The batch's values and scores from `from` to `to` (epoch ms), by metric and timestamp: `metric\u0001ms` → {value, score}. */
+export async function readPointValues(
+  store: MetricsStore,
+  batch: string,
+  from: number,
+  to: number,
+): Promise<Map<string, { value?: number; score?: number }>> {
+  const rows = await store.query<{ metric_name: string; metric_type: string; metric_timestamp: Date; metric_value: number }>(
+    `select metric_name, metric_type, metric_timestamp, metric_value from ${quoteTableKey(store.tableKey)}
+     where metric_batch = ? and metric_type in ('metric', 'score')
+       and metric_timestamp >= cast(? as timestamp) and metric_timestamp <= cast(? as timestamp)`,
+    [batch, sqlTimestamp(from), sqlTimestamp(to)],
+  );
+  const out = new Map<string, { value?: number; score?: number }>();
+  for (const r of rows) {
+    const key = `${r.metric_name}\u0001${toMillis(r.metric_timestamp)}`;
+    const p = out.get(key) ?? {};
+    if (r.metric_type === "metric") p.value = Number(r.metric_value);
+    else p.score = Number(r.metric_value);
+    out.set(key, p);
+  }
+  return out;
+}
