@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { parse as parseYaml } from "yaml";
-import { BATCH_JOBS, isBatchJob, isJobEnabled, loadBatch, loadConfig, type BatchJobName } from "../../f/anomstack/config/index.ts";
+import { BATCH_JOBS, isBatchJob, isJobEnabled, jobSpec, loadBatch, loadConfig, type BatchJobName } from "../../f/anomstack/config/index.ts";
 import type { StageResult } from "../../f/anomstack/stages/run-stage.ts";
 import { parseNow } from "../../f/anomstack/core/time.ts";
 import { errorMessage } from "../../f/anomstack/core/errors.ts";
@@ -63,7 +63,9 @@ export async function runPipeline(batches: string[], jobs: BatchJobName[], now: 
           // What Windmill would pass: the schedule's args verbatim (the pipeline's HTTP route: the body, `{}`), plus `now`.
           const schedule = generated.files.get(flowFile.replace(/\.flow\/flow\.yaml$/, ".schedule.yaml"));
           const scheduled = schedule ? ((parseYaml(schedule) as { args?: Record<string, unknown> }).args ?? {}) : {};
-          const args = { ...scheduled, now: now.toISOString() };
+          // An alerting job leaves sending to this run's deliver job, when there is one (one message per incident).
+          const deliverLater = jobs.includes("deliver") && loadBatch(batch).disable_deliver === false && "alertKind" in jobSpec(job);
+          const args = { ...scheduled, now: now.toISOString(), ...(deliverLater ? { deliver: false } : {}) };
           // The flows' failure handlers are left out: one notice per batch below, not one per job.
           const flow = parseFlowYaml(text);
           const result = await runFlow(
@@ -136,6 +138,7 @@ const JOB_SUMMARIES: Record<BatchJobName, (x: Record<string, any>) => string> = 
     (x.alerts.length
       ? x.alerts.map((a: any) => `${a.metric} (${a.anomalies} anomal${a.anomalies === 1 ? "y" : "ies"})`).join(", ")
       : "no LLM alerts") + (x.skipped.length ? `; skipped: ${x.skipped.map((s: any) => s.metric).join(", ")}` : ""),
+  deliver: (x) => `${x.delivery.sent} notification(s) sent, ${x.delivery.pending} pending`,
   plot: (x) => `${x.plots.length} plot(s)`,
   delete: (x) => `${x.deleted} old row(s) deleted`,
 };

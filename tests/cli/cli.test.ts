@@ -44,7 +44,7 @@ describe("anomstack", () => {
     const listed = JSON.parse(r.out);
     expect(listed.batches.map((b: { batch: string }) => b.batch)).toEqual(["example_simple", "python_ingest_simple"]);
     const py = listed.batches[1];
-    expect(py.jobs).toEqual(["ingest", "tholdalert", "train", "score", "alert", "change", "plot", "delete"]);
+    expect(py.jobs).toEqual(["ingest", "tholdalert", "train", "score", "alert", "change", "deliver", "plot", "delete"]);
     expect(py.schedules.ingest).toEqual({ cron: "*/5 * * * *", status: "STOPPED" });
     expect(listed.batches[0].jobs).not.toContain("tholdalert");
     const table = anomstack(["list"]);

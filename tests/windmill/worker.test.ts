@@ -228,7 +228,7 @@ describe("generated flows in worker mode, against a DuckDB file", () => {
     return settings;
   };
 
-  it("train, then the pipeline (ingest → threshold alerts → score shards → alert → change → plot), each step its own Bun process", async () => {
+  it("train, then the pipeline (ingest → threshold alerts → score shards → alert → change → deliver → plot), each step its own Bun process", async () => {
     const args = { now: NOW.toISOString(), settings: "$res:f/anomstack/settings" };
     const trained = await runFlow(flow("python_ingest_simple", "train"), { root: REPO_DIR, args, runScript: worker.runScript, resolveResource });
     expect(trained).toEqual([
@@ -243,11 +243,11 @@ describe("generated flows in worker mode, against a DuckDB file", () => {
       resolveResource,
       onStep: (e) => steps.push(`${e.id}:${e.status}`),
     })) as { render_all: unknown[] };
-    expect(steps).toEqual(["ingest:ok", "tholdalert:ok", "score_plan:ok", "score_shard:ok", "score:ok", "alert:ok", "change:ok", "plot:ok"]);
+    expect(steps).toEqual(["ingest:ok", "tholdalert:ok", "score_plan:ok", "score_shard:ok", "score:ok", "alert:ok", "change:ok", "deliver:ok", "plot:ok"]);
     expect(last.render_all.length).toBeGreaterThan(1);
     // one process per script step, none of which left a database or model file in its own folder
     const jobs = worker.jobs.slice(before);
-    expect(jobs.map((j) => j.stepId)).toEqual(["ingest", "tholdalert", "score_plan", "score_shard", "alert", "change", "plot"]);
+    expect(jobs.map((j) => j.stepId)).toEqual(["ingest", "tholdalert", "score_plan", "score_shard", "alert", "change", "deliver", "plot"]);
     expect(jobs.every((j) => j.exitCode === 0)).toBe(true);
     expect(
       jobs

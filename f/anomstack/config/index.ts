@@ -13,6 +13,7 @@ export {
   type BatchConfig,
 } from "./schema.ts";
 export {
+  ALERT_KINDS_IN_ORDER,
   BATCH_JOBS,
   JOB_NAMES,
   JOB_TABLE,
