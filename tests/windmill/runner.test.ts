@@ -61,7 +61,17 @@ describe("generated flows, run locally", () => {
       args: { now: NOW.toISOString(), settings: SETTINGS },
       onStep: (e) => steps.push(`${e.id}:${e.status}`),
     });
-    expect(steps).toEqual(["ingest:ok", "tholdalert:ok", "score_plan:ok", "score_shard:ok", "score:ok", "alert:ok", "change:ok", "deliver:ok", "plot:ok"]);
+    expect(steps).toEqual([
+      "ingest:ok",
+      "tholdalert:ok",
+      "score_plan:ok",
+      "score_shard:ok",
+      "score:ok",
+      "alert:ok",
+      "change:ok",
+      "deliver:ok",
+      "plot:ok",
+    ]);
     const ctx = await ws.open("python_ingest_simple", NOW);
     const scores = await storedRows(ctx, "score");
     expect(scores.filter((s) => s.metric_timestamp.getTime() === NOW.getTime()).map((s) => s.metric_name)).toEqual([

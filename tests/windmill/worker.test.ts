@@ -243,7 +243,17 @@ describe("generated flows in worker mode, against a DuckDB file", () => {
       resolveResource,
       onStep: (e) => steps.push(`${e.id}:${e.status}`),
     })) as { render_all: unknown[] };
-    expect(steps).toEqual(["ingest:ok", "tholdalert:ok", "score_plan:ok", "score_shard:ok", "score:ok", "alert:ok", "change:ok", "deliver:ok", "plot:ok"]);
+    expect(steps).toEqual([
+      "ingest:ok",
+      "tholdalert:ok",
+      "score_plan:ok",
+      "score_shard:ok",
+      "score:ok",
+      "alert:ok",
+      "change:ok",
+      "deliver:ok",
+      "plot:ok",
+    ]);
     expect(last.render_all.length).toBeGreaterThan(1);
     // one process per script step, none of which left a database or model file in its own folder
     const jobs = worker.jobs.slice(before);
