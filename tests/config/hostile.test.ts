@@ -79,7 +79,7 @@ describe("templates", () => {
 });
 
 describe("YAML", () => {
-  it("an alias bomb is refused quickly, naming the file", () => {
+  it("an alias bomb is refused (the parser's alias limit), naming the file", () => {
     const dir = makeMetricsDir();
     const lines = ["metric_batch: bomb", "ingest_sql: select 1", "a: &a [x, x, x, x, x, x, x, x, x, x]"];
     for (let i = 1; i < 12; i++)
@@ -89,9 +89,7 @@ describe("YAML", () => {
           .join(", ")}]`,
       );
     const file = writeFile(dir, "bomb/bomb.yaml", `${lines.join("\n")}\n`);
-    const started = Date.now();
     const err = caught(() => loadConfig({ metricsDir: dir, env: {} })) as ConfigError;
-    expect(Date.now() - started).toBeLessThan(10_000);
     expect(err.issues[0].file).toBe(file);
     expect(err.message).toContain(`${file}: cannot read the YAML:`);
   });
