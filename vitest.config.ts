@@ -12,8 +12,13 @@ const INTEGRATION = [
   "tests/dashboard/app.test.ts",
   "tests/**/bun.test.ts",
   "tests/**/postgres-*.test.ts",
+  "tests/jobs/concurrent-alerts.test.ts",
   "tests/windmill/verify.test.ts",
   "tests/windmill/lock.test.ts",
+  "tests/windmill/worker.test.ts",
+  "tests/windmill/bundling.test.ts",
+  "tests/windmill/sync-push.test.ts",
+  "tests/windmill/duckdb-processes.test.ts",
   "tests/eval/nab-run.test.ts",
 ];
 

@@ -38,7 +38,7 @@ export function demoCommand(program: Command): void {
     .action(async (opts: { periods: number; now?: string }) => {
       const started = performance.now();
       const now = parseNow(opts.now);
-      const { batches } = loadConfig();
+      const { batches } = loadConfig({ skipBroken: true });
       const quiet = createLogger({ level: "warn" });
       const say = (l: string) => process.stdout.write(`${l}\n`);
       say(`Anomstack demo: ${batches.size} batch(es), store ${resolveDuckdbPath()}, now ${now.toISOString()}`);

@@ -11,7 +11,8 @@ export function listCommand(program: Command): void {
     .description("list the metric batches, their database, enabled jobs and schedules")
     .option("--json", "print JSON instead of a table")
     .action((opts: { json?: boolean }) => {
-      const { metricsDir, batches, disabled, disabledBatches } = loadConfig();
+      const { metricsDir, batches, disabled, disabledBatches, broken } = loadConfig({ skipBroken: true });
+      if (broken.length) process.exitCode = 1;
       const rows = [...batches.values()].map((cfg) => ({
         batch: cfg.metric_batch,
         db: cfg.db === "duckdb" ? `duckdb (${resolveDuckdbPath()})` : cfg.db,
@@ -30,7 +31,10 @@ export function listCommand(program: Command): void {
           missing_env: d.missingEnv,
           requires_network: d.requiresNetwork,
         }));
-        process.stdout.write(`${JSON.stringify({ metrics_dir: metricsDir, batches: rows, disabled, disabled_batches: off }, null, 2)}\n`);
+        const brokenRows = broken.map((b) => ({ file: b.file, batch: b.batch ?? null, problems: b.error.issues.map((i) => i.message) }));
+        process.stdout.write(
+          `${JSON.stringify({ metrics_dir: metricsDir, batches: rows, disabled, disabled_batches: off, broken: brokenRows }, null, 2)}\n`,
+        );
         return;
       }
       process.stdout.write(`metrics folder: ${metricsDir}\n`);
@@ -56,5 +60,6 @@ export function listCommand(program: Command): void {
           )}\n`,
         );
       }
+      for (const b of broken) process.stdout.write(`BROKEN ${b.batch ?? b.file} (not loaded):\n${b.error.message.replace(/^/gm, "  ")}\n`);
     });
 }

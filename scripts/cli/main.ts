@@ -1,4 +1,4 @@
-// The `anomstack` CLI: list, examples, config, run, backfill, replay and demo, over the same jobs the Windmill
+// The `anomstack` CLI: list, examples, config, run, backfill, replay, alerts and demo, over the same jobs the Windmill
 // stage scripts run. The only place that reads the clock (`--now` overrides it).
 import fs from "node:fs";
 import { Command } from "commander";
@@ -14,6 +14,7 @@ import { evalCommand } from "./eval.ts";
 import { summaryCommand } from "./summary.ts";
 import { generateCommand } from "./generate.ts";
 import { dashboardCommand } from "./dashboard.ts";
+import { alertsCommand } from "./alerts.ts";
 
 // Local settings may live in a .env file (the same variables a Windmill settings resource holds).
 if (fs.existsSync(".env") && typeof process.loadEnvFile === "function") process.loadEnvFile(".env");
@@ -38,6 +39,7 @@ configCommand(program);
 runCommand(program);
 backfillCommand(program);
 replayCommand(program);
+alertsCommand(program);
 demoCommand(program);
 evalCommand(program);
 summaryCommand(program);

@@ -4,18 +4,20 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
+import { parse as parseYaml } from "yaml";
 import {
   BATCH_JOBS,
   ConfigError,
   batchEnvName,
   isBatchJob,
   isJobEnabled,
+  jobSpec,
   loadBatch,
   loadConfig,
   type BatchConfig,
   type BatchJobName,
 } from "../../f/anomstack/config/index.ts";
-import { fetchIngestRows } from "../../f/anomstack/jobs/ingest.ts";
+import { fetchIngestRows, ingestWrangleOptions } from "../../f/anomstack/jobs/ingest.ts";
 import { IngestDataError, wrangleIngested } from "../../f/anomstack/jobs/wrangle.ts";
 import type { JobContext } from "../../f/anomstack/jobs/job-context.ts";
 import type { ModelStore } from "../../f/anomstack/store/model-store.ts";
@@ -30,6 +32,7 @@ import { plan } from "../generate/main.ts";
 import { batchDir, batchSegment } from "../generate/paths.ts";
 import { SETTINGS_RESOURCE } from "../generate/flows.ts";
 import { FlowError, parseFlowYaml, runFlow } from "../flow-runner/runner.ts";
+import { sendFailureNotice } from "../../f/anomstack/stages/notices.ts";
 import { fmt, fmtTime, table } from "./output.ts";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -58,7 +61,8 @@ export function parseJobs(spec: string | undefined): BatchJobName[] {
 export async function runPipeline(batches: string[], jobs: BatchJobName[], now: Date, print: (l: string) => void): Promise<PipelineOutcome> {
   const out: PipelineOutcome = { results: [], failures: [] };
   const generated = plan({ root: REPO_ROOT, metricsDir: process.env.ANOMSTACK_METRICS_DIR, env: process.env, flowsOnly: true });
-  // Without a Windmill mock file, the settings resource is empty: settings come from the environment.
+  // Without a Windmill mock file, the settings resource (a `$res:` in the args or the flows) is empty:
+  // settings come from the environment.
   const resolveResource = process.env.WM_MOCKED_API_FILE
     ? undefined
     : async (p: string) => {
@@ -76,7 +80,23 @@ export async function runPipeline(batches: string[], jobs: BatchJobName[], now: 
           if (isJobEnabled(cfg, job)) throw new Error(`no generated flow ${flowFile}`);
           r = { job, batch, status: "disabled", reason: `disable_${job} is set` };
         } else {
-          const result = await runFlow(parseFlowYaml(text), { root: REPO_ROOT, args: { now: now.toISOString() }, resolveResource });
+          // What Windmill would pass: the schedule's args verbatim (the pipeline's HTTP route: the body, `{}`), plus `now`.
+          const schedule = generated.files.get(flowFile.replace(/\.flow\/flow\.yaml$/, ".schedule.yaml"));
+          const scheduled = schedule ? ((parseYaml(schedule) as { args?: Record<string, unknown> }).args ?? {}) : {};
+          // An alerting job leaves sending to this run's deliver job, when there is one (one message per incident).
+          const deliverLater = jobs.includes("deliver") && loadBatch(batch).disable_deliver === false && "alertKind" in jobSpec(job);
+          const args = { ...scheduled, now: now.toISOString(), ...(deliverLater ? { deliver: false } : {}) };
+          // The flows' failure handlers are left out: one notice per batch below, not one per job.
+          const flow = parseFlowYaml(text);
+          const result = await runFlow(
+            { ...flow, value: { ...flow.value, failure_module: undefined } },
+            {
+              root: REPO_ROOT,
+              args,
+              resolveResource,
+              flowPath: flowFile.replace(/\.flow\/flow\.yaml$/, ""),
+            },
+          );
           r = mergeShards(result) as StageResult;
         }
         out.results.push(r);
@@ -86,6 +106,16 @@ export async function runPipeline(batches: string[], jobs: BatchJobName[], now: 
         out.failures.push({ batch, job, error: errorMessage(error) });
         print(`${batch} ${job}: FAILED: ${errorMessage(error)}`);
       }
+    }
+    const failed = out.failures.filter((f) => f.batch === batch);
+    if (failed.length > 0) {
+      // One run of one batch, one failure notice (a locked file would otherwise send one per job).
+      await sendFailureNotice({
+        batch,
+        job: failed.map((f) => f.job).join(", "),
+        error: failed.map((f) => (failed.length > 1 ? `${f.job}: ${f.error}` : f.error)).join("\n"),
+        now,
+      }).catch((e) => print(`${batch}: the failure notice was not sent: ${errorMessage(e)}`));
     }
   }
   return out;
@@ -128,6 +158,7 @@ const JOB_SUMMARIES: Record<BatchJobName, (x: Record<string, any>) => string> = 
     (x.alerts.length
       ? x.alerts.map((a: any) => `${a.metric} (${a.anomalies} anomal${a.anomalies === 1 ? "y" : "ies"})`).join(", ")
       : "no LLM alerts") + (x.skipped.length ? `; skipped: ${x.skipped.map((s: any) => s.metric).join(", ")}` : ""),
+  deliver: (x) => `${x.delivery.sent} notification(s) sent, ${x.delivery.pending} pending`,
   plot: (x) => `${x.plots.length} plot(s)`,
   delete: (x) => `${x.deleted} old row(s) deleted`,
 };
@@ -165,7 +196,7 @@ export async function dryRunIngest(batch: string, now: Date, print: (l: string) 
     const { cfg, off } = dryRunConfig(batch, env);
     if (off) print(`${batch}: off (disable_batch); switched on for this dry run only`);
     const store = await openMetricsStore(cfg, env);
-    ctx = {
+    const context: JobContext = {
       cfg,
       env,
       store,
@@ -175,16 +206,14 @@ export async function dryRunIngest(batch: string, now: Date, print: (l: string) 
       now: truncateToSecond(now),
       shard: { index: 0, count: 1 },
       redact: (t) => t,
+      deferDelivery: false,
     };
+    ctx = context;
     const notes: string[] = [];
-    const raw = await fetchIngestRows(ctx, notes);
+    const raw = await fetchIngestRows(context, notes);
     let wrangled: ReturnType<typeof wrangleIngested>;
     try {
-      wrangled = wrangleIngested(raw, {
-        batch: cfg.metric_batch,
-        rounding: cfg.ingest_metric_rounding,
-        thresholds: cfg.tholdalert_thresholds ?? undefined,
-      });
+      wrangled = wrangleIngested(raw, ingestWrangleOptions(context));
     } catch (e) {
       if (e instanceof IngestDataError) throw new Error(`${cfg.metric_batch} ingest: ${e.message}`);
       throw e;
@@ -226,7 +255,10 @@ export function runCommand(program: Command): void {
         return;
       }
       const jobs = parseJobs(opts.jobs);
-      const batches = opts.batch ?? [...loadConfig().batches.keys()];
+      const loaded = loadConfig({ skipBroken: true });
+      for (const b of loaded.broken) process.stderr.write(`not run: ${b.error.message}\n`);
+      if (loaded.broken.length && !opts.batch) process.exitCode = 1;
+      const batches = opts.batch ?? [...loaded.batches.keys()];
       const outcome = await runPipeline(batches, jobs, parseNow(opts.now), (l) => process.stdout.write(`${l}\n`));
       if (outcome.failures.length) process.exitCode = 1;
     });

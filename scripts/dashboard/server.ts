@@ -96,7 +96,13 @@ function cookieToken(req: http.IncomingMessage): string | undefined {
   return undefined;
 }
 
+/**
+ * The request body, up to MAX_BODY bytes. A larger one is answered 413 once it has been read (and thrown
+ * away): cutting the connection while the client still sends would reset it before it sees the answer.
+ */
 function readBody(req: http.IncomingMessage): Promise<string> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > MAX_BODY) return Promise.reject(new BackendCallError(`request body larger than ${MAX_BODY} bytes`, 413));
   return new Promise((resolve, reject) => {
     let size = 0;
     const chunks: Buffer[] = [];
@@ -104,7 +110,7 @@ function readBody(req: http.IncomingMessage): Promise<string> {
       size += c.length;
       if (size > MAX_BODY) {
         reject(new BackendCallError(`request body larger than ${MAX_BODY} bytes`, 413));
-        req.destroy();
+        chunks.length = 0; // keep reading, keep nothing
       } else chunks.push(c);
     });
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
@@ -209,6 +215,12 @@ export async function startDashboardServer(opts: DashboardServerOptions = {}): P
       const body: Record<string, unknown> = { error: err.message ?? String(e) };
       if (e instanceof DashboardInputError) body.field = e.field;
       if (status === 503) body.error = `the metrics store is busy (locked by another process, a pipeline run?); try again. ${err.message}`;
+      if (status === 413) {
+        // answer after the body is read (and dropped), and close: the client gets the 413, not a reset
+        res.setHeader("Connection", "close");
+        req.resume();
+        if (!req.readableEnded) await new Promise((r) => req.once("end", r).once("error", r));
+      }
       sendJson(res, status, body);
     } finally {
       log(`${req.method} /api/backend/${id} ${status} ${Math.round(performance.now() - started)} ms`);

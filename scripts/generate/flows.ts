@@ -61,10 +61,15 @@ function guard(cfg: BatchConfig): Json {
 }
 
 /** The modules of one job: a script step, or for sharded jobs a shard plan and a parallel for-loop. */
-export function jobModules(cfg: BatchConfig, job: BatchJobName): Json[] {
+export function jobModules(cfg: BatchConfig, job: BatchJobName, opts: { deliverLater?: boolean } = {}): Json[] {
   const { title, sharded } = jobSpec(job);
   if (!sharded) {
-    return [{ id: job, summary: title, value: { type: "script", path: `${FOLDER}/${job}`, input_transforms: stageInputs(cfg) }, ...guard(cfg) }];
+    // An alerting job sends its own alerts, unless the flow ends with a deliver step that sends every
+    // kind of an incident together (the pipeline; `anomstack run` of several jobs passes deliver: false).
+    const deliver = "alertKind" in jobSpec(job) ? { deliver: opts.deliverLater ? stat(false) : js("flow_input.deliver ?? true") } : {};
+    return [
+      { id: job, summary: title, value: { type: "script", path: `${FOLDER}/${job}`, input_transforms: stageInputs(cfg, deliver) }, ...guard(cfg) },
+    ];
   }
   const plan = `${job}_plan`;
   return [
@@ -131,13 +136,16 @@ function failureModule(cfg: BatchConfig, job: string | undefined): Json {
   };
 }
 
-function flowSchema(): Json {
+function flowSchema(opts: { deliver?: boolean } = {}): Json {
   return {
     $schema: "https://json-schema.org/draft/2020-12/schema",
     type: "object",
-    order: ["now", "settings"],
+    order: opts.deliver ? ["now", "deliver", "settings"] : ["now", "settings"],
     properties: {
       now: { type: "string", description: "ISO timestamp to treat as now, for reruns and backfills (empty: the current time)", default: "" },
+      ...(opts.deliver
+        ? { deliver: { type: "boolean", description: "Send the alerts (false: only save them, for a later deliver run)", default: true } }
+        : {}),
       settings: {
         type: "object",
         description: "The deployment's settings resource (database, overrides, alert channels)",
@@ -177,7 +185,7 @@ export function batchFlows(cfg: BatchConfig, segment: string, available: Readonl
       summary: `${cfg.metric_batch}: ${jobSpec(job).title.toLowerCase()}`,
       description: `Runs the ${job} job of the metric batch ${cfg.metric_batch}. Generated from metrics/ by npm run generate.`,
       value: { modules: jobModules(cfg, job), failure_module: failureModule(cfg, job) },
-      schema: flowSchema(),
+      schema: flowSchema({ deliver: "alertKind" in jobSpec(job) }),
       ...workerTag(cfg),
     });
     const { cron, status } = jobSchedule(cfg, job);
@@ -199,7 +207,10 @@ export function batchFlows(cfg: BatchConfig, segment: string, available: Readonl
     files.set(`${path}.flow/flow.yaml`, {
       summary: `${cfg.metric_batch}: pipeline`,
       description: `${steps.join(" → ")} for the metric batch ${cfg.metric_batch}, e.g. when new data has arrived (POST to its HTTP route). Generated from metrics/ by npm run generate.`,
-      value: { modules: steps.flatMap((job) => jobModules(cfg, job)), failure_module: failureModule(cfg, undefined) },
+      value: {
+        modules: steps.flatMap((job) => jobModules(cfg, job, { deliverLater: steps.includes("deliver") })),
+        failure_module: failureModule(cfg, undefined),
+      },
       schema: flowSchema(),
       ...workerTag(cfg),
     });

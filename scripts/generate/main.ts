@@ -77,7 +77,8 @@ function availableStages(root: string): Set<string> {
 export function plan(opts: GenerateOptions): Plan {
   const root = path.resolve(opts.root);
   const metricsDir = path.resolve(opts.metricsDir ?? path.join(root, "metrics"));
-  const { batches } = loadConfig({ metricsDir, env: opts.env ?? {} });
+  // A local run (flowsOnly) runs the valid batches whatever another batch file says; a deploy is strict.
+  const { batches } = loadConfig({ metricsDir, env: opts.env ?? {}, skipBroken: opts.flowsOnly });
   const configs = [...batches.values()];
   const segments = batchSegments(configs.map((c) => c.metric_batch));
   const files = new Map<string, string>();

@@ -26,6 +26,7 @@ describe("resolveChannelSettings", () => {
       password: "app-password-1",
       ca: undefined,
       failureTo: ["a@example.com", "b@example.com"],
+      timeoutMs: 15_000,
     });
     expect(s.slack).toEqual({
       token: "xoxb-123-456-abcdef",

@@ -31,6 +31,7 @@ function settings(extra: Partial<EmailSettings> = {}): EmailSettings {
     password: PASSWORD,
     ca: smtp.cert,
     failureTo: ["ops@example.com"],
+    timeoutMs: 15_000,
     ...extra,
   };
 }

@@ -97,6 +97,38 @@ describe("alerts configured by environment variables", () => {
     expect(everything).not.toContain(TOKEN);
   });
 
+  it("one incident in one run is one message per channel naming every kind, with one plot; the alert rows stay separate", async () => {
+    // a breach: the value is anomalous, changed and over its static bound at the same point
+    await seed("disable_tholdalert: false\ntholdalert_thresholds:\n  orders:\n    upper: 20\n");
+    const log = memoryLogger();
+    const run = { env, now: NOW, log, deliver: false };
+    expect(await runStage("tholdalert", "shop", run)).toMatchObject({ saved: 1, delivery: { sent: 0, pending: 2 } });
+    expect(await runStage("alert", "shop", run)).toMatchObject({ saved: 1, delivery: { sent: 0, pending: 2 } });
+    expect(await runStage("change", "shop", run)).toMatchObject({ saved: 1, delivery: { sent: 0, pending: 2 } });
+    expect(smtp.mails).toHaveLength(0);
+    slack.handlers.set("/api/chat.postMessage", (r) => ({ body: { ok: true, channel: r.form?.channel, ts: "1700000000.000100" } }));
+    const delivered = await runStage("deliver", "shop", { env, now: NOW, log });
+    expect(delivered).toMatchObject({ status: "ok", delivery: { sent: 6, pending: 0, failed: [] } });
+    expect(smtp.mails).toHaveLength(1);
+    const mail = await simpleParser(smtp.mails[0].raw, { skipImageLinks: true });
+    expect(mail.subject).toBe("🚨 [orders] anomaly, threshold and change alerts (2026-03-01 12:00) 🚨");
+    expect(mail.text).toContain("Threshold alert");
+    expect(mail.text).toContain("Change alert");
+    expect(mail.attachments.map((a) => a.contentType)).toEqual(["image/png"]);
+    expect(slackCalls(slack).filter((c) => c === "chat.postMessage")).toHaveLength(1);
+    expect(slackCalls(slack).filter((c) => c === "files.completeUploadExternal")).toHaveLength(1);
+    // three flag rows, one per kind
+    const ctx = await ws.open("shop", NOW);
+    const kinds = await ctx.store.query<{ metric_type: string }>(
+      "select metric_type from metrics where metric_type in ('alert', 'change', 'tholdalert') order by 1",
+    );
+    expect(kinds.map((k) => k.metric_type)).toEqual(["alert", "change", "tholdalert"]);
+    // nothing is sent twice
+    expect(await runStage("deliver", "shop", { env, now: NOW, log })).toMatchObject({ delivery: { sent: 0, pending: 0 } });
+    expect(smtp.mails).toHaveLength(1);
+    await closeJobContext(ctx);
+  });
+
   it("threshold alerts arrive, with their plot, through tholdalert_methods", async () => {
     await seed("disable_tholdalert: false\ntholdalert_methods: email\ntholdalert_thresholds:\n  orders:\n    upper: 20\n");
     const r = await runStage("tholdalert", "shop", { env, now: NOW, log: memoryLogger() });

@@ -2,13 +2,16 @@
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { BATCH_JOBS } from "../../f/anomstack/config/index.ts";
 import { makeWorkspace, REPO_DIR, type Workspace } from "../helpers/workspace.ts";
 import { closeAllDuckdbInstances, openDuckdbStore } from "../../f/anomstack/store/duckdb-store.ts";
 import { exampleRoutes, startReplay } from "../examples/helpers/replay-server.ts";
 
 let ws: Workspace;
+// Each test starts several `anomstack` processes: on a busy machine they may take minutes, which says
+// nothing about the CLI's speed (npm run bench measures that).
+vi.setConfig({ testTimeout: 600_000 });
 
 function anomstack(args: string[], extraEnv: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [path.join(REPO_DIR, "scripts/anomstack.mjs"), ...args], {
@@ -56,7 +59,7 @@ describe("anomstack", () => {
     const listed = JSON.parse(r.out);
     expect(listed.batches.map((b: { batch: string }) => b.batch)).toEqual(["example_simple", "python_ingest_simple"]);
     const py = listed.batches[1];
-    expect(py.jobs).toEqual(["ingest", "tholdalert", "train", "score", "alert", "change", "plot", "delete"]);
+    expect(py.jobs).toEqual(["ingest", "tholdalert", "train", "score", "alert", "change", "deliver", "plot", "delete"]);
     expect(py.schedules.ingest).toEqual({ cron: "*/5 * * * *", status: "STOPPED" });
     expect(listed.batches[0].jobs).not.toContain("tholdalert");
     const table = anomstack(["list"]);

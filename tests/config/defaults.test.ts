@@ -77,7 +77,7 @@ describe("defaults.yaml", () => {
     writeBatch(dir, "b");
     const cfg = loadBatch("b", { metricsDir: dir, env: {} });
     const enabled = JOB_NAMES.filter((s) => isJobEnabled(cfg, s));
-    expect(enabled).toEqual(["ingest", "train", "score", "alert", "change", "plot", "delete", "summary"]);
+    expect(enabled).toEqual(["ingest", "train", "score", "alert", "change", "deliver", "plot", "delete", "summary"]);
     const running = JOB_NAMES.filter((s) => jobSchedule(cfg, s).status === "RUNNING");
     expect(running).toEqual(["summary"]);
     expect(jobSchedule(cfg, "ingest")).toEqual({ cron: "*/3 * * * *", status: "STOPPED" });

@@ -99,10 +99,10 @@ describe("loadConfig", () => {
     const dir = makeMetricsDir();
     writeBatch(dir, "plain");
     writeBatch(dir, "own", "table_key: own.metrics\nmodel_path: local://./own\n");
-    const env = { ANOMSTACK_MODEL_PATH: "s3://bucket/models", ANOMSTACK_TABLE_KEY: "tmp.metrics" };
+    const env = { ANOMSTACK_MODEL_PATH: "local:///srv/models", ANOMSTACK_TABLE_KEY: "tmp.metrics" };
     const { batches } = loadConfig({ metricsDir: dir, env });
-    expect(batches.get("plain")).toMatchObject({ model_path: "s3://bucket/models", table_key: "tmp.metrics" });
-    expect(batches.get("own")).toMatchObject({ model_path: "s3://bucket/models", table_key: "own.metrics" });
+    expect(batches.get("plain")).toMatchObject({ model_path: "local:///srv/models", table_key: "tmp.metrics" });
+    expect(batches.get("own")).toMatchObject({ model_path: "local:///srv/models", table_key: "own.metrics" });
     const unset = loadConfig({ metricsDir: dir, env: { ANOMSTACK_MODEL_PATH: "", ANOMSTACK_TABLE_KEY: undefined } });
     expect(unset.batches.get("plain")).toMatchObject({ model_path: "local://./models", table_key: "metrics" });
   });

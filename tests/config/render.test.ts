@@ -40,9 +40,16 @@ describe("renderTemplate", () => {
 
   it("passes `now` as 'YYYY-MM-DD HH:MM:SS' UTC, lets extra win and supports `is defined`", () => {
     const { cfg } = setup();
-    const tpl = "{{ now }}|{{ train_max_n }}|{% if cutoff_time is defined %}c{% else %}n{% endif %}|{{ missing }}|{{ alert_always }}";
-    expect(renderString(cfg, tpl, { now: NOW, train_max_n: 7 })).toBe("2024-03-05 07:08:09|7|n||false");
+    const tpl = "{{ now }}|{{ train_max_n }}|{% if cutoff_time is defined %}c{% else %}n{% endif %}|{{ alert_always }}";
+    expect(renderString(cfg, tpl, { now: NOW, train_max_n: 7 })).toBe("2024-03-05 07:08:09|7|n|false");
     expect(renderString(cfg, "{{ now }} {{ cutoff_time }}", { now: "raw", cutoff_time: "2024-01-01" })).toBe("raw 2024-01-01");
+  });
+
+  it("fails on a name the template outputs but nothing defines, naming it, the batch and the key", () => {
+    const { cfg } = setup('ingest_sql: "select {{ metric_batch | sql_str }} as b, {{ tabel_key }} as t"\n');
+    expect(() => renderTemplate(cfg, "ingest_sql")).toThrow(
+      "b.ingest_sql: template error: `tabel_key` is not set (neither the batch config nor the job gives it) or null (line 1, column 43)",
+    );
   });
 
   it("does not escape HTML", () => {
@@ -75,7 +82,7 @@ describe("renderTemplate", () => {
       `b.custom: template error: template "../../etc/passwd" is outside the metrics folder ${dir}`,
     );
     expect(caught(() => renderString(cfg, "{{ score_exclude_metrics | sql_list }}", {}, "q")).message).toBe(
-      "b.q: template error: sql_list: expected a list, got undefined (is the variable defined?)",
+      "b.q: template error: sql_list: expected a list, got undefined: `score_exclude_metrics` is not set (neither the batch config nor the job gives it)",
     );
     expect(caught(() => renderTemplate(cfg, "nope")).message).toBe("b.nope: template error: config key is not set");
     expect(caught(() => renderTemplate(cfg, "train_max_n")).message).toBe(

@@ -19,7 +19,7 @@ describe("shipped metrics folder", () => {
     for (const cfg of batches.values()) {
       for (const key of Object.keys(cfg).filter((k) => k.endsWith("_sql"))) {
         try {
-          expect(typeof renderTemplate(cfg, key, { now: new Date("2024-01-01T00:00:00Z"), last_n: 10 })).toBe("string");
+          expect(typeof renderTemplate(cfg, key, { now: new Date("2024-01-01T00:00:00Z"), last_n: 10, score_history_n: 10 })).toBe("string");
         } catch (err) {
           if (!(err instanceof TemplateError && err.message.includes("template not found"))) throw err;
         }

@@ -154,6 +154,14 @@ describe("dashboard_batch", () => {
     expect(earlier.metrics.find((m) => m.name === "orders")!.value).toEqual([1, 2, 3, 4]);
   });
 
+  it("a time window holds every point in it, not only the newest 90", async () => {
+    const big = await makeFixture({ now: NOW, extra: [{ name: "busy", metrics: 2, points: 1000, everyMs: 600_000, prefixes: ["cpu"] }] });
+    const week = await batchMain("busy", "7d", NOW, { env: big.env });
+    expect(week.metrics.map((m) => m.t.length)).toEqual([1000, 1000]);
+    expect((await batchMain("busy", "24h", NOW, { env: big.env })).metrics.map((m) => m.t.length)).toEqual([145, 145]); // both ends included
+    expect((await batchMain("busy", "", NOW, { env: big.env })).metrics.map((m) => m.t.length)).toEqual([90, 90]);
+  });
+
   it("rejects an unknown or hidden batch and a bad window, naming the field", async () => {
     await expect(loadBatchView("nope", { now: NOW, env: f.env })).rejects.toThrow(
       'batch: unknown batch "nope"; the dashboard shows "empty_batch", "ops", "shop"',

@@ -124,6 +124,25 @@ describe("anomstack dashboard (local server)", () => {
     expect(await status(fetch(`${open.url}api/backend/batch`))).toEqual([405, "use POST"]);
   });
 
+  it("answers a 2 MB request with 413 (not a reset connection), and keeps serving", async () => {
+    const huge = JSON.stringify({ batch: "shop", note: "x".repeat(2 * 1024 * 1024) });
+    const r = await call(open.url, "feedback", huge);
+    expect(r.status).toBe(413);
+    expect(((await r.json()) as { error: string }).error).toBe("request body larger than 65536 bytes");
+    // the same without a Content-Length (chunked): read, dropped, answered
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const req = http.request(`${open.url}api/backend/feedback`, { method: "POST", headers: { "Content-Type": "application/json" } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on("error", reject);
+      for (let i = 0; i < 32; i++) req.write("x".repeat(64 * 1024));
+      req.end();
+    });
+    expect(chunked).toBe(413);
+    expect((await fetch(`${open.url}health`)).status).toBe(200);
+  });
+
   it("refuses requests for another host name (DNS rebinding)", async () => {
     expect(await rawGet(`${open.url}health`, "evil.example:80")).toBe(403);
     expect(await rawGet(`${open.url}health`, `localhost:${new URL(open.url).port}`)).toBe(200);

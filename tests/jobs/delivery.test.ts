@@ -1,7 +1,10 @@
 // Delivery of alerts by the jobs, on a real DuckDB file: every kind goes out through alert_methods /
 // tholdalert_methods with its plot, metric_tags route it, and a failing-then-recovering channel gets
 // each notification exactly once while the alert row is written once (docs/alerts.md, "Delivery").
+import net from "node:net";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { resolveChannelSettings } from "../../f/anomstack/alerts/channel-settings.ts";
+import { createEmailChannel } from "../../f/anomstack/alerts/email.ts";
 import type { AlertChannel, Notice } from "../../f/anomstack/alerts/channel.ts";
 import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
 import { alertJob } from "../../f/anomstack/jobs/alert.ts";
@@ -11,6 +14,7 @@ import { buildAlert, flagRow } from "../../f/anomstack/jobs/emit.ts";
 import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
 import type { MetricRow } from "../../f/anomstack/store/metric-row.ts";
 import { openOutbox } from "../../f/anomstack/store/outbox.ts";
+import { listAlerts } from "../../scripts/cli/alerts.ts";
 import { fitMad } from "../../f/anomstack/ml/mad.ts";
 import { formatValue } from "../../f/anomstack/core/numbers.ts";
 import { makeWorkspace, noise, seriesRows, storedRows, type TestContext, type Workspace } from "../helpers/workspace.ts";
@@ -108,6 +112,26 @@ describe("exactly-once delivery", () => {
     await closeJobContext(next);
   });
 
+  it("anomstack alerts lists every kind with its delivery state", async () => {
+    const email = channel("email", "ops@example.com", 1);
+    const ctx = await seeded("shop", "alert_methods: email\n", [email.ch]);
+    await ctx.store.append(scoredRows("shop", "orders", 30, 0.95));
+    await alertJob(ctx);
+    await closeJobContext(ctx);
+    const listed = await listAlerts("shop", new Date(NOW.getTime() - 3_600_000), NOW, { ...process.env, ...ws.env });
+    expect(listed).toEqual([
+      {
+        time: "2026-03-01T12:00:00.000Z",
+        batch: "shop",
+        metric: "orders",
+        kind: "anomaly",
+        score: 0.95,
+        value: 30,
+        deliveries: ["email ops@example.com: pending (email is down (1))"],
+      },
+    ]);
+  });
+
   it("two runs at once save the alert once and send each notification once", async () => {
     const email = channel("email", "ops@example.com");
     const slack = channel("slack", "#alerts");
@@ -121,6 +145,40 @@ describe("exactly-once delivery", () => {
     expect(slack.sent).toHaveLength(1);
     expect(await deliveries(ctx)).toEqual([["email sent 1", "slack sent 1"]]);
     await closeJobContext(other);
+    await closeJobContext(ctx);
+  });
+
+  it("a channel that hangs costs its timeout once per run: its other messages stay pending untried", async () => {
+    // an SMTP server that accepts connections and never says hello
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((s) => void sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const port = (silent.address() as net.AddressInfo).port;
+    const email = createEmailChannel({
+      ...resolveChannelSettings({
+        ANOMSTACK_ALERT_EMAIL_FROM: "a@example.com",
+        ANOMSTACK_ALERT_EMAIL_TO: "ops@example.com",
+        ANOMSTACK_ALERT_EMAIL_SMTP_HOST: "127.0.0.1",
+        ANOMSTACK_ALERT_EMAIL_SMTP_PORT: String(port),
+        ANOMSTACK_ALERT_EMAIL_SMTP_SECURITY: "none",
+        ANOMSTACK_ALERT_EMAIL_TIMEOUT_SECONDS: "1",
+      }).email!,
+    });
+    const ctx = await seeded("shop", "alert_methods: email\n", [email]);
+    for (const m of ["orders", "refunds", "visits"]) await ctx.store.append(scoredRows("shop", m, 30, 0.95));
+    const r = await alertJob(ctx);
+    expect(r.alerts).toHaveLength(3);
+    expect(sockets).toHaveLength(1); // one connection attempt, not three
+    expect(r.delivery.sent).toBe(0);
+    expect(r.delivery.pending).toBe(3);
+    expect(r.delivery.failed.map((f) => f.error.replace(/\(.*\)$/, "(…)"))).toEqual([
+      expect.stringMatching(/^SMTP 127\.0\.0\.1:\d+: .*(timeout|Greeting never received)/i),
+      "not tried: email was not reachable earlier in this run (…)",
+      "not tried: email was not reachable earlier in this run (…)",
+    ]);
+    expect(await deliveries(ctx)).toEqual([["email pending 1"], ["email pending 0"], ["email pending 0"]]);
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => silent.close(r));
     await closeJobContext(ctx);
   });
 

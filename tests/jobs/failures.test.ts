@@ -58,7 +58,7 @@ describe("ingest input", () => {
     await closeJobContext(ctx);
   });
 
-  it("drops NaN values with a warning, and fails when nothing is left", async () => {
+  it("drops NaN values with a warning, and stores nothing (a warning) when nothing is left", async () => {
     fnBatch(
       "nan",
       `export const ingest = ({ now }) => [{ metric_timestamp: now, metric_name: "m", metric_value: NaN }, { metric_timestamp: now, metric_name: "n", metric_value: 3 }];\n`,
@@ -69,17 +69,18 @@ describe("ingest input", () => {
     expect(r.rows).toBe(1);
     fnBatch("allnan", `export const ingest = ({ now }) => [{ metric_timestamp: now, metric_name: "m", metric_value: null }];\n`);
     const ctx2 = await ws.open("allnan", NOW);
-    await expect(ingestJob(ctx2)).rejects.toThrow(
-      "allnan ingest: ingest returned no usable rows (dropped 1 row(s) of m with a missing (null/NaN) metric_value)",
-    );
+    expect((await ingestJob(ctx2)).warnings).toEqual([
+      "dropped 1 row(s) of m with a missing (null/NaN) metric_value",
+      "ingest returned no usable rows: nothing stored in this window",
+    ]);
     await closeJobContext(ctx);
     await closeJobContext(ctx2);
   });
 
-  it("says so when the ingest returns nothing or not an array", async () => {
+  it("says so when the ingest returns nothing (a warning) or not an array (an error)", async () => {
     fnBatch("empty", "export const ingest = async () => [];\n");
     const ctx = await ws.open("empty", NOW);
-    await expect(ingestJob(ctx)).rejects.toThrow("empty ingest: ingest returned no rows");
+    expect((await ingestJob(ctx)).warnings).toEqual(["ingest returned no rows: nothing new in this window"]);
     fnBatch("obj", "export const ingest = () => ({ rows: [] });\n");
     const ctx2 = await ws.open("obj", NOW);
     await expect(ingestJob(ctx2)).rejects.toThrow(

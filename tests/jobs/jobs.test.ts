@@ -46,7 +46,7 @@ describe("ingest", () => {
     writeFnBatch("fn");
     const ctx = await ws.open("fn", NOW);
     const r = await ingestJob(ctx);
-    expect(r).toEqual({ job: "ingest", batch: "fn", rows: 2, inserted: 2, metrics: 2, warnings: [] });
+    expect(r).toEqual({ job: "ingest", batch: "fn", rows: 2, inserted: 2, metrics: 2, warnings: [], stale: false });
     // 2026-03-01T12:00Z is minute 29539440: 29539440 % 7 = 0 and % 5 = 0; 0.123456 rounds to 0.1235
     const rows = await storedRows(ctx, "metric");
     expect(rows.map((x) => [x.metric_name, x.metric_value, x.metric_timestamp.toISOString()])).toEqual([

@@ -199,11 +199,14 @@ describe("train, score and replay with a preprocess_fn", () => {
   it("a hook that fails for a metric fails that metric in train, score and replay, naming batch and metric", async () => {
     hookBatch(
       "f",
-      'export function preprocess(rows) { if (rows.length > 30) throw new Error("too long"); return { timestamps: [], columns: ["x"], values: [] }; }\n',
+      'export function preprocess(rows, p, ctx) { if (ctx.metric === "cpu" && rows.length > 30) throw new Error("too long"); return ctx.defaultPreprocess(rows); }\n',
     );
     const ctx = await ws.open("f", NOW);
     await ctx.store.append(seriesRows("f", "cpu", noise(40), NOW, STEP));
+    await ctx.store.append(seriesRows("f", "mem", noise(40, 2), NOW, STEP));
+    // the other metric still trains (when every metric fails, the job itself fails)
     const t = await trainJob(ctx);
+    expect(t.trained).toEqual(["mem"]);
     expect(t.failed).toEqual([{ metric: "cpu", error: "f, metric cpu, model r: preprocess_fn features.ts threw: too long" }]);
     const r = await replayJob(ctx);
     expect(r.failed).toEqual([{ metric: "cpu", error: "f, metric cpu, model r: preprocess_fn features.ts threw: too long" }]);
@@ -231,9 +234,9 @@ describe("train, score and replay with a preprocess_fn", () => {
     ws.writeFile("s/features.ts", HOOK);
     const after = await ws.open("s", new Date(NOW.getTime() + STEP));
     await after.store.append(seriesRows("s", "m", [1.5], new Date(NOW.getTime() + STEP)));
-    const s = await scoreJob(after);
-    expect(s.failed[0].error).toMatch(
-      /^model r was trained on other features .* than its config gives now .*"preprocess_fn":"features.ts".*; retrain$/,
+    // its only metric fails, so the job fails, naming it and why
+    await expect(scoreJob(after)).rejects.toThrow(
+      /^s score: every metric failed \(1\): m: model r was trained on other features .* than its config gives now .*"preprocess_fn":"features.ts".*; retrain$/,
     );
     await closeJobContext(after);
   });

@@ -224,20 +224,21 @@ describe("wrangleIngested", () => {
     ]);
   });
 
-  it("fails when every value is missing", () => {
-    expect(errorOf([ok("cpu", null), ok("cpu", Number.NaN, 1)])).toBe(
-      "ingest returned no usable rows (dropped 2 row(s) of cpu with a missing (null/NaN) metric_value)",
-    );
+  it("keeps nothing, with warnings, when every value is missing", () => {
+    expect(wrangleIngested([ok("cpu", null), ok("cpu", Number.NaN, 1)], { batch: "b", rounding: 4 })).toEqual({
+      rows: [],
+      warnings: ["dropped 2 row(s) of cpu with a missing (null/NaN) metric_value", "ingest returned no usable rows: nothing stored in this window"],
+    });
   });
 
-  it("fails on anything but an array, and on an empty one", () => {
+  it("fails on anything but an array; an empty one is a warning", () => {
     const head = "ingest must return an array of rows {metric_timestamp, metric_name, metric_value}, got ";
     expect(errorOf({ rows: [] })).toBe(`${head}an object`);
     expect(errorOf("select 1")).toBe(`${head}"select 1"`);
     expect(errorOf(null)).toBe(`${head}null`);
     expect(errorOf(undefined)).toBe(`${head}undefined`);
     expect(errorOf(3)).toBe(`${head}number 3`);
-    expect(errorOf([])).toBe("ingest returned no rows");
+    expect(wrangleIngested([], { batch: "b", rounding: 4 })).toEqual({ rows: [], warnings: ["ingest returned no rows: nothing new in this window"] });
   });
 
   it("names missing columns and the columns it got", () => {

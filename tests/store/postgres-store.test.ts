@@ -84,6 +84,12 @@ describe("PostgreSQL store", () => {
     expect(describeConnection({ host: "db", user: "u", password: "p", dbname: "m" })).toBe("postgresql://u@db:5432/m");
   });
 
+  it("runs SQL without parameters as written: a jsonb ? operator is not taken for a placeholder", async () => {
+    const rows = await store.query<{ has: boolean }>(`select '{"env": "prod"}'::jsonb ? 'env' as has`);
+    expect(rows).toEqual([{ has: true }]);
+    expect(await store.exec(`select 1 where '{"a": 1}'::jsonb ?| array['a', 'b']`)).toBe(1);
+  });
+
   it("turns ? placeholders into $n outside quoted text", () => {
     expect(toPgPlaceholders("select ? as a, '?' as b, \"x?\" as c where d = ?")).toBe("select $1 as a, '?' as b, \"x?\" as c where d = $2");
   });

@@ -41,6 +41,7 @@ describe("npm run generate", () => {
       "f/anomstack/batches/example_simple/score",
       "f/anomstack/batches/example_simple/alert",
       "f/anomstack/batches/example_simple/change",
+      "f/anomstack/batches/example_simple/deliver",
       "f/anomstack/batches/example_simple/delete",
       "f/anomstack/batches/example_simple/pipeline",
       "f/anomstack/batches/python_ingest_simple/ingest",
@@ -49,6 +50,7 @@ describe("npm run generate", () => {
       "f/anomstack/batches/python_ingest_simple/score",
       "f/anomstack/batches/python_ingest_simple/alert",
       "f/anomstack/batches/python_ingest_simple/change",
+      "f/anomstack/batches/python_ingest_simple/deliver",
       "f/anomstack/batches/python_ingest_simple/delete",
       "f/anomstack/batches/python_ingest_simple/pipeline",
     ]);
@@ -143,7 +145,7 @@ describe("generating from a metrics folder", () => {
     });
     expect(parseYaml(p.files.get(`${dir}/alert.schedule.yaml`)!)).toMatchObject({ schedule: "0 0 9 * * MON-FRI", enabled: false });
     const pipeline = parseYaml(p.files.get(`${dir}/pipeline.flow/flow.yaml`)!);
-    expect(pipeline.value.modules.map((m: any) => m.id)).toEqual(["ingest", "score_plan", "score", "alert", "plot"]);
+    expect(pipeline.value.modules.map((m: any) => m.id)).toEqual(["ingest", "score_plan", "score", "alert", "deliver", "plot"]);
     expect(pipeline.value.modules[0].value.input_transforms.batch).toEqual({ type: "static", value: "my.batch" });
     expect(parseYaml(p.files.get(`${dir}/pipeline.http_trigger.yaml`)!)).toMatchObject({
       route_path: "anomstack/my_batch/pipeline",

@@ -29,6 +29,8 @@ export interface EmailSettings {
   ca?: string;
   /** Recipients of failure notices (default: `to`). */
   failureTo: string[];
+  /** How long to wait to connect and for the server's greeting (ANOMSTACK_ALERT_EMAIL_TIMEOUT_SECONDS, default 15 s); a silent socket gets twice as long. */
+  timeoutMs: number;
 }
 
 export interface SlackSettings {
@@ -141,6 +143,7 @@ function resolveEmail(env: Env, problems: string[]): EmailSettings | undefined {
     password: env.ANOMSTACK_ALERT_EMAIL_PASSWORD || undefined,
     ca,
     failureTo: splitAddresses(get(env, "ANOMSTACK_FAILURE_EMAIL_TO")).length ? splitAddresses(get(env, "ANOMSTACK_FAILURE_EMAIL_TO")) : to,
+    timeoutMs: positiveInt(env, "ANOMSTACK_ALERT_EMAIL_TIMEOUT_SECONDS", 15, problems) * 1000,
   };
 }
 

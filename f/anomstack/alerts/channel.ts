@@ -105,6 +105,27 @@ export interface SendReceipt {
 }
 
 /**
+ * The channel's server could not be reached (a timeout, a refused or dropped connection). The rest of
+ * a run's messages for that channel stay pending for the next run instead of each waiting as long.
+ */
+export class ChannelUnreachableError extends Error {
+  override name = "ChannelUnreachableError";
+}
+
+/** Node's codes of a connection that timed out, was refused or dropped, or a host not found. */
+const UNREACHABLE_CODES = /^(ETIMEDOUT|ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|ESOCKET|ECONNECTION|EPIPE)$/;
+
+/** True when `e` (or what it wraps) says the server was not reachable, rather than that it refused the message. */
+export function isUnreachable(e: unknown): boolean {
+  for (let x = e as { code?: unknown; cause?: unknown; original?: unknown; message?: unknown } | undefined, depth = 0; x && depth < 4; depth++) {
+    if (typeof x.code === "string" && UNREACHABLE_CODES.test(x.code)) return true;
+    if (typeof x.message === "string" && /\b(timed? ?out|timeout|greeting never received|connection closed)\b/i.test(x.message)) return true;
+    x = (x.original ?? x.cause) as typeof x;
+  }
+  return false;
+}
+
+/**
  * A send that got part-way: `state` records what was already done (e.g. the Slack message's ts), and is
  * passed back on the next attempt so that part is not repeated.
  */

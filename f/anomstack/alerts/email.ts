@@ -3,7 +3,7 @@
 // more recipients. Rendering is pure (renderEmail); createEmailChannel does the sending.
 //nobundling
 import nodemailer from "nodemailer";
-import type { AlertChannel, Notice, SendReceipt } from "./channel.ts";
+import { ChannelUnreachableError, isUnreachable, type AlertChannel, type Notice, type SendReceipt } from "./channel.ts";
 import { createRedactor } from "../core/redact.ts";
 import { splitAddresses, type EmailSettings } from "./channel-settings.ts";
 
@@ -158,9 +158,9 @@ export function createEmailChannel(settings: EmailSettings): AlertChannel {
     ignoreTLS: settings.security === "none",
     auth: settings.password ? { user: settings.user, pass: settings.password } : undefined,
     tls: { minVersion: "TLSv1.2", ...(settings.ca ? { ca: settings.ca } : {}) },
-    connectionTimeout: 15_000,
-    greetingTimeout: 15_000,
-    socketTimeout: 30_000,
+    connectionTimeout: settings.timeoutMs,
+    greetingTimeout: settings.timeoutMs,
+    socketTimeout: 2 * settings.timeoutMs,
     logger: false,
     debug: false,
   });
@@ -185,7 +185,8 @@ export function createEmailChannel(settings: EmailSettings): AlertChannel {
             : [],
         });
       } catch (e) {
-        throw new Error(redact(describeSmtpError(e as SmtpError, settings)));
+        const message = redact(describeSmtpError(e as SmtpError, settings));
+        throw isUnreachable(e) ? new ChannelUnreachableError(message) : new Error(message);
       }
       const rejected = (info.rejected ?? []).map(String);
       if (rejected.length === 0) return {};

@@ -2,7 +2,7 @@
 // Notices here (title, key fields, tags, expected range, explanation, ASCII chart, plot), so email,
 // Slack and the console all say the same thing. Pure: no I/O.
 //nobundling
-import { formatMinute, type Alert, type Notice, type NoticeField, type SeriesPoint } from "./channel.ts";
+import { formatMinute, type Alert, type AlertKind, type Notice, type NoticeField, type SeriesPoint } from "./channel.ts";
 import { formatScore, formatValue } from "../core/numbers.ts";
 
 /** Tags already shown as fields (or in the title); the rest are listed as tags. */
@@ -91,6 +91,43 @@ export function alertNotice(a: Alert, plotPng?: Uint8Array): Notice {
       : undefined,
     id: alertNoticeId(a),
     alert: a,
+  };
+}
+
+/** The order in which an incident's alerts lead its message: the model's view first, static bounds, then change. */
+const KIND_ORDER: readonly AlertKind[] = ["anomaly", "llm", "threshold", "change"];
+const KIND_WORD: Record<AlertKind, string> = { anomaly: "anomaly", llm: "LLM", threshold: "threshold", change: "change" };
+
+/**
+ * One incident as one Notice: the alerts of one metric at one point, of every kind that fired. The
+ * leading alert (anomaly, else LLM, threshold, change) gives the fields and the plot; the title names
+ * every kind and each other alert adds a note. A single alert is `alertNotice` itself.
+ */
+export function incidentNotice(alerts: readonly Alert[], plotPng?: Uint8Array): Notice {
+  const sorted = [...alerts].sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
+  const [lead, ...others] = sorted;
+  const base = alertNotice(lead, plotPng);
+  if (others.length === 0) return base;
+  const kinds = sorted.map((a) => KIND_WORD[a.kind]);
+  const named = `${kinds.slice(0, -1).join(", ")} and ${kinds.at(-1)}`;
+  const title = `🚨 [${lead.metric}] ${named} alerts (${formatMinute(lead.timestamp)}) 🚨`;
+  const notes: Notice["notes"] = others.map((a) => ({
+    heading: `${KIND_WORD[a.kind][0].toUpperCase()}${KIND_WORD[a.kind].slice(1)} alert`,
+    lines: [
+      a.title,
+      ...alertFields(a)
+        .filter((f) => !["Metric", "Batch", "Time", "Value"].includes(f.label))
+        .map((f) => `${f.label}: ${f.value}`),
+      ...(a.explanations?.map((e) => `${formatMinute(e.timestamp)}: ${e.explanation}`) ?? (a.description ? a.description.split("\n") : [])),
+    ],
+  }));
+  return {
+    ...base,
+    title,
+    line: sorted.map(alertLine).join(" | "),
+    tone: sorted.some((a) => a.kind !== "threshold") ? "alert" : "warning",
+    notes: [...base.notes, ...notes],
+    id: `incident.${alertNoticeId(lead)}`,
   };
 }
 
@@ -258,5 +295,31 @@ export function failureNoticeOf(f: FailureReport): Notice {
     tables: [],
     tags: [],
     link: f.runUrl ? { label: "Open the run", url: f.runUrl } : undefined,
+  };
+}
+
+/** The notice that a batch's data stopped arriving (sent once per silence, by the ingest job). */
+export function staleNotice(s: { batch: string; latest: Date; now: Date; periods: number; cron: string }): Notice {
+  const title = `⏸️ [${s.batch}] no new data since ${formatMinute(s.latest)} UTC`;
+  return {
+    title,
+    line: `${title}: nothing ingested for more than ${s.periods} ingest period(s) (${s.cron})`,
+    tone: "warning",
+    fields: [
+      { label: "Batch", value: s.batch },
+      { label: "Newest point", value: `${formatMinute(s.latest)} UTC` },
+      { label: "Checked", value: `${formatMinute(s.now)} UTC` },
+    ],
+    notes: [
+      {
+        heading: "What this means",
+        lines: [
+          `The batch has stored no new point for more than ${s.periods} ingest period(s) of ${s.cron} (stale_after_n_periods).`,
+          "Check its source (ingest_sql or ingest_fn); this notice is sent once until new data arrives.",
+        ],
+      },
+    ],
+    tables: [],
+    tags: [],
   };
 }

@@ -5,7 +5,7 @@
 //nobundling
 import { WebClient, LogLevel, type KnownBlock, type Logger as SlackLogger } from "@slack/web-api";
 import type { AlertChannel, Notice } from "./channel.ts";
-import { PartialSendError } from "./channel.ts";
+import { ChannelUnreachableError, isUnreachable, PartialSendError } from "./channel.ts";
 import { createRedactor } from "../core/redact.ts";
 import type { SlackSettings } from "./channel-settings.ts";
 import type { Logger } from "../core/log.ts";
@@ -172,7 +172,8 @@ export function createSlackChannel(settings: SlackSettings, log?: Logger): Alert
           });
           ts = r.ts ?? "";
         } catch (e) {
-          throw new Error(redact(describeSlackError(e as PlatformError, "chat.postMessage", shown)));
+          const message = redact(describeSlackError(e as PlatformError, "chat.postMessage", shown));
+          throw isUnreachable(e) ? new ChannelUnreachableError(message) : new Error(message);
         }
       }
       if (notice.image) {

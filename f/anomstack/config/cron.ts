@@ -33,3 +33,20 @@ export function toSixFieldCron(expr: string): string {
     .filter((f) => f !== "");
   return fields.length === 5 ? ["0", ...fields].join(" ") : fields.join(" ");
 }
+
+/**
+ * True when `latest` (the batch's newest point) is older than the ingest fire time `periods` periods
+ * before `now` (by `ingest_cron_schedule` in `schedule_timezone`): ingest has not stored anything for a
+ * while. `periods` 0 = never stale; no point at all is not stale (a new batch).
+ */
+export function isStale(
+  cfg: { ingest_cron_schedule: string; schedule_timezone: string; stale_after_n_periods: number },
+  latest: Date | null,
+  now: Date,
+): boolean {
+  if (latest === null || cfg.stale_after_n_periods === 0) return false;
+  const it = CronExpressionParser.parse(cfg.ingest_cron_schedule, { currentDate: new Date(now.getTime() + 1), tz: cfg.schedule_timezone || "UTC" });
+  let fire = now;
+  for (let i = 0; i < cfg.stale_after_n_periods; i++) fire = it.prev().toDate();
+  return latest.getTime() < fire.getTime();
+}

@@ -51,7 +51,13 @@ export function readYamlMapping(src: MetricsSource, file: string): YamlMap {
     const short = first.message.replace(/ at line \d+, column \d+:[\s\S]*$/, "");
     throw new ConfigError({ file, line: pos?.line, col: pos?.col, message: `YAML syntax error: ${short}` });
   }
-  const value: unknown = doc.toJS();
+  let value: unknown;
+  try {
+    value = doc.toJS();
+  } catch (err) {
+    // e.g. the yaml library's refusal of an alias bomb ("excessive alias count")
+    throw new ConfigError({ file, message: `cannot read the YAML: ${err instanceof Error ? err.message : String(err)}` });
+  }
   if (value === null || value === undefined) {
     throw new ConfigError({ file, message: "file is empty; expected a YAML mapping (key: value lines)" });
   }

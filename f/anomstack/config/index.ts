@@ -13,6 +13,7 @@ export {
   type BatchConfig,
 } from "./schema.ts";
 export {
+  ALERT_KINDS_IN_ORDER,
   BATCH_JOBS,
   JOB_NAMES,
   JOB_TABLE,
@@ -37,6 +38,6 @@ export {
   type LoadedConfig,
 } from "./load.ts";
 export { batchEnvName } from "./env.ts";
-export { cronProblem, toSixFieldCron } from "./cron.ts";
+export { cronProblem, isStale, toSixFieldCron } from "./cron.ts";
 export { renderString, renderTemplate } from "./render.ts";
 export { sqlIdent, sqlList, sqlStr } from "./sql-filters.ts";

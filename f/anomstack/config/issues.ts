@@ -77,9 +77,9 @@ function messageFor(issue: z.core.$ZodIssue): string {
     case "too_small":
       if (issue.origin === "string") return "must not be empty";
       if (issue.origin === "array") return `must have at least ${String(issue.minimum)} item(s)`;
-      return `must be >= ${String(issue.minimum)}, got ${String(input)}`;
+      return `must be ${issue.inclusive === false ? ">" : ">="} ${String(issue.minimum)}, got ${String(input)}`;
     case "too_big":
-      return `must be <= ${String(issue.maximum)}, got ${String(input)}`;
+      return `must be ${issue.inclusive === false ? "<" : "<="} ${String(issue.maximum)}, got ${String(input)}`;
     case "invalid_union": {
       const expected = issue.errors.flatMap((branch) =>
         branch.filter((i) => i.code === "invalid_type" && i.path.length === 0).map((i) => expectedName((i as { expected: string }).expected)),

@@ -33,6 +33,8 @@ export const JOB_TABLE = [
   { name: "alert", title: "Anomaly alerts", scope: "batch", pipeline: true, sharded: false, alertKind: "anomaly" },
   { name: "change", title: "Change detection", scope: "batch", pipeline: true, sharded: false, alertKind: "change" },
   { name: "llmalert", title: "LLM alerts", scope: "batch", pipeline: true, sharded: false, alertKind: "llm" },
+  // After the alerting jobs of a run: one message per incident (a metric's alerts of every kind at one point).
+  { name: "deliver", title: "Send the alerts", scope: "batch", pipeline: true, sharded: false },
   { name: "plot", title: "Plots", scope: "batch", pipeline: true, sharded: false },
   { name: "delete", title: "Delete old rows", scope: "batch", pipeline: false, sharded: false },
   { name: "summary", title: "Daily summary", scope: "global", pipeline: false, sharded: false },
@@ -49,6 +51,9 @@ export type AlertJobName = Extract<Row, { alertKind: AlertKind }>["name"];
 export const JOB_NAMES: readonly JobName[] = JOB_TABLE.map((j) => j.name);
 /** Per-batch jobs in run order: what `anomstack run` runs by default. */
 export const BATCH_JOBS: readonly BatchJobName[] = JOB_TABLE.flatMap((j) => (j.scope === "batch" ? [j.name] : []));
+
+/** Every alert kind, in the run order of the jobs that raise them. */
+export const ALERT_KINDS_IN_ORDER: readonly AlertKind[] = JOB_TABLE.flatMap((j) => ("alertKind" in j ? [j.alertKind] : []));
 
 /** The spec of one job. */
 export function jobSpec(name: JobName): JobSpec {

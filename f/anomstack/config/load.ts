@@ -23,6 +23,19 @@ export interface LoadOptions {
   env?: Env;
   /** A metrics folder held in memory (paths relative to it → text) instead of one on disk. */
   files?: Readonly<Record<string, string>>;
+  /**
+   * Load every batch that is valid and list the broken ones in `broken`, instead of throwing for the
+   * first (one team's bad YAML must not stop the other batches from running).
+   */
+  skipBroken?: boolean;
+}
+
+/** A batch file that could not be loaded, with every problem found in it. */
+export interface BrokenBatch {
+  file: string;
+  /** Its metric_batch, when the file got that far. */
+  batch?: string;
+  error: ConfigError;
 }
 
 /** Every enabled batch of a metrics folder. */
@@ -35,6 +48,8 @@ export interface LoadedConfig {
   disabled: string[];
   /** The same batches with why they are off and how to switch them on, sorted by name. */
   disabledBatches: DisabledBatch[];
+  /** Batch files with problems (only with `skipBroken`; else loading throws), by file. */
+  broken: BrokenBatch[];
 }
 
 /** A batch switched off with `disable_batch` (its config is not validated). */
@@ -155,6 +170,18 @@ function resolve(src: Source, s: Scan): { config?: BatchConfig; disabled?: Disab
   }
   const env = batchOverrides(src.name, s.env, src.file);
   issues.push(...env.issues);
+  // Two batches whose names give one variable prefix (sales-eu, sales.eu → SALES_EU) would both take
+  // the same overrides: say so instead of applying them to both.
+  const sharing = s.sources.filter((o) => o.name !== src.name && batchEnvName(o.name) === batchEnvName(src.name)).map((o) => o.name);
+  if (sharing.length > 0 && env.overrides.length > 0) {
+    const names = env.overrides.map((o) => o.name).join(", ");
+    issues.push({
+      file: src.file,
+      batch: src.name,
+      message: `env ${names} also match${env.overrides.length === 1 ? "es" : ""} batch ${sharing.map((n) => `"${n}"`).join(", ")} (both become ${batchEnvName(src.name)} in variable names): rename one of the batches`,
+    });
+    return { issues };
+  }
   for (const o of env.overrides) {
     const current = merged[o.key];
     merged = { ...merged, [o.key]: isPlainObject(o.value) && isPlainObject(current) ? deepMerge(current, o.value) : o.value };
@@ -233,7 +260,11 @@ function disabledInfo(src: Source, s: Scan, merged: Record<string, unknown>, ori
   };
 }
 
-/** Loads every batch of the metrics folder; throws one ConfigError listing every problem found. */
+/**
+ * Loads every batch of the metrics folder; throws one ConfigError listing every problem found, or with
+ * `skipBroken` returns the valid batches and lists the broken files. A problem of defaults.yaml or of
+ * the folder always throws: no batch can load without them.
+ */
 export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
   const s = scan(opts);
   const issues = [...s.issues];
@@ -245,8 +276,20 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     if (r.disabled) disabledBatches.push(r.disabled);
     else if (r.config) batches.set(src.name, r.config);
   }
-  if (issues.length > 0) throw new ConfigError(issues);
-  return { metricsDir: s.metricsDir, batches, disabled: disabledBatches.map((d) => d.name), disabledBatches };
+  if (issues.length > 0 && !opts.skipBroken) throw new ConfigError(issues);
+  return { metricsDir: s.metricsDir, batches, disabled: disabledBatches.map((d) => d.name), disabledBatches, broken: brokenFiles(issues) };
+}
+
+/** The issues grouped by file (the defaults file's problems are everyone's: they throw). */
+function brokenFiles(issues: readonly ConfigIssue[]): BrokenBatch[] {
+  const byFile = new Map<string, ConfigIssue[]>();
+  for (const i of issues) {
+    const file = i.file ?? "";
+    byFile.set(file, [...(byFile.get(file) ?? []), i]);
+  }
+  return [...byFile]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([file, list]) => ({ file, batch: list.find((i) => i.batch)?.batch, error: new ConfigError(list) }));
 }
 
 /**

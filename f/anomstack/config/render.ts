@@ -47,7 +47,8 @@ function makeEnvironment(metricsDir: string): nunjucks.Environment {
   const loader = new MetricsDirLoader(metricsDir);
   const env = new nunjucks.Environment(loader, {
     autoescape: false,
-    throwOnUndefined: false,
+    // A name the context lacks (a typo, a key the batch does not set) fails with its name, not as empty SQL.
+    throwOnUndefined: true,
     trimBlocks: false,
     lstripBlocks: false,
   });
@@ -68,7 +69,12 @@ function buildContext(cfg: BatchConfig, extra: Record<string, unknown>): Record<
  * Turns nunjucks' nested "(path) [Line x, Column y]\n  Template render error: ..." text into one line:
  * the innermost message plus where it happened (file relative to the metrics folder, line, column).
  */
-function describeNunjucksError(err: unknown, metricsDir: string): { message: string; lineno?: number; colno?: number } {
+function describeNunjucksError(
+  err: unknown,
+  metricsDir: string,
+  template: string,
+  known: ReadonlySet<string>,
+): { message: string; lineno?: number; colno?: number } {
   const raw = err instanceof Error ? err.message : String(err);
   let where: string | undefined;
   let lineno: number | undefined;
@@ -87,8 +93,41 @@ function describeNunjucksError(err: unknown, metricsDir: string): { message: str
     }
   }
   const pos = [where ? `in ${where}` : "", lineno !== undefined ? `line ${lineno}, column ${colno}` : ""].filter((p) => p !== "");
-  const message = (text.join(" ") || raw) + (pos.length > 0 ? ` (${pos.join(", ")})` : "");
+  let detail = text.join(" ") || raw;
+  if (/attempted to output null or undefined value/.test(detail) && lineno !== undefined) {
+    // nunjucks does not say which name: read the `{{ ... }}` at the error's position
+    const source = where ? sourceFor(metricsDir).read(path.join(metricsDir, where)) : template;
+    const expr = outputAt(source, lineno, colno ?? 0);
+    if (expr) detail = `\`${expr}\` is not set (neither the batch config nor the job gives it) or null`;
+  }
+  if (/\(is the variable defined\?\)/.test(detail)) {
+    // a filter got an undefined value (nunjucks gives no position): name what the template uses and nothing defines
+    const unknown = undefinedNames(template, known);
+    if (unknown.length)
+      detail = `${detail.replace(" (is the variable defined?)", "")}: ${unknown.map((n) => `\`${n}\``).join(", ")} is not set (neither the batch config nor the job gives it)`;
+  }
+  const message = detail + (pos.length > 0 ? ` (${pos.join(", ")})` : "");
   return { message, lineno, colno };
+}
+
+/** Names a template reads in `{{ ... }}` that neither the context nor the template itself (set, for, macro) defines. */
+function undefinedNames(template: string, known: ReadonlySet<string>): string[] {
+  const defined = new Set([...template.matchAll(/\{%-?\s*(?:set|for|macro)\s+([A-Za-z_]\w*)/g)].map((m) => m[1]));
+  const used = [...template.matchAll(/\{\{-?\s*([A-Za-z_]\w*)/g)].map((m) => m[1]);
+  return [...new Set(used)].filter((n) => !known.has(n) && !defined.has(n) && !["loop", "true", "false", "none"].includes(n));
+}
+
+/** The expression of the `{{ ... }}` output around 1-based line `lineno`, 0-based column `colno`. */
+function outputAt(source: string, lineno: number, colno: number): string | undefined {
+  const lines = source.split("\n");
+  const at = lines.slice(0, lineno - 1).reduce((n, l) => n + l.length + 1, 0) + colno;
+  const open = source.lastIndexOf("{{", at + 2);
+  const close = source.indexOf("}}", open);
+  if (open < 0 || close < 0) return undefined;
+  return source
+    .slice(open + 2, close)
+    .replace(/^-|-$/g, "")
+    .trim();
 }
 
 /**
@@ -98,10 +137,11 @@ function describeNunjucksError(err: unknown, metricsDir: string): { message: str
  */
 export function renderString(cfg: BatchConfig, template: string, extra: Record<string, unknown> = {}, label = "template"): string {
   const env = makeEnvironment(cfg.metrics_dir);
+  const context = buildContext(cfg, extra);
   try {
-    return env.renderString(template, buildContext(cfg, extra));
+    return env.renderString(template, context);
   } catch (err) {
-    const { message, lineno, colno } = describeNunjucksError(err, cfg.metrics_dir);
+    const { message, lineno, colno } = describeNunjucksError(err, cfg.metrics_dir, template, new Set(Object.keys(context)));
     throw new TemplateError(cfg.metric_batch, label, message, lineno, colno);
   }
 }

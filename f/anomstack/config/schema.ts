@@ -26,8 +26,20 @@ export function isTimeZone(value: string): boolean {
   }
 }
 const maxN = z.number().int().min(1);
+
+/** What is wrong with a `model_path` (the schemes the model store supports), or undefined. */
+export function modelPathProblem(value: string): string | undefined {
+  const m = /^([a-z0-9]+):\/\/(.*)$/i.exec(value);
+  if (!m) return `"${value}" must look like local://DIR`;
+  if (m[1].toLowerCase() !== "local") return `scheme "${m[1]}://" is not supported (supported: local://DIR); got "${value}"`;
+  if (!m[2]) return `"${value}" names no folder`;
+  return undefined;
+}
 const days = z.number().int().min(0);
-const rounding = z.number().int();
+/** Decimals kept (numpy's `round`): -1 = no rounding; a double has 15-17 significant digits. */
+const rounding = z.number().int().min(-1).max(15);
+/** An anomaly probability threshold: scores are 0..1. */
+const probability = z.number().min(0).max(1);
 const flag = z.boolean();
 const status = z.enum(SCHEDULE_STATUSES);
 const template = z.string();
@@ -147,10 +159,14 @@ const shape = {
   disable_batch: flag,
   disable_dashboard: flag,
   dashboard_stale_metric_max_days_ago: days,
+  stale_after_n_periods: count,
   // per-job switches and schedules (disable_<job>, <job>_cron_schedule, <job>_default_schedule_status)
   ...perJobKeys(),
   // models
-  model_path: z.string().min(1),
+  model_path: z.string().superRefine((value, ctx) => {
+    const problem = modelPathProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  }),
   model_configs: z
     .array(modelConfig)
     .min(1)
@@ -180,6 +196,7 @@ const shape = {
   score_suppress_n: count,
   // ingest / train / score
   ingest_metric_rounding: rounding,
+  ingest_max_future_minutes: count,
   train_max_n: maxN,
   train_min_n: count,
   train_metric_timestamp_max_days_ago: days,
@@ -195,7 +212,7 @@ const shape = {
   alert_routes: z.array(alertRoute),
   alert_delivery_retry_hours: z.number().positive(),
   alert_always: flag,
-  alert_threshold: z.number(),
+  alert_threshold: probability,
   alert_recent_n: count,
   alert_smooth_n: count,
   alert_snooze_n: count,
@@ -209,7 +226,7 @@ const shape = {
   tholdalert_thresholds: z.record(z.string(), threshold).optional(),
   tholdalert_exclude_metrics: metricList,
   // change detection
-  change_threshold: z.number(),
+  change_threshold: z.number().positive(),
   change_detect_last_n: maxN,
   change_max_n: maxN,
   change_smooth_n: count,

@@ -48,3 +48,17 @@ export class SqlError extends JobError {
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/**
+ * A job whose every metric failed is a failed job (a flow's failure handler then tells people), not a
+ * success with a list of errors; when some metrics went through, the job succeeds and lists the others.
+ * @param ok how many metrics did not fail (done, or waiting for data)
+ */
+export function throwIfAllFailed(batch: string, job: string, failed: readonly { metric: string; error: string }[], ok: number): void {
+  if (failed.length === 0 || ok > 0) return;
+  const shown = failed
+    .slice(0, 5)
+    .map((f) => `${f.metric}: ${f.error}`)
+    .join("; ");
+  throw new JobError(batch, job, `every metric failed (${failed.length}): ${shown}${failed.length > 5 ? "; ..." : ""}`);
+}

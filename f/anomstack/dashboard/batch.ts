@@ -2,7 +2,7 @@
 // Metrics are ordered by anomaly rate (highest first).
 //nobundling
 import { dashboardBatch, dashboardScope, withBatchStore, type DashboardOptions } from "./dashboard-context.ts";
-import { isStale } from "./overview.ts";
+import { isStale } from "../config/index.ts";
 import { byAnomalyRate, latestPoint, queryDashboardColumns, toSeries } from "./metric-series.ts";
 import type { BatchView } from "./types.ts";
 import { parseWindow } from "./window.ts";

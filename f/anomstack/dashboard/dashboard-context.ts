@@ -49,7 +49,7 @@ export function dashboardNow(now: unknown): Date {
 export function dashboardScope(opts: DashboardOptions = {}): DashboardScope {
   const env = settingsToEnv(opts.settings, opts.env ?? process.env);
   const now = dashboardNow(opts.now);
-  const loaded = loadConfig({ env });
+  const loaded = loadConfig({ env, skipBroken: true });
   const batches = new Map<string, BatchConfig>();
   const hidden: string[] = [];
   for (const [name, cfg] of loaded.batches) {

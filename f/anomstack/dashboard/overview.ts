@@ -1,27 +1,11 @@
 // The dashboard's home page data: one card per batch over the window, highest anomaly rate first.
 // A card: metrics, anomaly rate, average score, alerts, newest point, stale marker.
 //nobundling
-import { CronExpressionParser } from "cron-parser";
-import type { BatchConfig } from "../config/index.ts";
+import { isStale } from "../config/index.ts";
 import { dashboardScope, withBatchStore, type DashboardOptions } from "./dashboard-context.ts";
 import { byAnomalyRate, latestPoint, queryDashboardColumns, toSeries } from "./metric-series.ts";
 import type { BatchCard, Overview } from "./types.ts";
 import { parseWindow } from "./window.ts";
-
-/** Ingest periods without a new point after which a batch is marked stale. */
-export const STALE_PERIODS = 3;
-
-/**
- * True when the batch's newest point is older than the ingest fire time `STALE_PERIODS` periods before
- * `now` (by `ingest_cron_schedule` in `schedule_timezone`): ingest has not stored anything for a while.
- */
-export function isStale(cfg: Pick<BatchConfig, "ingest_cron_schedule" | "schedule_timezone">, latest: Date | null, now: Date): boolean {
-  if (latest === null) return false;
-  const it = CronExpressionParser.parse(cfg.ingest_cron_schedule, { currentDate: new Date(now.getTime() + 1), tz: cfg.schedule_timezone || "UTC" });
-  let fire = now;
-  for (let i = 0; i < STALE_PERIODS; i++) fire = it.prev().toDate();
-  return latest.getTime() < fire.getTime();
-}
 
 /** Every batch's card for the home page. */
 export async function loadOverview(opts: DashboardOptions & { window?: string } = {}): Promise<Overview> {

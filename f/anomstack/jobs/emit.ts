@@ -9,7 +9,7 @@ import type { MadModel } from "../ml/mad.ts";
 import { alertJobOf } from "../config/index.ts";
 import { readAlertRows } from "../store/alert-rows.ts";
 import { openOutbox, type NewOutboxRecord } from "../store/outbox.ts";
-import { deliverPending, type DeliverySummary, type StoredAlert } from "./deliver.ts";
+import { announceFresh, deliverPending, type DeliverySummary, type StoredAlert } from "./deliver.ts";
 
 export type { DeliverySummary } from "./deliver.ts";
 
@@ -131,7 +131,11 @@ export async function saveAndDeliver(
     await outbox.add(records.filter((r) => freshKeys.has(`${r.metric}\u0001${r.timestamp}`)));
     return { saved, fresh };
   });
-  const delivery = await deliverPending(ctx, kind, fresh);
+  await announceFresh(ctx, kind, fresh);
+  // In a run with a deliver step, that step sends every kind of an incident together.
+  const delivery = ctx.deferDelivery
+    ? { sent: 0, pending: records.filter((r) => r.status === "pending").length, failed: [] }
+    : await deliverPending(ctx, [kind]);
   return { saved, delivery: { ...delivery, failed: [...planFailures, ...delivery.failed] } };
 }
 

@@ -12,6 +12,7 @@ import { tholdalertJob } from "./tholdalert.ts";
 import { llmalertJob } from "./llmalert.ts";
 import { plotJob } from "./plot.ts";
 import { deleteJob } from "./delete.ts";
+import { deliverJob } from "./deliver.ts";
 
 /** What every job returns: at least its name and batch, plus its own counts and lists. */
 export type JobFunction = (ctx: JobContext) => Promise<{ job: string; batch: string }>;
@@ -24,6 +25,7 @@ export const JOB_FUNCTIONS: Record<BatchJobName, JobFunction> = {
   alert: alertJob,
   change: changeJob,
   llmalert: (ctx) => llmalertJob(ctx),
+  deliver: deliverJob,
   plot: plotJob,
   delete: deleteJob,
 };

@@ -6,9 +6,13 @@ import { pathToFileURL } from "node:url";
 import { ConfigJobError, DataError, JobError, SqlError, errorMessage } from "../core/errors.ts";
 import { renderJobSql, type JobContext } from "./job-context.ts";
 import { bundledModule } from "../config/source.ts";
-import { IngestDataError, wrangleIngested } from "./wrangle.ts";
+import { IngestDataError, wrangleIngested, type WrangleOptions } from "./wrangle.ts";
 import { createIngestHttp, SourceError } from "../core/http.ts";
 import type { IngestFunction } from "../core/batch-api.ts";
+import { isStale } from "../config/index.ts";
+import { staleNotice } from "../alerts/format.ts";
+import { readLatestPoint } from "../store/alert-rows.ts";
+import { openOutbox } from "../store/outbox.ts";
 
 export type { IngestFunction } from "../core/batch-api.ts";
 
@@ -19,6 +23,8 @@ export interface IngestResult {
   inserted: number;
   metrics: number;
   warnings: string[];
+  /** No new point for more than stale_after_n_periods ingest periods. */
+  stale: boolean;
 }
 
 /** The variables of `requires_env` that are not set (empty counts as not set). */
@@ -86,6 +92,20 @@ export async function loadIngestFunction(sourceDir: string, ingestFn: string, ba
   return fn as IngestFunction;
 }
 
+/** How the ingest validates what it fetched (rounding, threshold metadata, the latest timestamp allowed). */
+export function ingestWrangleOptions(ctx: Pick<JobContext, "cfg" | "now">): WrangleOptions {
+  const { cfg } = ctx;
+  return {
+    batch: cfg.metric_batch,
+    rounding: cfg.ingest_metric_rounding,
+    thresholds: cfg.tholdalert_thresholds ?? undefined,
+    latest: {
+      ms: ctx.now.getTime() + cfg.ingest_max_future_minutes * 60_000,
+      why: `more than ingest_max_future_minutes = ${cfg.ingest_max_future_minutes} after now, ${ctx.now.toISOString()}`,
+    },
+  };
+}
+
 /** Run one ingest at `ctx.now` and store the validated rows. */
 export async function ingestJob(ctx: JobContext): Promise<IngestResult> {
   const { cfg, log } = ctx;
@@ -93,11 +113,7 @@ export async function ingestJob(ctx: JobContext): Promise<IngestResult> {
   const raw = await fetchIngestRows(ctx, notes);
   let wrangled: ReturnType<typeof wrangleIngested>;
   try {
-    wrangled = wrangleIngested(raw, {
-      batch: cfg.metric_batch,
-      rounding: cfg.ingest_metric_rounding,
-      thresholds: cfg.tholdalert_thresholds ?? undefined,
-    });
+    wrangled = wrangleIngested(raw, ingestWrangleOptions(ctx));
   } catch (e) {
     if (e instanceof IngestDataError) throw new DataError(cfg.metric_batch, "ingest", e.message, { cause: e });
     throw e;
@@ -106,5 +122,39 @@ export async function ingestJob(ctx: JobContext): Promise<IngestResult> {
   const inserted = await ctx.store.append(wrangled.rows);
   const metrics = new Set(wrangled.rows.map((r) => r.metric_name)).size;
   log.info(`ingested ${wrangled.rows.length} row(s) for ${metrics} metric(s), ${inserted} new`);
-  return { job: "ingest", batch: cfg.metric_batch, rows: wrangled.rows.length, inserted, metrics, warnings: [...notes, ...wrangled.warnings] };
+  const stale = await noticeIfStale(ctx);
+  return { job: "ingest", batch: cfg.metric_batch, rows: wrangled.rows.length, inserted, metrics, warnings: [...notes, ...wrangled.warnings], stale };
+}
+
+/**
+ * When the batch's newest point is older than `stale_after_n_periods` ingest periods, tell people
+ * once: the outbox keeps one `stale` record per newest point, so the next runs of a silence stay quiet
+ * and a new silence (after new data) is told again. Returns whether the batch is stale.
+ */
+async function noticeIfStale(ctx: JobContext): Promise<boolean> {
+  const { cfg } = ctx;
+  const latest = await readLatestPoint(ctx.store, cfg.metric_batch);
+  if (!isStale(cfg, latest, ctx.now) || latest === null) return false;
+  const outbox = await openOutbox(ctx.store);
+  const first = await outbox.add([
+    {
+      batch: cfg.metric_batch,
+      metric: "",
+      type: "stale",
+      timestamp: latest.getTime(),
+      channel: "notice",
+      to: "",
+      status: "sent",
+      createdAt: ctx.now.getTime(),
+    },
+  ]);
+  if (first === 0) return true;
+  const notice = staleNotice({ batch: cfg.metric_batch, latest, now: ctx.now, periods: cfg.stale_after_n_periods, cron: cfg.ingest_cron_schedule });
+  ctx.log.warn(notice.line);
+  for (const c of ctx.channels) {
+    const to = c.everyAlert ? "" : c.defaultDestination;
+    if (to === undefined) continue;
+    await c.send(notice, to).catch((e) => ctx.log.error(`${notice.title}: not sent by ${c.name}: ${errorMessage(e)}`));
+  }
+  return true;
 }

@@ -29,6 +29,11 @@ export interface JobContext {
   llm?: LlmSettings;
   /** Removes the configured secrets from a text (for results and errors; the log is redacted already). */
   redact: (text: string) => string;
+  /**
+   * The alerting jobs save their alerts but leave them to the `deliver` job of the same run, which sends
+   * one message per incident (all kinds of one metric at one point). Else each sends its own.
+   */
+  deferDelivery: boolean;
 }
 
 export interface OpenContextOptions {
@@ -42,6 +47,7 @@ export interface OpenContextOptions {
   shard?: { index: number; count: number };
   llm?: LlmSettings;
   redact?: (text: string) => string;
+  deferDelivery?: boolean;
 }
 
 /** Open the stores a batch's jobs need. Close with {@link closeJobContext}. */
@@ -59,6 +65,7 @@ export async function openJobContext(cfg: BatchConfig, opts: OpenContextOptions)
     shard: opts.shard ?? { index: 0, count: 1 },
     llm: opts.llm,
     redact: opts.redact ?? ((text) => text),
+    deferDelivery: opts.deferDelivery ?? false,
   };
 }
 

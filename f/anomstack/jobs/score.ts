@@ -4,7 +4,7 @@
 //nobundling
 import { parseTrainedModel, suppressRepeats, type TrainedModel } from "../ml/index.ts";
 import type { MetricRow } from "../store/metric-row.ts";
-import { errorMessage } from "../core/errors.ts";
+import { errorMessage, throwIfAllFailed } from "../core/errors.ts";
 import { groupByMetric, inShard, queryJobSql, type JobContext } from "./job-context.ts";
 import { toMillis } from "../core/time.ts";
 import type { BatchConfig } from "../config/index.ts";
@@ -66,6 +66,7 @@ export async function scoreJob(ctx: JobContext): Promise<ScoreResult> {
   const rows = await queryJobSql<ScoreRow>(ctx, "score", "score_sql", { score_history_n: historyN });
   const result: ScoreResult = { job: "score", batch: cfg.metric_batch, scored: 0, metrics: 0, no_model: [], failed: [] };
   const out: MetricRow[] = [];
+  let tried = 0; // metrics with points to score and models to score them
   for (const [metric, series] of groupByMetric(rows)) {
     if (!inShard(ctx, metric)) continue;
     // Only the newest score_max_n points may be scored, and only those after the newest stored score (a
@@ -86,6 +87,7 @@ export async function scoreJob(ctx: JobContext): Promise<ScoreResult> {
       log.warn(`${metric}: no trained model yet, not scored (run train first)`);
       continue;
     }
+    tried++;
     try {
       const timestamps = series.map((r) => toMillis(r.metric_timestamp));
       const computed = scoreSeries(cfg, models, { timestamps, values: series.map((r) => Number(r.metric_value)) }, { metric, features });
@@ -115,5 +117,6 @@ export async function scoreJob(ctx: JobContext): Promise<ScoreResult> {
   }
   result.scored = await ctx.store.append(out);
   log.info(`scored ${result.scored} point(s) of ${result.metrics} metric(s)`);
+  throwIfAllFailed(cfg.metric_batch, "score", result.failed, tried - result.failed.length);
   return result;
 }

@@ -5,7 +5,7 @@ import { trainModel, type FeatureMatrix, type TrainedModel } from "../ml/index.t
 import { quoteTableKey } from "../store/metrics-store.ts";
 import { featureSignature, modelPreprocess, type SeriesOptions } from "./batch-detector.ts";
 import { DEFAULT_FEATURES, loadBatchFeatures } from "./preprocess-hook.ts";
-import { errorMessage } from "../core/errors.ts";
+import { errorMessage, throwIfAllFailed } from "../core/errors.ts";
 import { groupByMetric, inShard, queryJobSql, type JobContext } from "./job-context.ts";
 import { toMillis } from "../core/time.ts";
 import type { BatchConfig } from "../config/index.ts";
@@ -110,5 +110,6 @@ export async function trainJob(ctx: JobContext, opts: { metrics?: ReadonlySet<st
     }
   }
   log.info(`trained ${result.trained.length} metric(s), ${result.skipped.length} waiting for data, ${result.failed.length} failed`);
+  throwIfAllFailed(cfg.metric_batch, "train", result.failed, result.trained.length + result.skipped.length);
   return result;
 }

@@ -1,5 +1,5 @@
 // Turn what an ingest returned (SQL rows or a TypeScript function's array) into validated metric rows
-//, with errors that name the row, the column and the value at fault. Pure.
+// with errors that name the row, the column and the value at fault. Pure.
 //nobundling
 import { roundTo, type MetricRow } from "../store/metric-row.ts";
 
@@ -16,6 +16,8 @@ export interface WrangleOptions {
   rounding: number;
   /** `tholdalert_thresholds`: a metric's bounds are stored in its rows' metadata, as in the original. */
   thresholds?: Record<string, { upper?: number; lower?: number }>;
+  /** The latest timestamp a row may have (epoch ms): the job's `now` plus `ingest_max_future_minutes`. */
+  latest?: { ms: number; why: string };
 }
 
 export interface WrangleResult {
@@ -66,7 +68,8 @@ export function wrangleIngested(data: unknown, opts: WrangleOptions): WrangleRes
   if (!Array.isArray(data)) {
     throw new IngestDataError(`ingest must return an array of rows {metric_timestamp, metric_name, metric_value}, got ${describe(data)}`);
   }
-  if (data.length === 0) throw new IngestDataError("ingest returned no rows");
+  // An empty window (late data, a quiet source) is not an error: nothing to store this time.
+  if (data.length === 0) return { rows: [], warnings: ["ingest returned no rows: nothing new in this window"] };
   const rows: MetricRow[] = [];
   const droppedByMetric = new Map<string, number>();
   const errors: string[] = [];
@@ -94,6 +97,10 @@ export function wrangleIngested(data: unknown, opts: WrangleOptions): WrangleRes
       errors.push(`row ${i} (${name}): metric_timestamp ${describe(r.metric_timestamp)} is not a valid timestamp`);
       return;
     }
+    if (opts.latest && ts > opts.latest.ms) {
+      errors.push(`row ${i} (${name}): metric_timestamp ${new Date(ts).toISOString()} is in the future (${opts.latest.why})`);
+      return;
+    }
     const value = parseValue(r.metric_value);
     if (value === "missing") {
       droppedByMetric.set(name, (droppedByMetric.get(name) ?? 0) + 1);
@@ -119,7 +126,7 @@ export function wrangleIngested(data: unknown, opts: WrangleOptions): WrangleRes
     throw new IngestDataError(`ingest returned ${errors.length} invalid row(s):\n  ${shown}${more}`);
   }
   const warnings = [...droppedByMetric].map(([name, n]) => `dropped ${n} row(s) of ${name} with a missing (null/NaN) metric_value`);
-  if (rows.length === 0) throw new IngestDataError(`ingest returned no usable rows (${warnings.join("; ")})`);
+  if (rows.length === 0) warnings.push("ingest returned no usable rows: nothing stored in this window");
   return { rows, warnings };
 }
 

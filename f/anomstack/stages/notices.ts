@@ -56,9 +56,11 @@ export async function runSummary(opts: NoticeStageOptions = {}): Promise<Summary
   const settings = resolveChannelSettings(env);
   const log = redactingLogger(opts.log ?? createLogger(), settings.redact).child("summary");
   const now = parseNow(opts.now);
-  const { batches } = loadConfig({ env });
+  const { batches, broken } = loadConfig({ env, skipBroken: true });
   const parts: Parameters<typeof buildSummary>[1][number][] = [];
-  const failed: { batch: string; error: string }[] = [];
+  // a batch file that does not load is listed as not summarised; the others still are
+  const failed: { batch: string; error: string }[] = broken.map((b) => ({ batch: b.batch ?? b.file, error: settings.redact(b.error.message) }));
+  for (const f of failed) log.error(`${f.batch}: not summarised: ${f.error}`);
   let topN = 0;
   for (const cfg of batches.values()) {
     if (!isJobEnabled(cfg, "summary")) continue;

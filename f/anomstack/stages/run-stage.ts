@@ -28,6 +28,8 @@ export interface StageOptions {
   cfg?: BatchConfig;
   /** The Windmill settings resource, overlaid on `env`. */
   settings?: C_anomstack_settings | null;
+  /** false: the alerting jobs save their alerts and leave sending them to the run's `deliver` job. */
+  deliver?: boolean;
   /** Shard of the batch's metrics to handle (train, score). */
   shard?: number;
   shardCount?: number;
@@ -55,6 +57,7 @@ export async function withJobContext<T>(batch: string, opts: StageOptions, fn: (
     shard,
     llm: channelSettings.llm,
     redact: channelSettings.redact,
+    deferDelivery: opts.deliver === false,
   });
   try {
     return await fn(ctx);

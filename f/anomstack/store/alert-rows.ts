@@ -1,7 +1,8 @@
-// The flag rows of alerts (metric_type = the job that raised them), read back by their time span: the
-// delivery of alerts rebuilds each message from its row's metadata.
+// Rows the jobs read back outside their SQL templates: the flag rows of alerts (metric_type = the job
+// that raised them) by their time span, so the delivery of alerts rebuilds each message from its row's
+// metadata; and the newest point of a batch, to tell when its data stopped arriving.
 //nobundling
-import { sqlTimestamp } from "../core/time.ts";
+import { sqlTimestamp, toMillis } from "../core/time.ts";
 import { quoteTableKey, type MetricsStore } from "./metrics-store.ts";
 
 export interface AlertRow {
@@ -19,4 +20,38 @@ export async function readAlertRows(store: MetricsStore, batch: string, type: st
     [batch, type, sqlTimestamp(from), sqlTimestamp(to)],
   );
   return rows;
+}
+
+/** The newest `metric` point of the batch, or null when it has none. */
+export async function readLatestPoint(store: MetricsStore, batch: string): Promise<Date | null> {
+  const [row] = await store.query<{ latest: unknown }>(
+    `select max(metric_timestamp) as latest from ${quoteTableKey(store.tableKey)} where metric_batch = ? and metric_type = 'metric'`,
+    [batch],
+  );
+  const ms = row?.latest === null || row?.latest === undefined ? Number.NaN : toMillis(row.latest);
+  return Number.isFinite(ms) ? new Date(ms) : null;
+}
+
+/** The batch's values and scores from `from` to `to` (epoch ms), by metric and timestamp: `metric\u0001ms` → {value, score}. */
+export async function readPointValues(
+  store: MetricsStore,
+  batch: string,
+  from: number,
+  to: number,
+): Promise<Map<string, { value?: number; score?: number }>> {
+  const rows = await store.query<{ metric_name: string; metric_type: string; metric_timestamp: Date; metric_value: number }>(
+    `select metric_name, metric_type, metric_timestamp, metric_value from ${quoteTableKey(store.tableKey)}
+     where metric_batch = ? and metric_type in ('metric', 'score')
+       and metric_timestamp >= cast(? as timestamp) and metric_timestamp <= cast(? as timestamp)`,
+    [batch, sqlTimestamp(from), sqlTimestamp(to)],
+  );
+  const out = new Map<string, { value?: number; score?: number }>();
+  for (const r of rows) {
+    const key = `${r.metric_name}\u0001${toMillis(r.metric_timestamp)}`;
+    const p = out.get(key) ?? {};
+    if (r.metric_type === "metric") p.value = Number(r.metric_value);
+    else p.score = Number(r.metric_value);
+    out.set(key, p);
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 // Trained models as JSON files under `model_path` (`local://DIR` → DIR/<batch>/<metric>_<tag>.json).
 // Remote schemes (gs://, s3://) are recognised and refused with a clear message until they are built.
 //nobundling
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { StoreError } from "./metrics-store.ts";
@@ -27,9 +28,24 @@ export function safePathSegment(name: string): string {
   return encoded.replace(/^\./, "%2E");
 }
 
-/** Where a model lives inside the store: `<batch>/<metric>_<tag>.json`. */
+/** File names longer than this are cut (most file systems allow 255 bytes per name). */
+const MAX_NAME_BYTES = 200;
+
+/** `segment` cut to fit MAX_NAME_BYTES with what follows it, the cut marked by a hash of the whole `name`. */
+function fitSegment(segment: string, name: string, room: number): string {
+  if (segment.length <= room) return segment;
+  const hash = createHash("sha256").update(name).digest("hex").slice(0, 16);
+  return `${segment.slice(0, room - hash.length - 1).replace(/%[0-9A-F]?$/, "")}~${hash}`;
+}
+
+/**
+ * Where a model lives inside the store: `<batch>/<metric>_<tag>.json`. A name too long for a file
+ * name (a 300-character metric, 30 Chinese characters percent-encoded) keeps its start and gets a hash
+ * of the whole name, so any name the metrics table accepts trains and scores.
+ */
 export function modelRelativePath(batch: string, metric: string, tag: string): string {
-  return `${safePathSegment(batch)}/${safePathSegment(metric)}_${safePathSegment(tag)}.json`;
+  const tail = `_${safePathSegment(tag)}.json`;
+  return `${fitSegment(safePathSegment(batch), batch, MAX_NAME_BYTES)}/${fitSegment(safePathSegment(metric), metric, MAX_NAME_BYTES - tail.length)}${tail}`;
 }
 
 /** Open the model store a `model_path` setting names. */

@@ -116,12 +116,20 @@ class PostgresStore implements MetricsStore {
 
   query<T = QueryRow>(sql: string, params: unknown[] = []): Promise<T[]> {
     this.assertOpen();
-    return this.serial(async () => (await this.client.query(toPgPlaceholders(sql), params.map(toPgParam))).rows as T[]);
+    return this.serial(async () => (await this.run(sql, params)).rows as T[]);
   }
 
   exec(sql: string, params: unknown[] = []): Promise<number> {
     this.assertOpen();
-    return this.serial(async () => (await this.client.query(toPgPlaceholders(sql), params.map(toPgParam))).rowCount ?? 0);
+    return this.serial(async () => (await this.run(sql, params)).rowCount ?? 0);
+  }
+
+  /**
+   * SQL without parameters (a user's ingest_sql, a rendered template) reaches PostgreSQL as written:
+   * its `?` may be an operator (`tags ? 'env'` on jsonb). Only the store's own SQL binds `?` parameters.
+   */
+  private run(sql: string, params: unknown[]) {
+    return params.length === 0 ? this.client.query(sql) : this.client.query(toPgPlaceholders(sql), params.map(toPgParam));
   }
 
   transaction<T>(fn: () => Promise<T>): Promise<T> {

@@ -1,12 +1,12 @@
 -- Dashboard data: per metric and timestamp, the value, the score (null = not scored yet), whether an
 -- alert of each kind is stored (0/1), the thumbs up / thumbs down feedback given on the point, and the
 -- LLM alert's metadata (JSON with `anomaly_explanation`, or '').
--- Window: the points since `cutoff_time` ('YYYY-MM-DD HH:MM:SS' UTC) when it is given, else the newest
--- `last_n` points per metric (default 90). Metrics whose newest point is older than
+-- Window: the points since `cutoff_time` ('YYYY-MM-DD HH:MM:SS' UTC) when it is given (all of them, up to
+-- 100,000 per metric), else the newest `last_n` points per metric (default 90). Metrics whose newest point is older than
 -- {{ dashboard_stale_metric_max_days_ago }} days before now are left out. One scan of the batch's rows.
 {% from 'defaults/sql/macros.sql' import per_point_pivot, recency_rank with context -%}
 {%- set since = cutoff_time if cutoff_time else none -%}
-{%- set n = last_n if last_n else 90 -%}
+{%- set n = last_n if last_n else (100000 if since else 90) -%}
 with p as (
   {{ per_point_pivot([
        ['metric', 'avg', 'metric_value'],
