@@ -79,6 +79,7 @@ describe("under Bun", () => {
       "score:ok:",
       "alert:ok:",
       "change:ok:",
+      "deliver:ok:",
       "plot:ok:",
     ]);
     // the last step draws the plots: a Windmill rich result, a heading and one PNG per metric
