@@ -613,11 +613,14 @@ describe("a DuckDB file held by another process", () => {
     });
     expect(firstLine).toBe("ready 2");
 
-    const err = await rejection(openDuckdbStore({ path: file }));
+    // Waits (with back-off) for the holder, then gives up naming it.
+    const started = Date.now();
+    const err = await rejection(openDuckdbStore({ path: file, lockTimeoutSeconds: 1 }));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(err).toBeInstanceOf(StoreError);
     expect(err.message).toMatch(
       new RegExp(
-        `^DuckDB file ${re(file)} is locked by another process \\(PID ${child.pid}\\); ` +
+        `^DuckDB file ${re(file)} is locked by another process \\(PID ${child.pid}\\) \\(waited 1 s, ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS\\); ` +
           `stop that process or set ANOMSTACK_DUCKDB_PATH to another file\\. DuckDB said: .*Conflicting lock`,
       ),
     );

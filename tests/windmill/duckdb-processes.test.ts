@@ -1,6 +1,6 @@
 // Two processes writing one DuckDB file at once, as on Windmill where every step is its own process and
-// several run at the same time (parallel shards, flows sharing a cron minute; facts §6 of
-// /work/notes/windmill-facts.md). Here: two `anomstack run` processes ingesting into the same file,
+// several run at the same time (parallel shards, flows sharing a cron minute; docs/deploy-windmill.md,
+// section 5). Here: two `anomstack run` processes ingesting into the same file,
 // whose ingest functions make sure both are running (each holds the file open) before either writes.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -35,10 +35,9 @@ afterAll(async () => {
 });
 
 describe("two processes writing one DuckDB file", () => {
-  // Fails today: the second process fails at once with DuckDB's "Conflicting lock" (the store opens the
-  // file for the whole job and does not wait). To pass, the DuckDB store (f/anomstack/store/
-  // duckdb-store.ts) must wait for the file with bounded retries (longer than this test's ~10 s hold).
-  it.fails("FAILS until the DuckDB store waits for a locked file: two runs at once both finish, nothing lost or duplicated", async () => {
+  // The second process finds the file held by the first and waits for it (the DuckDB store's lock wait,
+  // ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS, default 60 s: longer than this test's ~10 s hold).
+  it("two runs at once both finish, nothing lost or duplicated", async () => {
     const ws = makeWorkspace();
     ws.writeFile("twin/ingest.ts", RENDEZVOUS_INGEST);
     ws.writeBatch("twin", "ingest_fn: ingest.ts\njob_retries: 0\n");

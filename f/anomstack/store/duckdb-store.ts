@@ -22,7 +22,15 @@ export interface DuckdbStoreOptions {
   path: string;
   /** Table name, optionally `schema.table` (the schema is created too). Default "metrics". */
   tableKey?: string;
+  /**
+   * How long to wait for a file another process holds (ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS), retrying
+   * with back-off. Default 60 s; 0 fails at once.
+   */
+  lockTimeoutSeconds?: number;
 }
+
+/** Default wait for a DuckDB file held by another process. */
+export const DEFAULT_DUCKDB_LOCK_TIMEOUT_SECONDS = 60;
 
 /**
  * The stores of one file take turns: one statement or transaction at a time across all of them. Two
@@ -34,11 +42,11 @@ interface Lane {
 }
 const lanes = new Map<string, Lane>();
 
-async function getInstance(file: string): Promise<{ instance: DuckDBInstance; lane: Lane }> {
+async function getInstance(file: string, lockTimeoutSeconds: number): Promise<{ instance: DuckDBInstance; lane: Lane }> {
   const key = file === ":memory:" ? `:memory:${memoryInstances++}` : path.resolve(file);
   let inst = instances.get(key);
   if (!inst) {
-    inst = createInstance(file);
+    inst = createInstance(file, lockTimeoutSeconds);
     instances.set(key, inst);
     inst.catch(() => instances.delete(key));
   }
@@ -47,7 +55,14 @@ async function getInstance(file: string): Promise<{ instance: DuckDBInstance; la
   return { instance: await inst, lane };
 }
 
-async function createInstance(file: string): Promise<DuckDBInstance> {
+const isLockConflict = (e: Error) => /Could not set lock|Conflicting lock/i.test(e.message);
+
+/**
+ * Open the file, waiting while another process holds it: on Windmill every step is its own process and
+ * several may run at once (parallel shards, flows sharing a cron minute), and a DuckDB file has one
+ * writer process at a time. Back-off from 50 ms doubling to 2 s, until `lockTimeoutSeconds`.
+ */
+async function createInstance(file: string, lockTimeoutSeconds: number): Promise<DuckDBInstance> {
   if (file !== ":memory:") {
     try {
       fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -55,20 +70,27 @@ async function createInstance(file: string): Promise<DuckDBInstance> {
       throw new StoreError(`cannot create the folder of DuckDB file ${file}: ${(e as Error).message}`);
     }
   }
-  try {
-    return await DuckDBInstance.create(file);
-  } catch (e) {
-    throw explainOpenError(file, e as Error);
+  const deadline = Date.now() + lockTimeoutSeconds * 1000;
+  for (let pause = 50; ; pause = Math.min(pause * 2, 2000)) {
+    try {
+      return await DuckDBInstance.create(file);
+    } catch (e) {
+      const err = e as Error;
+      const left = deadline - Date.now();
+      if (!isLockConflict(err) || left <= 0) throw explainOpenError(file, err, lockTimeoutSeconds);
+      await new Promise((r) => setTimeout(r, Math.min(pause, left)));
+    }
   }
 }
 
 /** Turn DuckDB's open errors into messages that say what to do. */
-function explainOpenError(file: string, e: Error): StoreError {
+function explainOpenError(file: string, e: Error, lockTimeoutSeconds: number): StoreError {
   const msg = e.message;
-  if (/Could not set lock|Conflicting lock/i.test(msg)) {
+  if (isLockConflict(e)) {
     const pid = /PID (\d+)/.exec(msg)?.[1];
+    const waited = lockTimeoutSeconds > 0 ? ` (waited ${lockTimeoutSeconds} s, ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS)` : "";
     return new StoreError(
-      `DuckDB file ${file} is locked by another process${pid ? ` (PID ${pid})` : ""}; ` +
+      `DuckDB file ${file} is locked by another process${pid ? ` (PID ${pid})` : ""}${waited}; ` +
         `stop that process or set ANOMSTACK_DUCKDB_PATH to another file. DuckDB said: ${msg}`,
     );
   }
@@ -97,7 +119,7 @@ export async function closeAllDuckdbInstances(): Promise<void> {
 export async function openDuckdbStore(opts: DuckdbStoreOptions): Promise<MetricsStore> {
   const tableKey = opts.tableKey ?? "metrics";
   const table = quoteTableKey(tableKey);
-  const { instance, lane } = await getInstance(opts.path);
+  const { instance, lane } = await getInstance(opts.path, opts.lockTimeoutSeconds ?? DEFAULT_DUCKDB_LOCK_TIMEOUT_SECONDS);
   const con = await instance.connect();
   const store = new DuckdbStore(con, lane, opts.path, tableKey, table);
   openStores.add(store);
