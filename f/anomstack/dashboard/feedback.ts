@@ -6,7 +6,7 @@ import { quoteTableKey } from "../store/metrics-store.ts";
 import { dashboardBatch, dashboardScope, withBatchStore, type DashboardOptions } from "./dashboard-context.ts";
 import { DashboardInputError } from "./errors.ts";
 import type { FeedbackKind, FeedbackResult } from "./types.ts";
-import { parseUtc } from "../core/time.ts";
+import { parseUtc, sqlTimestamp } from "../core/time.ts";
 
 export const FEEDBACK_KINDS: readonly FeedbackKind[] = ["thumbsup", "thumbsdown"];
 
@@ -58,7 +58,7 @@ export async function storeFeedback(input: FeedbackInput, opts: DashboardOptions
     const table = quoteTableKey(cfg.table_key);
     const [known] = store
       ? await store.query<{ n: number }>(
-          `select count(*) as n from (select 1 from ${table} where metric_batch = ? and metric_name = ? and metric_type = 'metric' limit 1)`,
+          `select count(*) as n from (select 1 from ${table} where metric_batch = ? and metric_name = ? and metric_type = 'metric' limit 1) as known`,
           [cfg.metric_batch, metric],
         )
       : [{ n: 0 }];
@@ -67,8 +67,8 @@ export async function storeFeedback(input: FeedbackInput, opts: DashboardOptions
     const [point] = await store.query<{ ts: Date }>(
       `select min(metric_timestamp) as ts from ${table}
        where metric_batch = ? and metric_name = ? and metric_type = 'metric'
-         and metric_timestamp >= epoch_ms(?::BIGINT) and metric_timestamp < epoch_ms(?::BIGINT)`,
-      [cfg.metric_batch, metric, at.getTime(), at.getTime() + 1],
+         and metric_timestamp >= cast(? as timestamp) and metric_timestamp < cast(? as timestamp)`,
+      [cfg.metric_batch, metric, sqlTimestamp(at), sqlTimestamp(at.getTime() + 1)],
     );
     if (!point?.ts) {
       throw new DashboardInputError(
@@ -80,8 +80,8 @@ export async function storeFeedback(input: FeedbackInput, opts: DashboardOptions
     const replaced = await store.transaction(async () => {
       const n = await store.exec(
         `delete from ${table} where metric_batch = ? and metric_name = ? and metric_type = ?
-           and metric_timestamp >= epoch_ms(?::BIGINT) and metric_timestamp < epoch_ms(?::BIGINT)`,
-        [cfg.metric_batch, metric, other, point.ts.getTime(), point.ts.getTime() + 1],
+           and metric_timestamp >= cast(? as timestamp) and metric_timestamp < cast(? as timestamp)`,
+        [cfg.metric_batch, metric, other, sqlTimestamp(point.ts), sqlTimestamp(point.ts.getTime() + 1)],
       );
       await store.append([
         { metric_timestamp: point.ts, metric_batch: cfg.metric_batch, metric_name: metric, metric_type: kind, metric_value: 1, metadata: "" },
