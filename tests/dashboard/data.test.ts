@@ -12,7 +12,7 @@ import { loadOverview } from "../../f/anomstack/dashboard/overview.ts";
 import { storeFeedback } from "../../f/anomstack/dashboard/feedback.ts";
 import { dashboardSql, gatherColumns, llmExplanation, queryDashboardColumns, type DashboardRow } from "../../f/anomstack/dashboard/metric-series.ts";
 import { loadBatch } from "../../f/anomstack/config/index.ts";
-import { closeAllDuckdbInstances, openDuckdbStore } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances, openDuckdbStore } from "../../f/anomstack/store/duckdb/store.ts";
 import { parseWindow } from "../../f/anomstack/dashboard/window.ts";
 import { REPO_DIR } from "../helpers/workspace.ts";
 import { EXPLANATION, NOW, ORDERS_SCORES, at, feedbackRows, makeFixture, type Fixture } from "./fixture.ts";

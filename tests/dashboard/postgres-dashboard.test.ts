@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadBatchView } from "../../f/anomstack/dashboard/batch.ts";
 import { storeFeedback } from "../../f/anomstack/dashboard/feedback.ts";
 import { loadOverview } from "../../f/anomstack/dashboard/overview.ts";
-import { closeAllDuckdbInstances, openDuckdbStore } from "../../f/anomstack/store/duckdb-store.ts";
-import { openPostgresStore } from "../../f/anomstack/store/postgres-store.ts";
+import { closeAllDuckdbInstances, openDuckdbStore } from "../../f/anomstack/store/duckdb/store.ts";
+import { openPostgresStore } from "../../f/anomstack/store/postgres/store.ts";
 import { PG_URL, requirePostgres } from "../helpers/services.ts";
 import { makeWorkspace, noise, seriesRows, type Workspace } from "../helpers/workspace.ts";
 

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import { makeWorkspace, REPO_DIR, storedRows } from "../helpers/workspace.ts";
 
 /** An ingest function that waits (at most 8 s) until both runs have started, then returns three metrics at `now`. */
