@@ -4,12 +4,15 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startSmtp, type SmtpStandIn } from "../alerts/helpers/smtp.ts";
 import { closeAllDuckdbInstances, openDuckdbStore } from "../../f/anomstack/store/duckdb/store.ts";
 import { openPostgresStore } from "../../f/anomstack/store/postgres/store.ts";
 import { PG_URL, requirePostgres } from "../helpers/services.ts";
 import { makeWorkspace, noise, REPO_DIR, seriesRows, type Workspace } from "../helpers/workspace.ts";
+
+// Whole processes, the second waiting for the first on DuckDB: minutes on a loaded 2-core machine.
+vi.setConfig({ testTimeout: 300_000 });
 
 const NOW = new Date("2026-03-01T12:00:00Z");
 const STEP = 300_000;
@@ -69,6 +72,8 @@ function channelEnv(): Record<string, string> {
     ANOMSTACK_ALERT_EMAIL_SMTP_PORT: String(smtp.port),
     ANOMSTACK_ALERT_EMAIL_PASSWORD: PASSWORD,
     ANOMSTACK_ALERT_EMAIL_SMTP_CA: smtp.cert,
+    // DuckDB: the second run waits for the first to finish; on a loaded machine that can take a while.
+    ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS: "300",
   };
 }
 
