@@ -1,6 +1,6 @@
 // Two processes writing one DuckDB file at once, as on Windmill where every step is its own process and
-// several run at the same time (parallel shards, flows sharing a cron minute; docs/deploy-windmill.md,
-// section 5). Here: two `anomstack run` processes ingesting into the same file,
+// several run at the same time (parallel shards, flows sharing a cron minute; facts §6 of
+// /work/notes/windmill-facts.md). Here: two `anomstack run` processes ingesting into the same file,
 // whose ingest functions make sure both are running (each holds the file open) before either writes.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
@@ -35,15 +35,16 @@ afterAll(async () => {
 });
 
 describe("two processes writing one DuckDB file", () => {
-  // The second process finds the file held by the first and waits for it (the DuckDB store's lock wait,
-  // ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS: raised here above what a loaded machine may need).
+  // The second process finds the file locked by the first (which holds it for its whole job, ~8 s here):
+  // the DuckDB store waits for it with bounded retries and back-off (ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS,
+  // default 60 s) instead of failing at once with DuckDB's "Conflicting lock".
   it("two runs at once both finish, nothing lost or duplicated", async () => {
     const ws = makeWorkspace();
     ws.writeFile("twin/ingest.ts", RENDEZVOUS_INGEST);
     ws.writeBatch("twin", "ingest_fn: ingest.ts\njob_retries: 0\n");
     const rendezvous = path.join(ws.dir, "rendezvous");
     fs.mkdirSync(rendezvous);
-    const env = { ...ws.env, RENDEZVOUS_DIR: rendezvous, ANOMSTACK_LOG_LEVEL: "warn", ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS: "300" };
+    const env = { ...ws.env, RENDEZVOUS_DIR: rendezvous, ANOMSTACK_LOG_LEVEL: "warn", ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS: "300" }; // above what a loaded machine needs
     const [a, b] = await Promise.all([
       anomstack(["run", "--batch", "twin", "--jobs", "ingest", "--now", "2026-03-01T12:00:00Z"], ws.dir, env),
       anomstack(["run", "--batch", "twin", "--jobs", "ingest", "--now", "2026-03-01T12:05:00Z"], ws.dir, env),

@@ -6,8 +6,8 @@ import "../generated/metrics_bundle.ts";
 import fs from "node:fs";
 import { loadConfig, resolveDuckdbPath, type BatchConfig } from "../config/index.ts";
 import { openDuckdbReader, openDuckdbStore } from "../store/duckdb/store.ts";
+import { duckdbLockTimeoutMs, openMetricsStore } from "../store/open.ts";
 import type { MetricsStore } from "../store/metrics-store.ts";
-import { openMetricsStore } from "../store/open.ts";
 import { settingsToEnv, type C_anomstack_settings } from "../config/settings-resource.ts";
 import { DashboardInputError } from "./errors.ts";
 import { parseNow, truncateToSecond } from "../core/time.ts";
@@ -73,9 +73,17 @@ export function dashboardBatch(scope: DashboardScope, batch: unknown, field = "b
 }
 
 /**
- * Run `fn` with the batch's own metrics store (its `db`: the DuckDB file, PostgreSQL, ...), closed
- * afterwards. Reads open a DuckDB file read-only and get `null` when the file or its table does not
- * exist yet (an empty store: reading must not create it); `write` (feedback) opens it for writing.
+ * A page does not wait for a DuckDB file a job holds unless ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS says
+ * so: the local dashboard server retries briefly and answers "busy" (scripts/dashboard/server.ts).
+ */
+function dashboardLockWaitMs(scope: DashboardScope, cfg: BatchConfig): number {
+  return scope.env.ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS ? duckdbLockTimeoutMs(scope.env, cfg.metric_batch) : 0;
+}
+
+/**
+ * Run `fn` with the batch's own metrics store (its `db`: the DuckDB file, PostgreSQL, SQLite, ...),
+ * closed afterwards. Reads open a DuckDB file read-only and get `null` when the file or its table does
+ * not exist yet (an empty store: reading must not create it); `write` (feedback) opens it for writing.
  */
 export async function withBatchStore<T>(
   scope: DashboardScope,
@@ -83,12 +91,12 @@ export async function withBatchStore<T>(
   fn: (store: MetricsStore | null) => Promise<T>,
   mode: "read" | "write" = "read",
 ): Promise<T> {
+  const localDuckdb = cfg.db === "duckdb" && !/^(md|motherduck):/i.test(scope.duckdbPath);
+  const opts = { path: scope.duckdbPath, tableKey: cfg.table_key, lockTimeoutMs: dashboardLockWaitMs(scope, cfg) };
   let store: MetricsStore | null;
-  if (cfg.db !== "duckdb") store = await openMetricsStore(cfg, scope.env);
-  else if (mode === "write") {
-    const exists = scope.duckdbPath === ":memory:" || fs.existsSync(scope.duckdbPath);
-    store = exists ? await openDuckdbStore({ path: scope.duckdbPath, tableKey: cfg.table_key }) : null;
-  } else store = await openDuckdbReader({ path: scope.duckdbPath, tableKey: cfg.table_key });
+  if (!localDuckdb) store = await openMetricsStore(cfg, scope.env);
+  else if (mode === "read") store = await openDuckdbReader(opts);
+  else store = scope.duckdbPath === ":memory:" || fs.existsSync(scope.duckdbPath) ? await openDuckdbStore(opts) : null;
   if (!store) return fn(null);
   try {
     return await fn(store);

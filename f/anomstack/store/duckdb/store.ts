@@ -7,6 +7,7 @@ import path from "node:path";
 import { DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, type DuckDBConnection } from "@duckdb/node-api";
 import type { MetricRow } from "../metric-row.ts";
 import { StoreError, quoteTableKey, type MetricsStore, type QueryRow } from "../metrics-store.ts";
+import { duckdbOpenArgs, isMotherduckPath, type DuckdbConnection } from "./connection.ts";
 
 // One DuckDB instance per file per process: DuckDB refuses a second instance of the same file in a
 // process. A read-only instance lets other read-only processes open the file at the same time.
@@ -27,15 +28,15 @@ export interface DuckdbStoreOptions {
   path: string;
   /** Table name, optionally `schema.table` (the schema is created too). Default "metrics". */
   tableKey?: string;
+  /** MotherDuck's token, for an `md:` path (handed to DuckDB as an option). */
+  motherduckToken?: string;
   /**
-   * How long to wait for a file another process holds (ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS), retrying
-   * with back-off. Default 60 s; 0 fails at once.
+   * How long to wait for a file another process holds (DuckDB allows one writing process): retries with
+   * back-off until then, then fails naming the holder. Default 0: fail at once. The jobs pass
+   * ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS (open.ts).
    */
-  lockTimeoutSeconds?: number;
+  lockTimeoutMs?: number;
 }
-
-/** Default wait for a DuckDB file held by another process. */
-export const DEFAULT_DUCKDB_LOCK_TIMEOUT_SECONDS = 60;
 
 /**
  * The stores of one file take turns: one statement or transaction at a time across all of them. Two
@@ -47,8 +48,12 @@ interface Lane {
 }
 const lanes = new Map<string, Lane>();
 
-async function getInstance(file: string, lockTimeoutSeconds: number, readOnly: boolean): Promise<{ instance: DuckDBInstance; lane: Lane }> {
-  const key = file === ":memory:" ? `:memory:${memoryInstances++}` : path.resolve(file);
+/** The file's key in this process's instance cache. */
+const instanceKey = (file: string) => (file === ":memory:" || isMotherduckPath(file) ? file : path.resolve(file));
+
+async function getInstance(conn: DuckdbConnection, lockTimeoutMs = 0, readOnly = false): Promise<{ instance: DuckDBInstance; lane: Lane }> {
+  const file = conn.path;
+  const key = file === ":memory:" ? `:memory:${memoryInstances++}` : instanceKey(file);
   let cached = instances.get(key);
   if (cached?.readOnly && !readOnly) {
     // A writer after readers in this process (the local dashboard's feedback): reopen for writing.
@@ -61,7 +66,7 @@ async function getInstance(file: string, lockTimeoutSeconds: number, readOnly: b
     cached = undefined;
   }
   if (!cached) {
-    cached = { instance: createInstance(file, lockTimeoutSeconds, readOnly), readOnly };
+    cached = { instance: createInstance(conn, lockTimeoutMs, readOnly), readOnly };
     instances.set(key, cached);
     cached.instance.catch(() => instances.delete(key));
   }
@@ -70,43 +75,46 @@ async function getInstance(file: string, lockTimeoutSeconds: number, readOnly: b
   return { instance: await cached.instance, lane };
 }
 
-const isLockConflict = (e: Error) => /Could not set lock|Conflicting lock/i.test(e.message);
+/** True for DuckDB's error when another process holds the file. */
+const isLockError = (e: unknown) => /Could not set lock|Conflicting lock/i.test((e as Error).message ?? "");
 
-/**
- * Open the file, waiting while another process holds it: on Windmill every step is its own process and
- * several may run at once (parallel shards, flows sharing a cron minute), and a DuckDB file has one
- * writer process at a time. Back-off from 50 ms doubling to 2 s, until `lockTimeoutSeconds`.
- */
-async function createInstance(file: string, lockTimeoutSeconds: number, readOnly: boolean): Promise<DuckDBInstance> {
-  if (file !== ":memory:" && !readOnly) {
+async function createInstance(conn: DuckdbConnection, lockTimeoutMs: number, readOnly: boolean): Promise<DuckDBInstance> {
+  const file = conn.path;
+  if (file !== ":memory:" && !isMotherduckPath(file) && !readOnly) {
     try {
       fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     } catch (e) {
       throw new StoreError(`cannot create the folder of DuckDB file ${file}: ${(e as Error).message}`);
     }
   }
-  const deadline = Date.now() + lockTimeoutSeconds * 1000;
-  for (let pause = 50; ; pause = Math.min(pause * 2, 2000)) {
+  const started = Date.now();
+  // Back-off from 50 ms doubling to 2 s, with jitter so that waiting processes do not retry in step.
+  for (let delay = 50; ; delay = Math.min(delay * 2, 2000)) {
     try {
-      return await DuckDBInstance.create(file, readOnly ? { access_mode: "READ_ONLY" } : undefined);
+      const [target, options] = duckdbOpenArgs(conn);
+      return await DuckDBInstance.create(target, readOnly ? { ...options, access_mode: "READ_ONLY" } : options);
     } catch (e) {
-      const err = e as Error;
-      const left = deadline - Date.now();
-      if (!isLockConflict(err) || left <= 0) throw explainOpenError(file, err, lockTimeoutSeconds);
-      await new Promise((r) => setTimeout(r, Math.min(pause, left)));
+      const waited = Date.now() - started;
+      if (!isLockError(e) || waited + delay > lockTimeoutMs) throw explainOpenError(file, e as Error, lockTimeoutMs > 0 ? waited : undefined);
+      await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random() / 2)));
     }
   }
 }
 
 /** Turn DuckDB's open errors into messages that say what to do. */
-function explainOpenError(file: string, e: Error, lockTimeoutSeconds: number): StoreError {
+function explainOpenError(file: string, e: Error, waitedMs?: number): StoreError {
   const msg = e.message;
-  if (isLockConflict(e)) {
-    const pid = /PID (\d+)/.exec(msg)?.[1];
-    const waited = lockTimeoutSeconds > 0 ? ` (waited ${lockTimeoutSeconds} s, ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS)` : "";
+  if (isMotherduckPath(file)) {
     return new StoreError(
-      `DuckDB file ${file} is locked by another process${pid ? ` (PID ${pid})` : ""}${waited}; ` +
-        `stop that process or set ANOMSTACK_DUCKDB_PATH to another file. DuckDB said: ${msg}`,
+      `cannot reach MotherDuck database ${file}: ${msg} (DuckDB loads its motherduck extension and signs in with the token: check the network and ANOMSTACK_MOTHERDUCK_TOKEN)`,
+    );
+  }
+  if (/Could not set lock|Conflicting lock/i.test(msg)) {
+    const pid = /PID (\d+)/.exec(msg)?.[1];
+    return new StoreError(
+      `DuckDB file ${file} is locked by another process${pid ? ` (PID ${pid})` : ""}` +
+        (waitedMs !== undefined ? `, still after waiting ${(waitedMs / 1000).toFixed(1)} s (ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS)` : "") +
+        `; stop that process or set ANOMSTACK_DUCKDB_PATH to another file. DuckDB said: ${msg}`,
     );
   }
   if (/Permission denied|Read-only file system|Cannot open file/i.test(msg)) {
@@ -134,7 +142,7 @@ export async function closeAllDuckdbInstances(): Promise<void> {
 export async function openDuckdbStore(opts: DuckdbStoreOptions): Promise<MetricsStore> {
   const tableKey = opts.tableKey ?? "metrics";
   const table = quoteTableKey(tableKey);
-  const { instance, lane } = await getInstance(opts.path, opts.lockTimeoutSeconds ?? DEFAULT_DUCKDB_LOCK_TIMEOUT_SECONDS, false);
+  const { instance, lane } = await getInstance({ path: opts.path, motherduckToken: opts.motherduckToken }, opts.lockTimeoutMs);
   const con = await instance.connect();
   const store = new DuckdbStore(con, lane, opts.path, tableKey, table, instanceKey(opts.path));
   openStores.add(store);
@@ -153,9 +161,9 @@ export async function openDuckdbStore(opts: DuckdbStoreOptions): Promise<Metrics
  * not exist yet. Reuses this process's instance when the file is already open for writing.
  */
 export async function openDuckdbReader(opts: DuckdbStoreOptions): Promise<MetricsStore | null> {
-  if (opts.path !== ":memory:" && !fs.existsSync(opts.path)) return null;
+  if (opts.path !== ":memory:" && !isMotherduckPath(opts.path) && !fs.existsSync(opts.path)) return null;
   const tableKey = opts.tableKey ?? "metrics";
-  const { instance, lane } = await getInstance(opts.path, opts.lockTimeoutSeconds ?? DEFAULT_DUCKDB_LOCK_TIMEOUT_SECONDS, true);
+  const { instance, lane } = await getInstance({ path: opts.path, motherduckToken: opts.motherduckToken }, opts.lockTimeoutMs, true);
   const con = await instance.connect();
   const store = new DuckdbStore(con, lane, opts.path, tableKey, quoteTableKey(tableKey), instanceKey(opts.path));
   openStores.add(store);
@@ -168,8 +176,6 @@ export async function openDuckdbReader(opts: DuckdbStoreOptions): Promise<Metric
   await store.close();
   return null;
 }
-
-const instanceKey = (file: string) => (file === ":memory:" ? file : path.resolve(file));
 
 class DuckdbStore implements MetricsStore {
   private closed = false;
