@@ -25,7 +25,7 @@ export function quoteTableKey(tableKey: string): string {
 /** The long-format metrics table of one (database, table_key). */
 export interface MetricsStore {
   /** SQL dialect of the queries this store runs. */
-  readonly dialect: "duckdb" | "postgres";
+  readonly dialect: "duckdb" | "postgres" | "bigquery" | "snowflake";
   /** Where the data lives (a file path), for messages. */
   readonly location: string;
   /** The table key as configured, e.g. `metrics` or `tmp.metrics`. */
