@@ -12,7 +12,7 @@ import { loadOverview } from "../../f/anomstack/dashboard/overview.ts";
 import { storeFeedback } from "../../f/anomstack/dashboard/feedback.ts";
 import { llmExplanation } from "../../f/anomstack/dashboard/metric-series.ts";
 import { parseWindow } from "../../f/anomstack/dashboard/window.ts";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import { REPO_DIR } from "../helpers/workspace.ts";
 import { EXPLANATION, NOW, ORDERS_SCORES, at, feedbackRows, makeFixture, type Fixture } from "./fixture.ts";
 

@@ -6,7 +6,7 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSmtp, type SmtpStandIn } from "../alerts/helpers/smtp.ts";
-import { openPostgresStore } from "../../f/anomstack/store/postgres-store.ts";
+import { openPostgresStore } from "../../f/anomstack/store/postgres/store.ts";
 import { PG_URL, requirePostgres } from "../helpers/services.ts";
 import { makeWorkspace, noise, REPO_DIR, seriesRows, type Workspace } from "../helpers/workspace.ts";
 

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { closeAllDuckdbInstances, openDuckdbStore } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances, openDuckdbStore } from "../../f/anomstack/store/duckdb/store.ts";
 import { quoteTableKey } from "../../f/anomstack/store/metrics-store.ts";
 import { StoreError, type MetricsStore } from "../../f/anomstack/store/metrics-store.ts";
 import { iso, re, row, rows, tempDir } from "./helpers.ts";

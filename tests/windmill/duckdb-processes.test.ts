@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import { makeWorkspace, REPO_DIR, storedRows } from "../helpers/workspace.ts";
 
 /** An ingest function that waits (at most 8 s) until both runs have started, then returns three metrics at `now`. */
@@ -37,7 +37,7 @@ afterAll(async () => {
 describe("two processes writing one DuckDB file", () => {
   // Fails today: the second process fails at once with DuckDB's "Conflicting lock" (the store opens the
   // file for the whole job and does not wait). To pass, the DuckDB store (f/anomstack/store/
-  // duckdb-store.ts) must wait for the file with bounded retries (longer than this test's ~10 s hold).
+  // duckdb/store.ts) must wait for the file with bounded retries (longer than this test's ~10 s hold).
   it.fails("FAILS until the DuckDB store waits for a locked file: two runs at once both finish, nothing lost or duplicated", async () => {
     const ws = makeWorkspace();
     ws.writeFile("twin/ingest.ts", RENDEZVOUS_INGEST);

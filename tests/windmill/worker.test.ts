@@ -12,7 +12,7 @@ import { FlowError, inProcessRunner, parseFlowYaml, runFlow, type FlowModule, ty
 import { startWorker, type Worker } from "../../scripts/flow-runner/worker.ts";
 import { backfillJob } from "../../f/anomstack/jobs/backfill.ts";
 import { withJobContext } from "../../f/anomstack/stages/run-stage.ts";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import { memoryLogger } from "../../f/anomstack/core/log.ts";
 import { makeWorkspace, REPO_DIR, storedRows, type Workspace } from "../helpers/workspace.ts";
 

@@ -5,7 +5,7 @@
 import "../generated/metrics_bundle.ts";
 import fs from "node:fs";
 import { loadConfig, resolveDuckdbPath, type BatchConfig } from "../config/index.ts";
-import { openDuckdbStore } from "../store/duckdb-store.ts";
+import { openDuckdbStore } from "../store/duckdb/store.ts";
 import type { MetricsStore } from "../store/metrics-store.ts";
 import { settingsToEnv, type C_anomstack_settings } from "../config/settings-resource.ts";
 import { DashboardInputError } from "./errors.ts";

@@ -3,8 +3,8 @@
 //nobundling
 import type { BatchConfig } from "../config/index.ts";
 import { resolveDuckdbPath } from "../config/index.ts";
-import { openDuckdbStore } from "./duckdb-store.ts";
-import { openPostgresStore, type PostgresConnection } from "./postgres-store.ts";
+import { openDuckdbStore } from "./duckdb/store.ts";
+import { openPostgresStore, type PostgresConnection } from "./postgres/store.ts";
 import { StoreError, type MetricsStore } from "./metrics-store.ts";
 import type { Env } from "../core/env.ts";
 

@@ -5,8 +5,8 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import fs from "node:fs";
 import path from "node:path";
 import { DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, type DuckDBConnection } from "@duckdb/node-api";
-import type { MetricRow } from "./metric-row.ts";
-import { StoreError, quoteTableKey, type MetricsStore, type QueryRow } from "./metrics-store.ts";
+import type { MetricRow } from "../metric-row.ts";
+import { StoreError, quoteTableKey, type MetricsStore, type QueryRow } from "../metrics-store.ts";
 
 // One DuckDB instance per file per process: DuckDB refuses a second writer instance on the same file.
 const instances = new Map<string, Promise<DuckDBInstance>>();
