@@ -6,6 +6,7 @@
 // Auth: the client is given a fixed OAuth access token; any other Authorization is a 401.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import zlib from "node:zlib";
 import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { duckIdent, duckString, memoryDuckdb, runOn, tokenize, type Result } from "./duckdb-sql.ts";
 
@@ -126,9 +127,12 @@ export class BigqueryStandin {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://standin");
-    let raw = "";
-    for await (const chunk of req) raw += chunk;
-    const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined;
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    let raw = Buffer.concat(chunks);
+    // The client gzips request bodies under Bun (not under Node); BigQuery accepts both.
+    if (req.headers["content-encoding"] === "gzip") raw = zlib.gunzipSync(raw);
+    const body = raw.length ? (JSON.parse(raw.toString("utf8")) as Record<string, unknown>) : undefined;
     this.requests.push({
       method: req.method ?? "",
       path: url.pathname,

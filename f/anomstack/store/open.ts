@@ -5,6 +5,10 @@ import type { BatchConfig } from "../config/index.ts";
 import { resolveDuckdbPath } from "../config/index.ts";
 import { openDuckdbStore } from "./duckdb/store.ts";
 import { openPostgresStore, type PostgresConnection } from "./postgres/store.ts";
+import { bigqueryConnection } from "./bigquery/connection.ts";
+import { openBigqueryStore } from "./bigquery/store.ts";
+import { snowflakeConnection } from "./snowflake/connection.ts";
+import { openSnowflakeStore } from "./snowflake/store.ts";
 import { StoreError, type MetricsStore } from "./metrics-store.ts";
 import type { Env } from "../core/env.ts";
 
@@ -36,7 +40,11 @@ export async function openMetricsStore(cfg: BatchConfig, env: Env, duckdbPath?: 
       return openDuckdbStore({ path: duckdbPath ?? resolveDuckdbPath(env), tableKey: cfg.table_key });
     case "postgres":
       return openPostgresStore({ connection: postgresConnection(env, cfg.metric_batch), tableKey: cfg.table_key });
+    case "bigquery":
+      return openBigqueryStore({ connection: bigqueryConnection(env, cfg.metric_batch), tableKey: cfg.table_key, batch: cfg.metric_batch });
+    case "snowflake":
+      return openSnowflakeStore({ connection: snowflakeConnection(env, cfg.metric_batch), tableKey: cfg.table_key, batch: cfg.metric_batch });
     default:
-      throw new StoreError(`${cfg.metric_batch}.db: "${cfg.db}" is not supported yet (supported: duckdb, postgres)`);
+      throw new StoreError(`${cfg.metric_batch}.db: "${cfg.db}" is not supported yet (supported: duckdb, postgres, bigquery, snowflake)`);
   }
 }
