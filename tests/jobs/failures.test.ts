@@ -133,8 +133,8 @@ describe("SQL and templates", () => {
     await expect(ws.open("pg", NOW)).rejects.toThrow(
       "pg.db is postgres but no connection is configured: set ANOMSTACK_POSTGRES_URL, or ANOMSTACK_POSTGRES_HOST (with _PORT, _USER, _PASSWORD, _DATABASE), or a postgresql resource in the settings",
     );
-    ws.writeBatch("lite", "db: sqlite\ningest_sql: select 1\n");
-    await expect(ws.open("lite", NOW)).rejects.toThrow('lite.db: "sqlite" is not supported yet (supported: duckdb, postgres)');
+    ws.writeBatch("lite", "db: sqlite\ntable_key: tmp.metrics\ningest_sql: select 1\n");
+    await expect(ws.open("lite", NOW)).rejects.toThrow('lite.table_key "tmp.metrics" must be "table" on sqlite');
   });
 });
 

@@ -30,13 +30,16 @@ const TYPE_NAMES: Record<string, string> = { FLOAT64: "DOUBLE", INT64: "BIGINT",
 const MACROS = [
   `CREATE MACRO main.bq_timestamp(x) AS CAST(x AS TIMESTAMP)`,
   `CREATE MACRO main.rand() AS random()`,
+  `CREATE MACRO main.timestamp_sub(t, i) AS t - i`,
+  `CREATE MACRO main.timestamp_add(t, i) AS t + i`,
+  `CREATE MACRO main.unix_seconds(t) AS CAST(epoch(t) AS BIGINT)`,
   `CREATE SCHEMA IF NOT EXISTS safe`,
   `CREATE MACRO safe.ln(x) AS CASE WHEN x > 0 THEN ln(x) END`,
 ];
 
 /** GoogleSQL → DuckDB SQL. Throws BigQuery's message for "'a''b'" (adjacent literals). */
 export function translateGoogleSql(sql: string): string {
-  const tokens = tokenize(sql, { backslash: true });
+  const tokens = tokenize(sql, { backslash: true, doubling: false });
   let out = "";
   tokens.forEach((t, i) => {
     if ((t.kind === "single" || t.kind === "double") && (tokens[i + 1]?.kind === "single" || tokens[i + 1]?.kind === "double")) {

@@ -11,10 +11,10 @@ export async function memoryDuckdb(): Promise<DuckDBInstance> {
 export type Token = { kind: "single" | "double" | "backtick" | "text"; text: string };
 
 /**
- * Split SQL into quoted pieces and the rest. `backslash` strings use \ escapes (GoogleSQL), else ''
- * doubling (standard SQL, Snowflake). `--` and block comments are kept in the text.
+ * Split SQL into quoted pieces and the rest. `backslash`: strings take \ escapes (GoogleSQL, Snowflake);
+ * `doubling`: a doubled quote is one quote (standard SQL, Snowflake). `--` comments stay in the text.
  */
-export function tokenize(sql: string, opts: { backslash: boolean }): Token[] {
+export function tokenize(sql: string, opts: { backslash: boolean; doubling: boolean }): Token[] {
   const out: Token[] = [];
   let text = "";
   let i = 0;
@@ -41,7 +41,7 @@ export function tokenize(sql: string, opts: { backslash: boolean }): Token[] {
           continue;
         }
         if (d === c) {
-          if (!opts.backslash && sql[j + 1] === c) {
+          if (opts.doubling && sql[j + 1] === c) {
             body += c;
             j += 2;
             continue;

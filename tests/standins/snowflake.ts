@@ -18,11 +18,16 @@ export interface RecordedRequest {
   authorization: string | undefined;
 }
 
-const MACROS = [`CREATE MACRO to_timestamp_ntz(x) AS CAST(x AS TIMESTAMP)`, `CREATE MACRO uniform(lo, hi, gen) AS lo + (hi - lo) * random()`];
+const MACROS = [
+  `CREATE MACRO to_timestamp_ntz(x) AS CAST(x AS TIMESTAMP)`,
+  `CREATE MACRO uniform(lo, hi, gen) AS lo + (hi - lo) * random()`,
+  `CREATE MACRO sf_dateadd_day(n, t) AS t + n * INTERVAL 1 DAY`,
+  `CREATE MACRO sf_epoch_second(t) AS CAST(epoch(t) AS BIGINT)`,
+];
 
 /** Snowflake SQL → DuckDB SQL: FLOAT is a double in Snowflake, TIMESTAMP_NTZ a plain timestamp. */
 export function translateSnowflakeSql(sql: string): string {
-  return tokenize(sql, { backslash: false })
+  return tokenize(sql, { backslash: true, doubling: true })
     .map((t) =>
       t.kind === "single"
         ? duckString(t.text)
@@ -30,7 +35,12 @@ export function translateSnowflakeSql(sql: string): string {
           ? duckIdent(t.text)
           : t.kind === "backtick"
             ? `\`${t.text}\``
-            : t.text.replace(/\bFLOAT\b/gi, "DOUBLE").replace(/\bTIMESTAMP_NTZ\b/gi, "TIMESTAMP"),
+            : t.text
+                .replace(/\bFLOAT\b/gi, "DOUBLE")
+                .replace(/\bTIMESTAMP_NTZ\b/gi, "TIMESTAMP")
+                // date-part keywords as arguments: DuckDB would read them as columns
+                .replace(/\bdateadd\(\s*day\s*,/gi, "sf_dateadd_day(")
+                .replace(/\bdate_part\(\s*epoch_second\s*,/gi, "sf_epoch_second("),
     )
     .join("");
 }
@@ -167,7 +177,7 @@ export class SnowflakeStandin {
     } catch (e) {
       return snowflakeError((e as Error).message, queryId);
     }
-    const quoted = new Set(tokenize(sqlText, { backslash: false }).flatMap((t) => (t.kind === "double" ? [t.text] : [])));
+    const quoted = new Set(tokenize(sqlText, { backslash: true, doubling: true }).flatMap((t) => (t.kind === "double" ? [t.text] : [])));
     const dml = ["insert", "update", "delete", "merge"].includes(result.statement);
     const rowtype = dml
       ? [

@@ -138,12 +138,12 @@ describe("openDuckdbStore", () => {
     expect(quoteTableKey("tmp.metrics")).toBe('"tmp"."metrics"');
     expect(quoteTableKey('we"ird')).toBe('"we""ird"');
     for (const key of ["a.b.c", "a..b", ".metrics", ""]) {
-      expect(() => quoteTableKey(key)).toThrow(new StoreError(`table_key "${key}" must be "table" or "schema.table"`));
+      expect(() => quoteTableKey(key)).toThrow(new StoreError(`table_key "${key}" must be "table" or "schema.table" on duckdb`));
     }
     const dir = tempDir();
     const err = await rejection(openIn(dir, "x.y.z"));
     expect(err).toBeInstanceOf(StoreError);
-    expect(err.message).toBe('table_key "x.y.z" must be "table" or "schema.table"');
+    expect(err.message).toBe('table_key "x.y.z" must be "table" or "schema.table" on duckdb');
     expect(fs.existsSync(path.join(dir, "m.duckdb"))).toBe(false); // refused before touching the file
   });
 

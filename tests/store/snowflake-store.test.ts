@@ -110,8 +110,11 @@ describe("Snowflake store (stand-in)", () => {
   });
 
   it("says so for a wrong key shape, a missing schema, bad credentials and an unreachable endpoint", async () => {
-    await expect(openSnowflakeStore({ connection: conn(), tableKey: "metrics", batch: "b" })).rejects.toThrow(
-      'b.table_key "metrics": Snowflake needs "database.schema.table" or "schema.table"',
+    await expect(openSnowflakeStore({ connection: conn(), tableKey: "a.b.c.d", batch: "b" })).rejects.toThrow(
+      'b.table_key "a.b.c.d": Snowflake needs "database.schema.table", "schema.table" or "table"',
+    );
+    await expect(openSnowflakeStore({ connection: conn(), tableKey: "METRICS", batch: "b" })).rejects.toThrow(
+      /a one-part key takes its database and schema from ANOMSTACK_SNOWFLAKE_DATABASE and _SCHEMA, which are not both set/,
     );
     await expect(openSnowflakeStore({ connection: conn(), tableKey: "ANOMSTACK.NOPE.METRICS", batch: "b" })).rejects.toThrow(
       /^b \(table_key ANOMSTACK\.NOPE\.METRICS, .*\): database ANOMSTACK or schema NOPE does not exist/,

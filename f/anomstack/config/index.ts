@@ -41,3 +41,4 @@ export { batchEnvName } from "./env.ts";
 export { cronProblem, isStale, toSixFieldCron } from "./cron.ts";
 export { renderString, renderTemplate } from "./render.ts";
 export { sqlIdent, sqlList, sqlStr } from "./sql-filters.ts";
+export { DIALECTS, TABLE_KEY_SHAPES, dialectOfDb, quoteIdentPart, quoteString, tableKeyParts, type DialectName } from "./sql-dialect.ts";

@@ -7,6 +7,7 @@ import { sourceFor, type MetricsSource } from "./source.ts";
 import { TemplateError } from "./errors.ts";
 import type { BatchConfig } from "./schema.ts";
 import { sqlIdent, sqlList, sqlStr } from "./sql-filters.ts";
+import { dialectOfDb, type DialectName } from "./sql-dialect.ts";
 import { secondTimestamp } from "../core/time.ts";
 
 export { TemplateError } from "./errors.ts";
@@ -43,7 +44,7 @@ class MetricsDirLoader implements nunjucks.ILoader {
   }
 }
 
-function makeEnvironment(metricsDir: string): nunjucks.Environment {
+function makeEnvironment(metricsDir: string, dialect: DialectName): nunjucks.Environment {
   const loader = new MetricsDirLoader(metricsDir);
   const env = new nunjucks.Environment(loader, {
     autoescape: false,
@@ -52,15 +53,17 @@ function makeEnvironment(metricsDir: string): nunjucks.Environment {
     trimBlocks: false,
     lstripBlocks: false,
   });
-  env.addFilter("sql_str", sqlStr);
-  env.addFilter("sql_list", sqlList);
-  env.addFilter("sql_ident", sqlIdent);
+  // The filters quote for the batch's database: users' ingest_sql is written in its dialect.
+  env.addFilter("sql_str", (v: unknown) => sqlStr(v, dialect));
+  env.addFilter("sql_list", (v: unknown) => sqlList(v, dialect));
+  env.addFilter("sql_ident", (v: unknown) => sqlIdent(v, dialect));
   loader.env = env;
   return env;
 }
 
 function buildContext(cfg: BatchConfig, extra: Record<string, unknown>): Record<string, unknown> {
-  const ctx: Record<string, unknown> = { ...cfg };
+  // `sql_dialect` lets the default macros branch where the SQL differs (motherduck → duckdb).
+  const ctx: Record<string, unknown> = { ...cfg, sql_dialect: dialectOfDb(cfg.db) };
   for (const [k, v] of Object.entries(extra)) ctx[k] = v instanceof Date ? secondTimestamp(v) : v;
   return ctx;
 }
@@ -136,7 +139,7 @@ function outputAt(source: string, lineno: number, colno: number): string | undef
  * @throws TemplateError naming batch, label and the nunjucks message (with line/column when known).
  */
 export function renderString(cfg: BatchConfig, template: string, extra: Record<string, unknown> = {}, label = "template"): string {
-  const env = makeEnvironment(cfg.metrics_dir);
+  const env = makeEnvironment(cfg.metrics_dir, dialectOfDb(cfg.db));
   const context = buildContext(cfg, extra);
   try {
     return env.renderString(template, context);

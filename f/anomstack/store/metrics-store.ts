@@ -1,7 +1,9 @@
-// The contract every metrics store implements (DuckDB today; the other dialects plug in behind it).
+// The contract every metrics store implements: one folder per database (`duckdb/`, `postgres/`,
+// `sqlite/`, `clickhouse/`, ...) with its connection, its dialect (`dialect.ts`) and its store.
 //nobundling
 import type { MetricRow } from "./metric-row.ts";
 import { sqlIdent } from "../config/sql-filters.ts";
+import { tableKeyParts, type DialectName } from "../config/sql-dialect.ts";
 
 export type QueryRow = Record<string, unknown>;
 
@@ -11,21 +13,23 @@ export class StoreError extends Error {
 }
 
 /**
- * A `table_key` as a quoted SQL identifier for every store: `tmp.metrics` → `"tmp"."metrics"` (the
- * templates' `sql_ident` filter), limited to `table` or `schema.table`.
+ * A `table_key` as a quoted SQL identifier of `dialect`: `tmp.metrics` → `"tmp"."metrics"` (the
+ * templates' `sql_ident` filter), limited to the dialect's shapes (`table` or `schema.table` on DuckDB).
+ * @throws StoreError naming the key and the shapes the dialect takes.
  */
-export function quoteTableKey(tableKey: string): string {
-  const parts = tableKey.split(".");
-  if (parts.length > 2 || parts.some((p) => p.length === 0)) {
-    throw new StoreError(`table_key "${tableKey}" must be "table" or "schema.table"`);
+export function quoteTableKey(tableKey: string, dialect: DialectName = "duckdb"): string {
+  try {
+    tableKeyParts(tableKey, dialect);
+  } catch (e) {
+    throw new StoreError((e as Error).message);
   }
-  return sqlIdent(tableKey);
+  return sqlIdent(tableKey, dialect);
 }
 
 /** The long-format metrics table of one (database, table_key). */
 export interface MetricsStore {
   /** SQL dialect of the queries this store runs. */
-  readonly dialect: "duckdb" | "postgres" | "bigquery" | "snowflake";
+  readonly dialect: DialectName;
   /** Where the data lives (a file path), for messages. */
   readonly location: string;
   /** The table key as configured, e.g. `metrics` or `tmp.metrics`. */

@@ -1,10 +1,14 @@
-// Opens a batch's metrics store on its `db`: the embedded DuckDB file, or a PostgreSQL database.
-// Connection settings come from the environment (locally) or the settings resource (on Windmill).
+// Opens a batch's metrics store on its `db`: each database has its folder here (connection settings,
+// dialect, store); this picks the folder. Connection settings come from the environment (locally) or the
+// settings resource (on Windmill), never logged.
 //nobundling
-import type { BatchConfig } from "../config/index.ts";
-import { resolveDuckdbPath } from "../config/index.ts";
+import { dialectOfDb, tableKeyParts, type BatchConfig } from "../config/index.ts";
+import { duckdbConnection } from "./duckdb/connection.ts";
 import { openDuckdbStore } from "./duckdb/store.ts";
-import { openPostgresStore, type PostgresConnection } from "./postgres/store.ts";
+import { postgresConnection } from "./postgres/connection.ts";
+import { openPostgresStore } from "./postgres/store.ts";
+import { sqliteConnection } from "./sqlite/connection.ts";
+import { openSqliteStore } from "./sqlite/store.ts";
 import { bigqueryConnection } from "./bigquery/connection.ts";
 import { openBigqueryStore } from "./bigquery/store.ts";
 import { snowflakeConnection } from "./snowflake/connection.ts";
@@ -12,39 +16,33 @@ import { openSnowflakeStore } from "./snowflake/store.ts";
 import { StoreError, type MetricsStore } from "./metrics-store.ts";
 import type { Env } from "../core/env.ts";
 
-/**
- * PostgreSQL connection from `ANOMSTACK_POSTGRES_URL`, or `ANOMSTACK_POSTGRES_HOST` / `_PORT` / `_USER`
- * / `_PASSWORD` / `_DATABASE` / `_SSLMODE` (a Windmill `postgresql` resource fills the latter).
- */
-export function postgresConnection(env: Env, batch: string): PostgresConnection {
-  if (env.ANOMSTACK_POSTGRES_URL) return env.ANOMSTACK_POSTGRES_URL;
-  if (!env.ANOMSTACK_POSTGRES_HOST) {
-    throw new StoreError(
-      `${batch}.db is postgres but no connection is configured: set ANOMSTACK_POSTGRES_URL, or ANOMSTACK_POSTGRES_HOST (with _PORT, _USER, _PASSWORD, _DATABASE), or a postgresql resource in the settings`,
-    );
-  }
-  return {
-    host: env.ANOMSTACK_POSTGRES_HOST,
-    port: env.ANOMSTACK_POSTGRES_PORT ? Number(env.ANOMSTACK_POSTGRES_PORT) : undefined,
-    user: env.ANOMSTACK_POSTGRES_USER,
-    password: env.ANOMSTACK_POSTGRES_PASSWORD,
-    dbname: env.ANOMSTACK_POSTGRES_DATABASE,
-    sslmode: env.ANOMSTACK_POSTGRES_SSLMODE,
-  };
-}
+export { postgresConnection } from "./postgres/connection.ts";
 
 /** The batch's metrics store. `duckdbPath` overrides ANOMSTACK_DUCKDB_PATH for DuckDB batches. */
 export async function openMetricsStore(cfg: BatchConfig, env: Env, duckdbPath?: string): Promise<MetricsStore> {
+  const tableKey = cfg.table_key;
+  try {
+    tableKeyParts(tableKey, dialectOfDb(cfg.db));
+  } catch (e) {
+    throw new StoreError(`${cfg.metric_batch}.${(e as Error).message}`);
+  }
   switch (cfg.db) {
     case "duckdb":
-      return openDuckdbStore({ path: duckdbPath ?? resolveDuckdbPath(env), tableKey: cfg.table_key });
+    case "motherduck": {
+      const conn = duckdbConnection(env, cfg.db, cfg.metric_batch, duckdbPath);
+      return openDuckdbStore({ path: conn.path, motherduckToken: conn.motherduckToken, tableKey });
+    }
     case "postgres":
-      return openPostgresStore({ connection: postgresConnection(env, cfg.metric_batch), tableKey: cfg.table_key });
+      return openPostgresStore({ connection: postgresConnection(env, cfg.metric_batch), tableKey });
+    case "sqlite":
+      return openSqliteStore({ connection: sqliteConnection(env), tableKey });
     case "bigquery":
-      return openBigqueryStore({ connection: bigqueryConnection(env, cfg.metric_batch), tableKey: cfg.table_key, batch: cfg.metric_batch });
+      return openBigqueryStore({ connection: bigqueryConnection(env, cfg.metric_batch), tableKey, batch: cfg.metric_batch });
     case "snowflake":
-      return openSnowflakeStore({ connection: snowflakeConnection(env, cfg.metric_batch), tableKey: cfg.table_key, batch: cfg.metric_batch });
+      return openSnowflakeStore({ connection: snowflakeConnection(env, cfg.metric_batch), tableKey, batch: cfg.metric_batch });
     default:
-      throw new StoreError(`${cfg.metric_batch}.db: "${cfg.db}" is not supported yet (supported: duckdb, postgres, bigquery, snowflake)`);
+      throw new StoreError(
+        `${cfg.metric_batch}.db: "${cfg.db}" is not supported yet (supported: duckdb, motherduck, postgres, sqlite, bigquery, snowflake)`,
+      );
   }
 }

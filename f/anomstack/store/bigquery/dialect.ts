@@ -1,8 +1,11 @@
-// The SQL that is BigQuery's own (GoogleSQL): backquoted `project`.`dataset`.`table` names, the
-// metrics table's DDL (partitioned by day, clustered by batch, type and name), and the idempotent
-// append as one MERGE. Pure: no I/O.
+// The SQL that is BigQuery's own (GoogleSQL): backquoted `project`.`dataset`.`table` names, strings
+// with backslash escapes, STRING / INT64 / FLOAT64 columns, timestamp_sub and unix_seconds, the metrics
+// table's DDL (partitioned by day, clustered by batch, type and name), and the idempotent append as one
+// MERGE. Pure: no I/O.
 //nobundling
+import { quoteIdentPart } from "../../config/sql-dialect.ts";
 import { sqlTimestamp } from "../../core/time.ts";
+import { standardDialect } from "../dialect.ts";
 import type { MetricRow } from "../metric-row.ts";
 import { StoreError } from "../metrics-store.ts";
 
@@ -12,6 +15,13 @@ export interface BigqueryTableRef {
   dataset: string;
   table: string;
 }
+
+/** BigQuery has no enforced keys: inserts that must not duplicate check with `where not exists`. */
+export const bigqueryDialect = standardDialect("bigquery", {
+  types: { text: "STRING", int: "INT64", double: "FLOAT64", timestamp: "TIMESTAMP" },
+  minusDays: (e, d) => `timestamp_sub(${e}, interval ${d} day)`,
+  epochSeconds: (e) => `unix_seconds(${e})`,
+});
 
 const PART = /^[A-Za-z0-9_-]+$/;
 
@@ -33,14 +43,9 @@ export function parseTableKey(tableKey: string, batch: string, defaultProject?: 
   return { project: parts[0], dataset: parts[1], table: parts[2] };
 }
 
-/** `` `a` `` with backquotes and backslashes escaped. */
-export function quoteIdent(name: string): string {
-  return `\`${name.replace(/[\\`]/g, (c) => `\\${c}`)}\``;
-}
-
-/** The table's quoted path. */
+/** The table's quoted path, `` `project`.`dataset`.`table` `` (quoted as the templates' sql_ident does). */
 export function quoteTable(ref: BigqueryTableRef): string {
-  return [ref.project, ref.dataset, ref.table].map(quoteIdent).join(".");
+  return [ref.project, ref.dataset, ref.table].map((p) => quoteIdentPart(p, "bigquery")).join(".");
 }
 
 /** The metrics table, created when missing. Partitions prune the time filters every job has. */

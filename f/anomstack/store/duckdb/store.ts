@@ -7,6 +7,7 @@ import path from "node:path";
 import { DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, type DuckDBConnection } from "@duckdb/node-api";
 import type { MetricRow } from "../metric-row.ts";
 import { StoreError, quoteTableKey, type MetricsStore, type QueryRow } from "../metrics-store.ts";
+import { duckdbOpenArgs, isMotherduckPath, type DuckdbConnection } from "./connection.ts";
 
 // One DuckDB instance per file per process: DuckDB refuses a second writer instance on the same file.
 const instances = new Map<string, Promise<DuckDBInstance>>();
@@ -22,6 +23,8 @@ export interface DuckdbStoreOptions {
   path: string;
   /** Table name, optionally `schema.table` (the schema is created too). Default "metrics". */
   tableKey?: string;
+  /** MotherDuck's token, for an `md:` path (handed to DuckDB as an option). */
+  motherduckToken?: string;
 }
 
 /**
@@ -34,11 +37,12 @@ interface Lane {
 }
 const lanes = new Map<string, Lane>();
 
-async function getInstance(file: string): Promise<{ instance: DuckDBInstance; lane: Lane }> {
-  const key = file === ":memory:" ? `:memory:${memoryInstances++}` : path.resolve(file);
+async function getInstance(conn: DuckdbConnection): Promise<{ instance: DuckDBInstance; lane: Lane }> {
+  const file = conn.path;
+  const key = file === ":memory:" ? `:memory:${memoryInstances++}` : isMotherduckPath(file) ? file : path.resolve(file);
   let inst = instances.get(key);
   if (!inst) {
-    inst = createInstance(file);
+    inst = createInstance(conn);
     instances.set(key, inst);
     inst.catch(() => instances.delete(key));
   }
@@ -47,8 +51,9 @@ async function getInstance(file: string): Promise<{ instance: DuckDBInstance; la
   return { instance: await inst, lane };
 }
 
-async function createInstance(file: string): Promise<DuckDBInstance> {
-  if (file !== ":memory:") {
+async function createInstance(conn: DuckdbConnection): Promise<DuckDBInstance> {
+  const file = conn.path;
+  if (file !== ":memory:" && !isMotherduckPath(file)) {
     try {
       fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     } catch (e) {
@@ -56,7 +61,7 @@ async function createInstance(file: string): Promise<DuckDBInstance> {
     }
   }
   try {
-    return await DuckDBInstance.create(file);
+    return await DuckDBInstance.create(...duckdbOpenArgs(conn));
   } catch (e) {
     throw explainOpenError(file, e as Error);
   }
@@ -65,6 +70,11 @@ async function createInstance(file: string): Promise<DuckDBInstance> {
 /** Turn DuckDB's open errors into messages that say what to do. */
 function explainOpenError(file: string, e: Error): StoreError {
   const msg = e.message;
+  if (isMotherduckPath(file)) {
+    return new StoreError(
+      `cannot reach MotherDuck database ${file}: ${msg} (DuckDB loads its motherduck extension and signs in with the token: check the network and ANOMSTACK_MOTHERDUCK_TOKEN)`,
+    );
+  }
   if (/Could not set lock|Conflicting lock/i.test(msg)) {
     const pid = /PID (\d+)/.exec(msg)?.[1];
     return new StoreError(
@@ -97,7 +107,7 @@ export async function closeAllDuckdbInstances(): Promise<void> {
 export async function openDuckdbStore(opts: DuckdbStoreOptions): Promise<MetricsStore> {
   const tableKey = opts.tableKey ?? "metrics";
   const table = quoteTableKey(tableKey);
-  const { instance, lane } = await getInstance(opts.path);
+  const { instance, lane } = await getInstance({ path: opts.path, motherduckToken: opts.motherduckToken });
   const con = await instance.connect();
   const store = new DuckdbStore(con, lane, opts.path, tableKey, table);
   openStores.add(store);

@@ -7,10 +7,9 @@ import type { MetricRow } from "../metric-row.ts";
 import { StoreError, quoteTableKey, type MetricsStore, type QueryRow } from "../metrics-store.ts";
 import { sqlTimestamp } from "../../core/time.ts";
 
-/** Connection settings: a `postgresql://` URL or the fields of Windmill's `postgresql` resource. */
-export type PostgresConnection =
-  | string
-  | { host?: string; port?: number; user?: string; password?: string; dbname?: string; database?: string; sslmode?: string };
+import { describeConnection, type PostgresConnection } from "./connection.ts";
+
+export { describeConnection, type PostgresConnection } from "./connection.ts";
 
 /** Rows per INSERT statement: big enough to be fast, small enough for Postgres's parameter limits. */
 const CHUNK_ROWS = 10_000;
@@ -39,12 +38,6 @@ function clientConfig(conn: PostgresConnection): pg.ClientConfig {
   };
 }
 
-/** Where a connection points, without its password (for messages). */
-export function describeConnection(conn: PostgresConnection): string {
-  if (typeof conn === "string") return conn.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
-  return `postgresql://${conn.user ?? ""}@${conn.host ?? "localhost"}:${conn.port ?? 5432}/${conn.dbname ?? conn.database ?? ""}`;
-}
-
 /** `?` placeholders (DuckDB style, used by the jobs) as `$1, $2, ...`; quoted text is left alone. */
 export function toPgPlaceholders(sql: string): string {
   let n = 0;
@@ -54,7 +47,7 @@ export function toPgPlaceholders(sql: string): string {
 /** Open (and create if missing) the metrics table in PostgreSQL. */
 export async function openPostgresStore(opts: { connection: PostgresConnection; tableKey?: string }): Promise<MetricsStore> {
   const tableKey = opts.tableKey ?? "metrics";
-  const table = quoteTableKey(tableKey);
+  const table = quoteTableKey(tableKey, "postgres");
   const client = new pg.Client(clientConfig(opts.connection));
   const where = describeConnection(opts.connection);
   try {

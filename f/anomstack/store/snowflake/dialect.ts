@@ -1,10 +1,21 @@
-// The SQL that is Snowflake's own: "DATABASE"."SCHEMA"."TABLE" names (a simple name is upper-cased, as
-// Snowflake resolves it unquoted), the metrics table's DDL, and the idempotent append as one MERGE over
-// bound VALUES. Pure: no I/O.
+// The SQL that is Snowflake's own: "DATABASE"."SCHEMA"."TABLE" names (quoted, so their case is kept as
+// written: Snowflake stores unquoted names upper-cased, so keys are best written in upper case),
+// TIMESTAMP_NTZ / FLOAT columns, dateadd and date_part, the metrics table's DDL, and the idempotent
+// append as one MERGE over bound VALUES. Pure: no I/O.
 //nobundling
+import { quoteIdentPart } from "../../config/sql-dialect.ts";
 import { sqlTimestamp } from "../../core/time.ts";
+import { standardDialect } from "../dialect.ts";
 import type { MetricRow } from "../metric-row.ts";
 import { StoreError } from "../metrics-store.ts";
+
+/** Snowflake declares primary keys but does not enforce them: inserts check with `where not exists`. */
+export const snowflakeDialect = standardDialect("snowflake", {
+  types: { text: "VARCHAR", int: "INTEGER", double: "FLOAT", timestamp: "TIMESTAMP_NTZ" },
+  timestamp: (t) => `cast(${t} as timestamp_ntz)`,
+  minusDays: (e, d) => `dateadd(day, -${d}, ${e})`,
+  epochSeconds: (e) => `date_part(epoch_second, ${e})`,
+});
 
 export interface SnowflakeTableRef {
   database: string;
@@ -13,13 +24,21 @@ export interface SnowflakeTableRef {
 }
 
 /**
- * `database.schema.table`, or `schema.table` in the connection's database.
- * @throws StoreError naming the batch and the key for any other shape.
+ * `database.schema.table`, `schema.table` in the connection's database, or `table` in its database and schema.
+ * @throws StoreError naming the batch and the key for any other shape, or a default that is not set.
  */
-export function parseTableKey(tableKey: string, batch: string, defaultDatabase?: string): SnowflakeTableRef {
+export function parseTableKey(tableKey: string, batch: string, defaultDatabase?: string, defaultSchema?: string): SnowflakeTableRef {
   const parts = tableKey.split(".");
-  const shape = `${batch}.table_key "${tableKey}": Snowflake needs "database.schema.table" or "schema.table"`;
-  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p.trim() === "")) throw new StoreError(shape);
+  const shape = `${batch}.table_key "${tableKey}": Snowflake needs "database.schema.table", "schema.table" or "table"`;
+  if (parts.length > 3 || parts.some((p) => p.trim() === "")) throw new StoreError(shape);
+  if (parts.length === 1) {
+    if (!defaultDatabase || !defaultSchema) {
+      throw new StoreError(
+        `${shape}; a one-part key takes its database and schema from ANOMSTACK_SNOWFLAKE_DATABASE and _SCHEMA, which are not both set`,
+      );
+    }
+    return { database: defaultDatabase, schema: defaultSchema, table: parts[0] };
+  }
   if (parts.length === 2) {
     if (!defaultDatabase) throw new StoreError(`${shape}; a two-part key takes its database from ANOMSTACK_SNOWFLAKE_DATABASE, which is not set`);
     return { database: defaultDatabase, schema: parts[0], table: parts[1] };
@@ -27,14 +46,9 @@ export function parseTableKey(tableKey: string, batch: string, defaultDatabase?:
   return { database: parts[0], schema: parts[1], table: parts[2] };
 }
 
-/** A name as Snowflake stores it: a simple one upper-cased (what it means unquoted), quoted. */
-export function quoteIdent(name: string): string {
-  const stored = /^[A-Za-z_][A-Za-z0-9_$]*$/.test(name) ? name.toUpperCase() : name;
-  return `"${stored.replace(/"/g, '""')}"`;
-}
-
+/** The table's quoted path (quoted as the templates' sql_ident does). */
 export function quoteTable(ref: SnowflakeTableRef): string {
-  return [ref.database, ref.schema, ref.table].map(quoteIdent).join(".");
+  return [ref.database, ref.schema, ref.table].map((p) => quoteIdentPart(p, "snowflake")).join(".");
 }
 
 /** The metrics table, created when missing (TIMESTAMP_NTZ holding UTC, as in the other stores). */

@@ -46,7 +46,7 @@ export function driverOptions(conn: SnowflakeConnection): snowflake.ConnectionOp
 
 /** Open the metrics table in Snowflake: logs in, creates the table when missing. */
 export async function openSnowflakeStore(opts: SnowflakeStoreOptions): Promise<MetricsStore> {
-  const ref = parseTableKey(opts.tableKey, opts.batch, opts.connection.database);
+  const ref = parseTableKey(opts.tableKey, opts.batch, opts.connection.database, opts.connection.schema);
   const where = describeSnowflake(opts.connection);
   const at = `${opts.batch} (table_key ${opts.tableKey}, ${where})`;
   const conn = snowflake.createConnection(driverOptions(opts.connection));
