@@ -1,14 +1,8 @@
 -- Training data: per metric, the newest {{ train_max_n }} values within {{ train_metric_timestamp_max_days_ago }} days before now.
 -- Returns metric_timestamp, metric_name, metric_value (oldest first). A metric with fewer than
 -- train_min_n rows is skipped by the train job (the original dropped the newest rows instead, docs/differences.md #3).
-{% from 'defaults/sql/macros.sql' import per_point, recency_rank with context -%}
-with v as (
+{% from 'defaults/sql/macros.sql' import per_point, newest with context -%}
+{% call newest(train_max_n, 'metric_timestamp, metric_name, metric_value') -%}
   {{ per_point('metric', 'avg', 'metric_value', days=train_metric_timestamp_max_days_ago, exclude=train_exclude_metrics) }}
-),
-ranked as (
-  select v.*, {{ recency_rank() }} from v
-)
-select metric_timestamp, metric_name, metric_value
-from ranked
-where metric_recency_rank <= {{ train_max_n }}
+{%- endcall %}
 order by metric_name, metric_timestamp
