@@ -81,16 +81,18 @@ export async function runOn(con: DuckDBConnection, sql: string, params: unknown[
   const types = reader.columnTypes();
   const columns = reader.columnNames().map((name, i) => ({ name, type: types[i].toString() }));
   const rows = reader.getRows().map((r) => r.map((v, i) => textOf(v, types[i])));
-  const head = sql.trim().split(/\s+/)[0]?.toLowerCase() ?? "";
-  const statement = (
-    ["select", "with", "from", "values", "show", "describe"].includes(head)
-      ? "select"
-      : ["insert", "update", "delete", "merge"].includes(head)
-        ? head
-        : ["create", "drop", "alter"].includes(head)
-          ? "ddl"
-          : "other"
-  ) as Result["statement"];
+  // DuckDB's StatementType numbers (duckdb.h): SELECT 1, INSERT 2, UPDATE 3, DELETE 5, CREATE 7, ALTER 9, DROP 15, MERGE 30.
+  const KINDS: Record<number, Result["statement"]> = {
+    1: "select",
+    2: "insert",
+    3: "update",
+    5: "delete",
+    7: "ddl",
+    9: "ddl",
+    15: "ddl",
+    30: "merge",
+  };
+  const statement = KINDS[Number(reader.statementType)] ?? "other";
   const changed = statement === "merge" ? Number(rows[0]?.[0] ?? 0) : reader.rowsChanged;
   return { columns, rows: statement === "select" ? rows : [], changed, statement };
 }

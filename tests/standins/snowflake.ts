@@ -25,9 +25,22 @@ const MACROS = [
   `CREATE MACRO sf_epoch_second(t) AS CAST(epoch(t) AS BIGINT)`,
 ];
 
+/** SQL that DuckDB runs but Snowflake refuses: the stand-in refuses it too. */
+const NOT_SNOWFLAKE_SQL: [RegExp, string][] = [
+  [/\bON\s+CONFLICT\b/i, "syntax error: unexpected 'ON' (Snowflake has no ON CONFLICT; use MERGE)"],
+  [/\bFILTER\s*\(\s*WHERE\b/i, "syntax error: unexpected 'FILTER' (use IFF / CASE inside the aggregate)"],
+  [/\b(ANTI|SEMI)\s+JOIN\b/i, "syntax error: unexpected 'JOIN'"],
+  [/\bEPOCH(_MS)?\s*\(/i, "Unknown function EPOCH"],
+];
+
 /** Snowflake SQL → DuckDB SQL: FLOAT is a double in Snowflake, TIMESTAMP_NTZ a plain timestamp. */
 export function translateSnowflakeSql(sql: string): string {
-  return tokenize(sql, { backslash: true, doubling: true })
+  const tokens = tokenize(sql, { backslash: true, doubling: true });
+  for (const t of tokens) {
+    if (t.kind !== "text") continue;
+    for (const [re, message] of NOT_SNOWFLAKE_SQL) if (re.test(t.text.replace(/--[^\n]*/g, ""))) throw new Error(message);
+  }
+  return tokens
     .map((t) =>
       t.kind === "single"
         ? duckString(t.text)

@@ -8,7 +8,7 @@ export async function countBatchMetrics(ctx: JobContext): Promise<number> {
   const { cfg } = ctx;
   const since = new Date(ctx.now.getTime() - cfg.train_metric_timestamp_max_days_ago * 86_400_000);
   const [{ n }] = await ctx.store.query<{ n: number }>(
-    `select count(distinct metric_name) as n from ${quoteTableKey(cfg.table_key)}
+    `select count(distinct metric_name) as n from ${quoteTableKey(cfg.table_key, ctx.store.dialect)}
      where metric_batch = ? and metric_type = 'metric' and metric_timestamp >= cast(? as timestamp)`,
     [cfg.metric_batch, sqlTimestamp(since)],
   );

@@ -88,7 +88,7 @@ export async function replayJob(ctx: JobContext, opts: ReplayOptions = {}): Prom
     throw new JobError(cfg.metric_batch, "replay", `--retrain-every must be a positive integer, got ${retrainEvery}`);
   }
   const features = await loadBatchFeatures(cfg);
-  const table = quoteTableKey(store.tableKey);
+  const table = quoteTableKey(store.tableKey, store.dialect);
   const history = await store.query<{ metric_timestamp: Date; metric_name: string; metric_type: string; metric_value: number }>(
     `select metric_timestamp, metric_name, metric_type, avg(metric_value) as metric_value from ${table}
      where metric_batch = ? and metric_timestamp <= cast(? as timestamp)

@@ -73,7 +73,7 @@ export class NotEnoughData extends Error {
  */
 async function lastScored(ctx: JobContext): Promise<Map<string, number>> {
   const rows = await ctx.store.query<{ metric_name: string; last_scored: Date }>(
-    `select metric_name, max(metric_timestamp) as last_scored from ${quoteTableKey(ctx.store.tableKey)}
+    `select metric_name, max(metric_timestamp) as last_scored from ${quoteTableKey(ctx.store.tableKey, ctx.store.dialect)}
      where metric_batch = ? and metric_type = 'score' group by metric_name`,
     [ctx.cfg.metric_batch],
   );

@@ -14,7 +14,7 @@ export interface AlertRow {
 /** The batch's `type` flag rows from `from` to `to` (epoch ms, both included). */
 export async function readAlertRows(store: MetricsStore, batch: string, type: string, from: number, to: number): Promise<AlertRow[]> {
   const rows = await store.query<{ metric_name: string; metric_timestamp: Date; metadata: string }>(
-    `select metric_name, metric_timestamp, metadata from ${quoteTableKey(store.tableKey)}
+    `select metric_name, metric_timestamp, metadata from ${quoteTableKey(store.tableKey, store.dialect)}
      where metric_batch = ? and metric_type = ?
        and metric_timestamp >= cast(? as timestamp) and metric_timestamp <= cast(? as timestamp)`,
     [batch, type, sqlTimestamp(from), sqlTimestamp(to)],
@@ -25,7 +25,7 @@ export async function readAlertRows(store: MetricsStore, batch: string, type: st
 /** The newest `metric` point of the batch, or null when it has none. */
 export async function readLatestPoint(store: MetricsStore, batch: string): Promise<Date | null> {
   const [row] = await store.query<{ latest: unknown }>(
-    `select max(metric_timestamp) as latest from ${quoteTableKey(store.tableKey)} where metric_batch = ? and metric_type = 'metric'`,
+    `select max(metric_timestamp) as latest from ${quoteTableKey(store.tableKey, store.dialect)} where metric_batch = ? and metric_type = 'metric'`,
     [batch],
   );
   const ms = row?.latest === null || row?.latest === undefined ? Number.NaN : toMillis(row.latest);
@@ -40,7 +40,7 @@ export async function readPointValues(
   to: number,
 ): Promise<Map<string, { value?: number; score?: number }>> {
   const rows = await store.query<{ metric_name: string; metric_type: string; metric_timestamp: Date; metric_value: number }>(
-    `select metric_name, metric_type, metric_timestamp, metric_value from ${quoteTableKey(store.tableKey)}
+    `select metric_name, metric_type, metric_timestamp, metric_value from ${quoteTableKey(store.tableKey, store.dialect)}
      where metric_batch = ? and metric_type in ('metric', 'score')
        and metric_timestamp >= cast(? as timestamp) and metric_timestamp <= cast(? as timestamp)`,
     [batch, sqlTimestamp(from), sqlTimestamp(to)],

@@ -46,6 +46,8 @@ export type NewOutboxRecord = Omit<OutboxRecord, "attempts" | "version" | "error
 const DIALECTS: Record<string, { text: string; int: string; ts: string; primaryKey: boolean }> = {
   duckdb: { text: "VARCHAR", int: "INTEGER", ts: "TIMESTAMP", primaryKey: true },
   postgres: { text: "TEXT", int: "INTEGER", ts: "TIMESTAMP", primaryKey: true },
+  bigquery: { text: "STRING", int: "INT64", ts: "TIMESTAMP", primaryKey: false },
+  snowflake: { text: "VARCHAR", int: "INTEGER", ts: "TIMESTAMP_NTZ", primaryKey: false },
 };
 const OTHER_DIALECT = { text: "VARCHAR", int: "INTEGER", ts: "TIMESTAMP", primaryKey: false };
 const KEY_COLUMNS = "metric_batch, metric_name, metric_type, metric_timestamp, channel, destination";
@@ -78,7 +80,7 @@ export class Outbox {
 
   /** The outbox beside `store`'s table, created when missing. */
   static async open(store: MetricsStore): Promise<Outbox> {
-    const table = quoteTableKey(`${store.tableKey}_outbox`);
+    const table = quoteTableKey(`${store.tableKey}_outbox`, store.dialect);
     const d = DIALECTS[store.dialect] ?? OTHER_DIALECT;
     await store.exec(
       `create table if not exists ${table} (
