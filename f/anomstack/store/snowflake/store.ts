@@ -3,6 +3,7 @@
 // re-run inserts nothing), and transactions are BEGIN / COMMIT / ROLLBACK on the store's session.
 //nobundling
 import { AsyncLocalStorage } from "node:async_hooks";
+import "./quiet-aws.ts";
 import snowflake from "snowflake-sdk";
 import type { MetricRow } from "../metric-row.ts";
 import { StoreError, type MetricsStore, type QueryRow } from "../metrics-store.ts";
