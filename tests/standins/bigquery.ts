@@ -16,6 +16,8 @@ export interface RecordedRequest {
   query: Record<string, string>;
   body: Record<string, unknown> | undefined;
   authorization: string | undefined;
+  /** `gzip` when the client compressed the body. */
+  contentEncoding: string | undefined;
 }
 
 interface StoredJob {
@@ -163,6 +165,7 @@ export class BigqueryStandin {
       query: Object.fromEntries(url.searchParams),
       body,
       authorization: req.headers.authorization,
+      contentEncoding: req.headers["content-encoding"],
     });
     const send = (status: number, json: unknown) => {
       res.writeHead(status, { "content-type": "application/json" });

@@ -16,6 +16,8 @@ export interface RecordedRequest {
   query: Record<string, string>;
   body: Record<string, unknown> | undefined;
   authorization: string | undefined;
+  /** `gzip` when the client compressed the body. */
+  contentEncoding: string | undefined;
 }
 
 const MACROS = [
@@ -127,6 +129,7 @@ export class SnowflakeStandin {
       query: Object.fromEntries(url.searchParams),
       body,
       authorization: req.headers.authorization,
+      contentEncoding: req.headers["content-encoding"],
     });
     const send = (json: unknown) => {
       res.writeHead(200, { "content-type": "application/json" });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { BigqueryStandin } from "../standins/bigquery.ts";
 import { SnowflakeStandin } from "../standins/snowflake.ts";
 import { REPO_DIR } from "../helpers/workspace.ts";
-import { exampleEnv } from "./helpers/run-example.ts";
+import { exampleEnv } from "../examples/helpers/run-example.ts";
 
 // Each test starts `anomstack` processes: on a busy machine they may take minutes.
 vi.setConfig({ testTimeout: 600_000 });
