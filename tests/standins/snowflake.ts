@@ -1,9 +1,10 @@
 // A local stand-in for Snowflake's driver protocol as snowflake-sdk 3 speaks it: POST
-// /session/v1/login-request (password), POST /queries/v1/query-request (gzip JSON with bindings,
+// /session/v1/login-request (password, or key-pair: an RS256 JWT checked against the user's public key), POST /queries/v1/query-request (gzip JSON with bindings,
 // `Snowflake Token="..."` auth), session delete and telemetry. The SQL runs on an in-memory DuckDB (one
 // connection per session, so BEGIN/COMMIT are real) after the translation Snowflake SQL needs (a few
 // type and function names); unquoted result names come back upper-cased as Snowflake returns them.
 // Every request is recorded so tests can assert what the driver sent.
+import crypto from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import zlib from "node:zlib";
@@ -83,6 +84,8 @@ export class SnowflakeStandin {
     readonly user: string,
     readonly password: string,
     readonly databases: string[],
+    /** The user's RSA public key (PEM), for key-pair (SNOWFLAKE_JWT) logins. */
+    readonly publicKey?: string,
   ) {}
 
   /** Start; returns the accessUrl to hand to the driver. */
@@ -155,13 +158,16 @@ export class SnowflakeStandin {
 
   private async login(body: Record<string, unknown>, qs: URLSearchParams): Promise<unknown> {
     const data = (body.data ?? {}) as Record<string, unknown>;
-    if (data.ACCOUNT_NAME !== this.account || data.LOGIN_NAME !== this.user || data.PASSWORD !== this.password) {
+    const credential = data.AUTHENTICATOR === "SNOWFLAKE_JWT" ? this.validJwt(String(data.TOKEN ?? "")) : data.PASSWORD === this.password;
+    if (data.ACCOUNT_NAME !== this.account || data.LOGIN_NAME !== this.user || !credential) {
       return { success: false, code: "390100", message: "Incorrect username or password was specified.", data: { nextAction: "RETRY_LOGIN" } };
     }
     if (!this.db) throw new Error("not started");
     const con = await this.db.connect();
     const database = qs.get("databaseName") ?? this.databases[0];
-    await con.run(`USE ${duckIdent(database.toUpperCase())}`);
+    const schema = qs.get("schemaName");
+    // The session's current database and schema, which unqualified names resolve in.
+    await con.run(`USE ${duckIdent(database.toUpperCase())}${schema ? `.${duckIdent(schema.toUpperCase())}` : ""}`);
     const token = `session-token-${++this.seq}`;
     this.sessions.set(token, con);
     return {
@@ -178,6 +184,19 @@ export class SnowflakeStandin {
         sessionInfo: { databaseName: database, warehouseName: qs.get("warehouse") },
       },
     };
+  }
+
+  /** Key-pair auth as Snowflake checks it: the RS256 signature, `sub` = ACCOUNT.USER, `iss` = sub.SHA256:<fingerprint>. */
+  private validJwt(token: string): boolean {
+    if (!this.publicKey) return false;
+    const [header, payload, signature] = token.split(".");
+    if (!header || !payload || !signature) return false;
+    const signed = crypto.verify("RSA-SHA256", Buffer.from(`${header}.${payload}`), this.publicKey, Buffer.from(signature, "base64url"));
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { iss?: string; sub?: string };
+    const der = crypto.createPublicKey(this.publicKey).export({ format: "der", type: "spki" });
+    const fingerprint = `SHA256:${crypto.createHash("sha256").update(der).digest("base64")}`;
+    const sub = `${this.account.toUpperCase()}.${this.user.toUpperCase()}`;
+    return signed && claims.sub === sub && claims.iss === `${sub}.${fingerprint}`;
   }
 
   private async query(con: DuckDBConnection, body: Record<string, unknown>): Promise<unknown> {

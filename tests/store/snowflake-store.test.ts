@@ -1,13 +1,22 @@
 // The Snowflake metrics store through the real snowflake-sdk driver, against the local stand-in
 // (tests/standins/snowflake.ts): the store contract, and the exact requests the driver sends.
+import crypto from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { settingsToEnv } from "../../f/anomstack/config/settings-resource.ts";
 import { SnowflakeStandin } from "../standins/snowflake.ts";
 import { openSnowflakeStore } from "../../f/anomstack/store/snowflake/store.ts";
 import { snowflakeConnection } from "../../f/anomstack/store/snowflake/connection.ts";
 import type { MetricsStore } from "../../f/anomstack/store/metrics-store.ts";
 import type { MetricRow } from "../../f/anomstack/store/metric-row.ts";
 
-const standin = new SnowflakeStandin("test-account", "anomstack", "s3cret", ["ANOMSTACK"]);
+const keyPair = () =>
+  crypto.generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  });
+const userKey = keyPair();
+const standin = new SnowflakeStandin("test-account", "anomstack", "s3cret", ["ANOMSTACK"], userKey.publicKey);
 let accessUrl: string;
 let store: MetricsStore;
 
@@ -101,6 +110,40 @@ describe("Snowflake store (stand-in)", () => {
       }),
     ).rejects.toThrow(/NO_SUCH_TABLE/);
     expect(await count()).toBe(n);
+  });
+
+  it("logs in with a key pair from a Windmill snowflake resource (an RS256 JWT, no password)", async () => {
+    const before = standin.requests.length;
+    const resource = {
+      account_identifier: "test-account",
+      username: "anomstack",
+      private_key: userKey.privateKey,
+      warehouse: "COMPUTE_WH",
+      database: "ANOMSTACK",
+      schema: "METRICS",
+    };
+    const env = settingsToEnv({ snowflake: resource, env: { ANOMSTACK_SNOWFLAKE_ACCESS_URL: accessUrl } }, {});
+    const keyed = await openSnowflakeStore({ connection: snowflakeConnection(env, "b"), tableKey: "METRICS", batch: "b" });
+    expect(await keyed.query("select count(*) as n from metrics")).toEqual([{ n: await count() }]);
+    await keyed.close();
+    const [login] = standin.requests.slice(before).filter((r) => r.path === "/session/v1/login-request");
+    expect(login.body?.data).toMatchObject({
+      AUTHENTICATOR: "SNOWFLAKE_JWT",
+      LOGIN_NAME: "anomstack",
+      TOKEN: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
+    });
+    expect(login.body?.data).not.toHaveProperty("PASSWORD");
+    const other = { ...resource, private_key: keyPair().privateKey };
+    await expect(
+      openSnowflakeStore({
+        connection: {
+          ...snowflakeConnection(settingsToEnv({ snowflake: other, env: { ANOMSTACK_SNOWFLAKE_ACCESS_URL: accessUrl } }, {}), "b"),
+          maxLoginRetries: 0,
+        },
+        tableKey: "METRICS",
+        batch: "b",
+      }),
+    ).rejects.toThrow(/Snowflake refused the credentials/);
   });
 
   it("names the batch, key and SQL of a SQL error", async () => {
