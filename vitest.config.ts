@@ -12,6 +12,7 @@ const INTEGRATION = [
   "tests/dashboard/app.test.ts",
   "tests/**/bun.test.ts",
   "tests/**/postgres-*.test.ts",
+  "tests/**/clickhouse-*.test.ts",
   "tests/jobs/concurrent-alerts.test.ts",
   "tests/windmill/verify.test.ts",
   "tests/windmill/lock.test.ts",

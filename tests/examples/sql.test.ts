@@ -1,13 +1,13 @@
 // The SQL examples: those on DuckDB run here (offline) and are checked for their metric names and values;
-// those for other databases are checked for their config and rendered SQL, and their run is skipped, saying
-// why, until the database's store is on main (branch dbs).
+// SQLite's runs here too (a file); ClickHouse's runs against a real server in
+// tests/store/clickhouse-store.test.ts; BigQuery's and Snowflake's are checked for their config and
+// rendered SQL, and their run is skipped, saying why, until those stores are on main.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { renderTemplate, type BatchConfig } from "../../f/anomstack/config/index.ts";
 import { closeAllDuckdbInstances, openDuckdbStore } from "../../f/anomstack/store/duckdb/store.ts";
-import { openMetricsStore } from "../../f/anomstack/store/open.ts";
 import { byName, loadExample, runExampleIngest } from "./helpers/run-example.ts";
 
 const NOW = new Date("2024-03-06T10:30:00Z");
@@ -33,21 +33,6 @@ async function rawRows(batch: string): Promise<Record<string, number>> {
   }
 }
 
-/** Whether this build has a store for `db` (on main today: duckdb and postgres). */
-async function storeAvailable(db: string): Promise<boolean> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "anomstack-probe-"));
-  try {
-    const store = await openMetricsStore({ db, table_key: "metrics", metric_batch: "probe" } as BatchConfig, {
-      ANOMSTACK_SQLITE_PATH: path.join(dir, "p.db"),
-    });
-    await store.close();
-    return true;
-  } catch (e) {
-    if (/is not supported yet/.test((e as Error).message)) return false;
-    throw e;
-  }
-}
-const sqliteReady = await storeAvailable("sqlite");
 const S3_LOCAL = {
   ANOMSTACK_AWS_ACCESS_KEY_ID: "x",
   ANOMSTACK_AWS_SECRET_ACCESS_KEY: "y",
@@ -187,15 +172,14 @@ describe("examples for other databases (validated; run when their store is on ma
     expect(loadExample("freq_example").preprocess_params).toEqual({ diff_n: 1, smooth_n: 3, lags_n: 5, freq: "10min", freq_agg: "mean" });
   });
 
-  it.skipIf(!sqliteReady)("sqlite_example_simple: ingests into a SQLite file", async () => {
+  it("sqlite_example_simple: ingests into a SQLite file", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "anomstack-sqlite-example-"));
     const { rows } = await runExampleIngest("sqlite_example_simple", NOW, { ANOMSTACK_SQLITE_PATH: path.join(dir, "x.db") });
     expect(Object.keys(byName(rows))).toEqual(["metric_1", "metric_2"]);
     expect(rows.every((r) => r.metric_value >= 0 && r.metric_value <= 1)).toBe(true);
   });
-  it.skipIf(sqliteReady)("sqlite_example_simple: runs once the SQLite store is on main (branch dbs); this build has none", () => {});
-  // bigquery_example_simple and snowflake_example_simple run against the stand-ins: warehouse-examples.test.ts.
+  // bigquery_example_simple and snowflake_example_simple run against the stand-ins: tests/cli/warehouse-examples.test.ts.
   it.skip("freq_example, gsod, gtrends: run on BigQuery: they read Google's public datasets (noaa_gsod, google_trends), which need a GCP project and the internet", () => {});
   it.skip("weather_forecast: runs on Snowflake: it reads a Snowflake Marketplace share, which needs an account subscribed to it", () => {});
-  it.skip("clickhouse_example_simple: runs on ClickHouse: needs the ClickHouse store (branch dbs, not on main yet) and a server", () => {});
+  // clickhouse_example_simple runs against a real clickhouse-server in tests/store/clickhouse-store.test.ts
 });

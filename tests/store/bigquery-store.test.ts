@@ -132,7 +132,7 @@ describe("BigQuery store (stand-in)", () => {
 
   it("refuses non-finite values, storing nothing of the call", async () => {
     const before = await count();
-    expect(() => store.append([row(30), { ...row(31), metric_value: Number.NaN }])).toThrow(
+    await expect(store.append([row(30), { ...row(31), metric_value: Number.NaN }])).rejects.toThrow(
       "row 1 (odd at 2026-01-01T00:31:00.000Z) has a non-finite value",
     );
     expect(await count()).toBe(before);

@@ -7,6 +7,8 @@ import { duckdbConnection } from "./duckdb/connection.ts";
 import { openDuckdbStore } from "./duckdb/store.ts";
 import { postgresConnection } from "./postgres/connection.ts";
 import { openPostgresStore } from "./postgres/store.ts";
+import { clickhouseConnection } from "./clickhouse/connection.ts";
+import { openClickhouseStore } from "./clickhouse/store.ts";
 import { sqliteConnection } from "./sqlite/connection.ts";
 import { openSqliteStore } from "./sqlite/store.ts";
 import { bigqueryConnection } from "./bigquery/connection.ts";
@@ -36,13 +38,15 @@ export async function openMetricsStore(cfg: BatchConfig, env: Env, duckdbPath?: 
       return openPostgresStore({ connection: postgresConnection(env, cfg.metric_batch), tableKey });
     case "sqlite":
       return openSqliteStore({ connection: sqliteConnection(env), tableKey });
+    case "clickhouse":
+      return openClickhouseStore({ connection: clickhouseConnection(env), tableKey });
     case "bigquery":
       return openBigqueryStore({ connection: bigqueryConnection(env, cfg.metric_batch), tableKey, batch: cfg.metric_batch });
     case "snowflake":
       return openSnowflakeStore({ connection: snowflakeConnection(env, cfg.metric_batch), tableKey, batch: cfg.metric_batch });
     default:
       throw new StoreError(
-        `${cfg.metric_batch}.db: "${cfg.db}" is not supported yet (supported: duckdb, motherduck, postgres, sqlite, bigquery, snowflake)`,
+        `${cfg.metric_batch}.db: "${cfg.db}" is not supported yet (supported: duckdb, motherduck, postgres, sqlite, clickhouse, bigquery, snowflake)`,
       );
   }
 }

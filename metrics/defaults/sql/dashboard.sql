@@ -4,7 +4,7 @@
 -- Window: the points since `cutoff_time` ('YYYY-MM-DD HH:MM:SS' UTC) when it is given (all of them, up to
 -- 100,000 per metric), else the newest `last_n` points per metric (default 90). Metrics whose newest point is older than
 -- {{ dashboard_stale_metric_max_days_ago }} days before now are left out.
-{% from 'defaults/sql/macros.sql' import per_point_pivot, newest, batch_rows, days_ago with context -%}
+{% from 'defaults/sql/macros.sql' import per_point_pivot, newest, batch_rows, days_ago, least with context -%}
 {%- set since = cutoff_time if cutoff_time else none -%}
 {%- set n = last_n if last_n else (100000 if since else 90) -%}
 select d.metric_timestamp as metric_timestamp, d.metric_name as metric_name, d.metric_value as metric_value, d.metric_score as metric_score,
@@ -15,7 +15,7 @@ from (
   {% call newest(n, 'metric_timestamp, metric_name, metric_value, metric_score, metric_alert, metric_change, metric_tholdalert, metric_llmalert, metric_thumbsup, metric_thumbsdown, metric_llmalert_metadata') -%}
     select p.metric_timestamp as metric_timestamp, p.metric_name as metric_name, p.metric_value as metric_value, p.metric_score as metric_score,
            coalesce(p.metric_alert, 0) as metric_alert, coalesce(p.metric_change, 0) as metric_change,
-           coalesce(p.metric_tholdalert, 0) as metric_tholdalert, least(coalesce(p.metric_llmalert, 0), 1) as metric_llmalert,
+           coalesce(p.metric_tholdalert, 0) as metric_tholdalert, {{ least('coalesce(p.metric_llmalert, 0)', '1') }} as metric_llmalert,
            coalesce(p.metric_thumbsup, 0) as metric_thumbsup, coalesce(p.metric_thumbsdown, 0) as metric_thumbsdown,
            coalesce(p.metric_llmalert_metadata, '') as metric_llmalert_metadata
     from (

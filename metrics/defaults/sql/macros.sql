@@ -57,6 +57,15 @@
   {%- endif -%}
 {%- endmacro %}
 
+{#- The smaller of two values (SQLite's two-argument min()). -#}
+{% macro least(a, b) -%}
+  {%- if sql_dialect == 'sqlite' -%}
+    min({{ a }}, {{ b }})
+  {%- else -%}
+    least({{ a }}, {{ b }})
+  {%- endif -%}
+{%- endmacro %}
+
 {#- A quoted identifier (dotted names quote each part), e.g. a table key. -#}
 {% macro ident(name) -%}
   {{ name | sql_ident }}

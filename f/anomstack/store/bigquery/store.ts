@@ -127,9 +127,9 @@ class BigqueryStore implements MetricsStore {
   }
 
   /** One MERGE per chunk of unique rows; more than one chunk runs in one transaction. */
-  append(rows: readonly MetricRow[]): Promise<number> {
+  async append(rows: readonly MetricRow[]): Promise<number> {
     this.assertOpen();
-    if (rows.length === 0) return Promise.resolve(0);
+    if (rows.length === 0) return 0;
     checkRows(rows);
     const unique = uniqueRows(rows);
     const mergeAll = async () => {

@@ -145,9 +145,9 @@ class PostgresStore implements MetricsStore {
   }
 
   /** Rows go in as column arrays through `unnest`, in chunks, all in one transaction. */
-  append(rows: readonly MetricRow[]): Promise<number> {
+  async append(rows: readonly MetricRow[]): Promise<number> {
     this.assertOpen();
-    if (rows.length === 0) return Promise.resolve(0);
+    if (rows.length === 0) return 0;
     rows.forEach((r, i) => {
       if (!Number.isFinite(r.metric_timestamp.getTime())) throw new StoreError(`row ${i} (${r.metric_name}) has an invalid timestamp`);
       if (!Number.isFinite(r.metric_value)) {

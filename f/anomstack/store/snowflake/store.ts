@@ -134,9 +134,9 @@ class SnowflakeStore implements MetricsStore {
     });
   }
 
-  append(rows: readonly MetricRow[]): Promise<number> {
+  async append(rows: readonly MetricRow[]): Promise<number> {
     this.assertOpen();
-    if (rows.length === 0) return Promise.resolve(0);
+    if (rows.length === 0) return 0;
     checkRows(rows);
     const unique = uniqueRows(rows);
     const mergeAll = async () => {
