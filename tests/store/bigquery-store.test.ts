@@ -101,22 +101,53 @@ describe("BigQuery store (stand-in)", () => {
     const before = standin.requests.length;
     const many = Array.from({ length: 1100 }, (_, i) => ({ ...row(i), metric_batch: "big", metric_name: "m" }));
     expect(await store.append(many)).toBe(1100);
-    const queries = standin.requests.slice(before).map((r) => String(r.body?.query).split(/\s/)[0]);
-    expect(queries).toEqual(["BEGIN", "MERGE", "MERGE", "COMMIT", "CALL"]);
+    const queries = standin.requests
+      .slice(before)
+      .map((r) => `${r.method} ${String(r.body?.query ?? (r.body?.configuration as { query?: { query?: string } })?.query?.query).split(/\s/)[0]}`);
+    expect(queries).toEqual(["POST BEGIN", "GET undefined", "POST MERGE", "POST MERGE", "POST COMMIT", "POST CALL"]);
   });
 
-  it("runs a transaction in a session, committed together", async () => {
+  it("runs a transaction in a session (a BEGIN job, then jobs.query with the session id), committed together", async () => {
     const before = standin.requests.length;
     await store.transaction(async () => {
       await store.append([row(40)]);
       await store.exec("delete from metrics.metrics where metric_batch = 'b' and metric_timestamp = cast(? as timestamp)", ["2026-01-01 00:01:00"]);
     });
-    const sent = standin.requests.slice(before).map((r) => r.body as Record<string, unknown>);
-    expect(sent[0]).toMatchObject({ query: "BEGIN TRANSACTION", createSession: true });
-    const session = (sent[1].connectionProperties as { key: string; value: string }[])[0];
-    expect(session.key).toBe("session_id");
-    expect(sent.slice(1).map((b) => b.connectionProperties)).toEqual(sent.slice(1).map(() => [session]));
-    expect(sent.slice(-2).map((b) => b.query)).toEqual(["COMMIT TRANSACTION", "CALL BQ.ABORT_SESSION()"]);
+    const sent = standin.requests.slice(before);
+    // jobs.insert of BEGIN with createSession, then getQueryResults of that job
+    expect(sent[0]).toMatchObject({ method: "POST", path: `/bigquery/v2/projects/${PROJECT}/jobs` });
+    expect(sent[0].body).toMatchObject({ configuration: { query: { query: "BEGIN TRANSACTION", createSession: true, useLegacySql: false } } });
+    const jobId = (sent[0].body as { jobReference: { jobId: string } }).jobReference.jobId;
+    expect(sent[1]).toMatchObject({ method: "GET", path: `/bigquery/v2/projects/${PROJECT}/queries/${jobId}` });
+    const queries = sent.slice(2).map((r) => r.body as Record<string, unknown>);
+    expect(queries.map((b) => String(b.query).split(/\s/)[0])).toEqual(["MERGE", "delete", "COMMIT", "CALL"]);
+    const session = [{ key: "session_id", value: expect.stringMatching(/^session_/) }];
+    for (const b of queries) expect(b.connectionProperties).toEqual(session);
+    expect(new Set(queries.map((b) => (b.connectionProperties as { value: string }[])[0].value)).size).toBe(1);
+    expect(queries.at(-1)?.query).toBe("CALL BQ.ABORT_SESSION()");
+  });
+
+  it("works when the client runs every query as a job (FAST_QUERY_PATH=DISABLED: jobs.insert, then getQueryResults)", async () => {
+    const before = standin.requests.length;
+    process.env.FAST_QUERY_PATH = "DISABLED";
+    try {
+      expect(await store.append([row(45), row(46)])).toBe(2);
+      expect(
+        await store.query("select metric_value from metrics.metrics where metric_batch = ? and metric_timestamp = cast(? as timestamp)", [
+          "b",
+          "2026-01-01 00:45:00",
+        ]),
+      ).toEqual([{ metric_value: 45.5 }]);
+    } finally {
+      delete process.env.FAST_QUERY_PATH;
+    }
+    const sent = standin.requests.slice(before).map((r) => `${r.method} ${r.path.replace(/job_\w+|[0-9a-f-]{36}/, "ID")}`);
+    expect(sent).toEqual([
+      `POST /bigquery/v2/projects/${PROJECT}/jobs`,
+      `GET /bigquery/v2/projects/${PROJECT}/queries/ID`,
+      `POST /bigquery/v2/projects/${PROJECT}/jobs`,
+      `GET /bigquery/v2/projects/${PROJECT}/queries/ID`,
+    ]);
   });
 
   it("rolls a failed transaction back and keeps what was stored before", async () => {

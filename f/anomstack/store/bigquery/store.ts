@@ -101,16 +101,14 @@ class BigqueryStore implements MetricsStore {
   }
 
   /**
-   * A multi-statement transaction: BEGIN in a new session, every call of `fn` in that session, COMMIT
+   * A multi-statement transaction: BEGIN in a new session, every statement of `fn` in that session, COMMIT
    * (or ROLLBACK when `fn` throws), then the session is ended. Nested calls join the outer one.
    */
   async transaction<T>(fn: () => Promise<T>): Promise<T> {
     this.assertOpen();
     if (this.session.getStore()) return fn();
     const run = this.txTail.then(async () => {
-      const begun = await this.run("BEGIN TRANSACTION", [], { createSession: true });
-      if (!begun.sessionId) throw new StoreError(`${this.batch}: BigQuery did not open a session for the transaction (${this.location})`);
-      const session = { id: begun.sessionId };
+      const session = { id: await this.beginSession() };
       try {
         const out = await this.session.run(session, fn);
         await this.run("COMMIT TRANSACTION", [], { session });
@@ -124,6 +122,22 @@ class BigqueryStore implements MetricsStore {
     });
     this.txTail = run.catch(() => undefined);
     return run;
+  }
+
+  /**
+   * BEGIN TRANSACTION as a query job that creates a session (jobs.insert): the job's statistics carry the
+   * session id whichever way the client would run other queries.
+   */
+  private async beginSession(): Promise<string> {
+    try {
+      const [job] = await this.client.createQueryJob({ query: "BEGIN TRANSACTION", createSession: true, location: this.client.location });
+      await job.getQueryResults();
+      const id = (job.metadata as { statistics?: { sessionInfo?: { sessionId?: string } } } | undefined)?.statistics?.sessionInfo?.sessionId;
+      if (!id) throw new StoreError(`${this.batch}: BigQuery did not open a session for the transaction (${this.location})`);
+      return id;
+    } catch (e) {
+      throw e instanceof StoreError ? e : this.explain(e, "beginning a transaction", "BEGIN TRANSACTION");
+    }
   }
 
   /** One MERGE per chunk of unique rows; more than one chunk runs in one transaction. */
@@ -150,27 +164,18 @@ class BigqueryStore implements MetricsStore {
   }
 
   /** Run one statement (in the current transaction's session, if any); rows are converted to plain JS values. */
-  private async run(
-    sql: string,
-    params: unknown[],
-    opts: { createSession?: boolean; session?: Session } = {},
-  ): Promise<{ rows: QueryRow[]; affected: number; sessionId?: string }> {
+  private async run(sql: string, params: unknown[], opts: { session?: Session } = {}): Promise<{ rows: QueryRow[]; affected: number }> {
     const session = opts.session ?? this.session.getStore();
     const query: Query = { query: sql, location: this.client.location };
     if (params.length > 0) query.params = params.map(toParam);
-    if (opts.createSession) query.createSession = true;
     if (session) query.connectionProperties = [{ key: "session_id", value: session.id }];
     try {
       const [rows, , response] = (await this.client.query(query)) as unknown as [
         Record<string, unknown>[],
         unknown,
-        { numDmlAffectedRows?: string; sessionInfo?: { sessionId?: string } } | undefined,
+        { numDmlAffectedRows?: string } | undefined,
       ];
-      return {
-        rows: rows.map(plainRow),
-        affected: Number(response?.numDmlAffectedRows ?? 0),
-        sessionId: response?.sessionInfo?.sessionId,
-      };
+      return { rows: rows.map(plainRow), affected: Number(response?.numDmlAffectedRows ?? 0) };
     } catch (e) {
       throw this.explain(e, "running", sql);
     }
