@@ -20,8 +20,9 @@ export interface SnowflakeStoreOptions {
   batch: string;
 }
 
-// The driver logs to a snowflake.log file in the working folder by default: errors only, to the console.
-snowflake.configure({ logLevel: "ERROR", additionalLogToConsole: true });
+// The driver would log into a snowflake.log file in the working folder: off. Its errors reach the
+// store, which reports them naming the batch and the key.
+snowflake.configure({ logLevel: "OFF" });
 
 /** The driver's connection options of a connection. */
 export function driverOptions(conn: SnowflakeConnection): snowflake.ConnectionOptions {
