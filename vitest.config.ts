@@ -20,6 +20,7 @@ const INTEGRATION = [
   "tests/windmill/bundling.test.ts",
   "tests/windmill/sync-push.test.ts",
   "tests/windmill/duckdb-processes.test.ts",
+  "tests/windmill/snowflake-worker.test.ts",
   "tests/eval/nab-run.test.ts",
 ];
 

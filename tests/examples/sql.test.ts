@@ -178,7 +178,8 @@ describe("examples for other databases (validated; run when their store is on ma
     expect(Object.keys(byName(rows))).toEqual(["metric_1", "metric_2"]);
     expect(rows.every((r) => r.metric_value >= 0 && r.metric_value <= 1)).toBe(true);
   });
-  it.skip("bigquery_example_simple, freq_example, gsod, gtrends: run on BigQuery: need the BigQuery store (branch dbs, not on main yet) and a GCP project", () => {});
-  it.skip("snowflake_example_simple, weather_forecast: run on Snowflake: need the Snowflake store (branch dbs, not on main yet) and an account", () => {});
+  // bigquery_example_simple and snowflake_example_simple run against the stand-ins: tests/cli/warehouse-examples.test.ts.
+  it.skip("freq_example, gsod, gtrends: run on BigQuery: they read Google's public datasets (noaa_gsod, google_trends), which need a GCP project and the internet", () => {});
+  it.skip("weather_forecast: runs on Snowflake: it reads a Snowflake Marketplace share, which needs an account subscribed to it", () => {});
   // clickhouse_example_simple runs against a real clickhouse-server in tests/store/clickhouse-store.test.ts
 });

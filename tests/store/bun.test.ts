@@ -1,44 +1,78 @@
-// Windmill's workers run Bun: the SQLite / Turso store (@libsql/client) must load and work there
-// (better-sqlite3 does not load under Bun). A Bun process opens a SQLite file, appends twice, rolls a
-// failing transaction back and reads the rows; this test then reads the same file under Node.
-import { execFile } from "node:child_process";
+// Windmill's workers run Bun: the BigQuery and Snowflake stores open, append idempotently, run a
+// transaction and read back under Bun as under Node, against the stand-ins (which run here, under Node).
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
-import { openSqliteStore } from "../../f/anomstack/store/sqlite/store.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_DIR } from "../helpers/workspace.ts";
-import { tempDir } from "./helpers.ts";
+import { BigqueryStandin } from "../standins/bigquery.ts";
+import { SnowflakeStandin } from "../standins/snowflake.ts";
 
 const BUN = path.join(REPO_DIR, "node_modules/.bin/bun");
+const bigquery = new BigqueryStandin("bun-proj", "ya29.bun");
+const snowflake = new SnowflakeStandin("bun-account", "BUN", "pw", ["ANOMSTACK"]);
+let env: Record<string, string>;
 
-describe("SQLite store under Bun", () => {
-  it("creates, appends idempotently, rolls back, and its file reads the same under Node", async () => {
-    const file = path.join(tempDir(), "bun.db");
-    const store = JSON.stringify(path.join(REPO_DIR, "f/anomstack/store/sqlite/store.ts"));
-    const script = `
-      import { openSqliteStore } from ${store};
-      const s = await openSqliteStore({ connection: { url: ${JSON.stringify(`file:${file}`)} } });
-      const row = (m, v) => ({ metric_timestamp: new Date(Date.UTC(2024, 0, 1, 0, m)), metric_batch: "b", metric_name: "m1", metric_type: "metric", metric_value: v, metadata: "" });
-      const first = await s.append([row(1, 1), row(2, 2)]);
-      const again = await s.append([row(1, 1), row(2, 2), row(3, 3)]);
-      await s.transaction(async () => { await s.append([row(4, 4)]); throw new Error("job failed"); }).catch(() => {});
-      const got = await s.query("select metric_timestamp, metric_value from metrics order by metric_timestamp");
-      await s.close();
-      console.log(JSON.stringify({ runtime: typeof Bun === "undefined" ? "node" : "bun", first, again, got }));`;
-    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
-      execFile(BUN, ["-e", script], { cwd: REPO_DIR, encoding: "utf8", timeout: 60_000 }, (err, stdout, stderr) =>
-        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      ),
-    );
-    expect(r.code, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
-    expect(out).toEqual({
-      runtime: "bun",
-      first: 2,
-      again: 1,
-      got: [1, 2, 3].map((m) => ({ metric_timestamp: new Date(Date.UTC(2024, 0, 1, 0, m)).toISOString(), metric_value: m })),
-    });
-    const s = await openSqliteStore({ connection: { url: `file:${file}` } });
-    expect((await s.query<{ metric_value: number }>("select metric_value from metrics order by 1")).map((x) => x.metric_value)).toEqual([1, 2, 3]);
-    await s.close();
+beforeAll(async () => {
+  const [bq, sf] = await Promise.all([bigquery.start(), snowflake.start()]);
+  await bigquery.createDataset("metrics");
+  await snowflake.sql(`CREATE SCHEMA "ANOMSTACK"."METRICS"`);
+  env = {
+    ANOMSTACK_GCP_PROJECT_ID: "bun-proj",
+    ANOMSTACK_BIGQUERY_API_ENDPOINT: bq,
+    ANOMSTACK_BIGQUERY_ACCESS_TOKEN: "ya29.bun",
+    ANOMSTACK_SNOWFLAKE_ACCOUNT: "bun-account",
+    ANOMSTACK_SNOWFLAKE_USER: "BUN",
+    ANOMSTACK_SNOWFLAKE_PASSWORD: "pw",
+    ANOMSTACK_SNOWFLAKE_ACCESS_URL: sf,
+  };
+});
+afterAll(async () => {
+  await Promise.all([bigquery.stop(), snowflake.stop()]);
+});
+
+/** Open `db`'s store under Bun through openMetricsStore, append twice, a transaction, read back. */
+async function underBun(db: string, tableKey: string): Promise<{ runtime: string; first: number; again: number; rows: unknown[] }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "anomstack-bun-store-"));
+  const script = path.join(dir, "run.ts");
+  fs.writeFileSync(
+    script,
+    `import { openMetricsStore } from ${JSON.stringify(path.join(REPO_DIR, "f/anomstack/store/open.ts"))};
+     const store = await openMetricsStore({ db: ${JSON.stringify(db)}, table_key: ${JSON.stringify(tableKey)}, metric_batch: "bun" } as never, process.env);
+     const row = (m: number) => ({ metric_timestamp: new Date(Date.UTC(2026, 0, 1, 0, m)), metric_batch: "bun", metric_name: "m", metric_type: "metric" as const, metric_value: m + 0.25, metadata: "" });
+     const first = await store.append([row(1), row(2)]);
+     const again = await store.transaction(() => store.append([row(2), row(3)]));
+     const rows = await store.query("select metric_timestamp, metric_value from " + ${JSON.stringify(db === "bigquery" ? "`metrics`.`metrics`" : '"ANOMSTACK"."METRICS"."METRICS"')} + " order by metric_timestamp");
+     await store.close();
+     console.log(JSON.stringify({ runtime: typeof Bun === "undefined" ? "node" : "bun", first, again, rows }));`,
+  );
+  const child = spawn(BUN, [script], { cwd: REPO_DIR, env: { ...process.env, ANOMSTACK_LOG_LEVEL: "error", ...env } });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (c) => (out += c));
+  child.stderr.on("data", (c) => (err += c));
+  const exit = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  expect(exit, err).toBe(0);
+  return JSON.parse(out.trim().split("\n").at(-1) as string);
+}
+
+const expected = {
+  runtime: "bun",
+  first: 2,
+  again: 1,
+  rows: [1, 2, 3].map((m) => ({ metric_timestamp: new Date(Date.UTC(2026, 0, 1, 0, m)).toISOString(), metric_value: m + 0.25 })),
+};
+
+describe("warehouse stores under Bun", () => {
+  it("BigQuery (the client gzips its request bodies under Bun; the stand-in reads both)", async () => {
+    expect(await underBun("bigquery", "metrics.metrics")).toEqual(expected);
+    const merge = bigquery.calls("POST", "/projects/bun-proj/queries").find((r) => String(r.body?.query).startsWith("MERGE"));
+    expect(merge?.contentEncoding).toBe("gzip");
+  });
+
+  it("Snowflake", async () => {
+    expect(await underBun("snowflake", "ANOMSTACK.METRICS.METRICS")).toEqual(expected);
+    expect(snowflake.calls("/queries/v1/query-request").map((r) => String(r.body?.sqlText).split(/\s/)[0])).toContain("BEGIN");
   });
 });

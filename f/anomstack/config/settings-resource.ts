@@ -20,6 +20,19 @@ export type C_anomstack_settings = {
   anthropic?: { api_key?: string };
   /** A Windmill `postgresql` resource: the database of batches with `db: postgres`. */
   postgresql?: { host?: string; port?: number; user?: string; password?: string; dbname?: string; sslmode?: string };
+  /** A Windmill `bigquery` resource (a service-account key): the warehouse of batches with `db: bigquery`. */
+  bigquery?: { project_id?: string; client_email?: string; private_key?: string; [k: string]: unknown };
+  /** A Windmill `snowflake` resource (key-pair auth): the warehouse of batches with `db: snowflake`. */
+  snowflake?: {
+    account_identifier?: string;
+    username?: string;
+    private_key?: string;
+    public_key?: string;
+    warehouse?: string;
+    database?: string;
+    schema?: string;
+    role?: string;
+  };
 };
 
 /**
@@ -34,7 +47,7 @@ export function settingsToEnv(settings: C_anomstack_settings | null | undefined,
     throw new Error("settings: expected a c_anomstack_settings resource (an object)");
   }
   const derived: Env = {};
-  const { smtp, slack, anthropic, postgresql } = settings;
+  const { smtp, slack, anthropic, postgresql, bigquery, snowflake } = settings;
   if (smtp?.host) derived.ANOMSTACK_ALERT_EMAIL_SMTP_HOST = smtp.host;
   if (smtp?.port) derived.ANOMSTACK_ALERT_EMAIL_SMTP_PORT = String(smtp.port);
   if (smtp?.user) derived.ANOMSTACK_ALERT_EMAIL_FROM = smtp.user;
@@ -48,6 +61,25 @@ export function settingsToEnv(settings: C_anomstack_settings | null | undefined,
     if (postgresql.password) derived.ANOMSTACK_POSTGRES_PASSWORD = postgresql.password;
     if (postgresql.dbname) derived.ANOMSTACK_POSTGRES_DATABASE = postgresql.dbname;
     if (postgresql.sslmode) derived.ANOMSTACK_POSTGRES_SSLMODE = postgresql.sslmode;
+  }
+  if (bigquery?.private_key) {
+    derived.ANOMSTACK_GOOGLE_APPLICATION_CREDENTIALS_JSON = JSON.stringify(bigquery);
+    if (bigquery.project_id) derived.ANOMSTACK_GCP_PROJECT_ID = bigquery.project_id;
+  }
+  if (snowflake?.account_identifier) {
+    derived.ANOMSTACK_SNOWFLAKE_ACCOUNT = snowflake.account_identifier;
+    const fields = {
+      username: "USER",
+      private_key: "PRIVATE_KEY",
+      warehouse: "WAREHOUSE",
+      database: "DATABASE",
+      schema: "SCHEMA",
+      role: "ROLE",
+    } as const;
+    for (const [field, suffix] of Object.entries(fields)) {
+      const v = snowflake[field as keyof typeof fields];
+      if (v) derived[`ANOMSTACK_SNOWFLAKE_${suffix}`] = v;
+    }
   }
   const explicit: Env = {};
   for (const [k, v] of Object.entries(settings.env ?? {})) {

@@ -11,6 +11,8 @@ import { clickhouseConnection } from "./clickhouse/connection.ts";
 import { openClickhouseStore } from "./clickhouse/store.ts";
 import { sqliteConnection } from "./sqlite/connection.ts";
 import { openSqliteStore } from "./sqlite/store.ts";
+import { bigqueryConnection } from "./bigquery/connection.ts";
+import { snowflakeConnection } from "./snowflake/connection.ts";
 import { StoreError, type MetricsStore } from "./metrics-store.ts";
 import type { Env } from "../core/env.ts";
 
@@ -55,7 +57,22 @@ export async function openMetricsStore(cfg: BatchConfig, env: Env, duckdbPath?: 
       return openSqliteStore({ connection: sqliteConnection(env), tableKey });
     case "clickhouse":
       return openClickhouseStore({ connection: clickhouseConnection(env), tableKey });
+    // The warehouse clients load only for their batches: snowflake-sdk (with the AWS SDK it brings) takes
+    // seconds and ~50 MB to load, which every step of every other batch would pay. A dynamic import of a
+    // relative .ts goes through the same resolver on Windmill's Bun workers (loader.bun.js) as a static one.
+    case "bigquery": {
+      const connection = bigqueryConnection(env, cfg.metric_batch);
+      const { openBigqueryStore } = await import("./bigquery/store.ts");
+      return openBigqueryStore({ connection, tableKey, batch: cfg.metric_batch });
+    }
+    case "snowflake": {
+      const connection = snowflakeConnection(env, cfg.metric_batch);
+      const { openSnowflakeStore } = await import("./snowflake/store.ts");
+      return openSnowflakeStore({ connection, tableKey, batch: cfg.metric_batch });
+    }
     default:
-      throw new StoreError(`${cfg.metric_batch}.db: "${cfg.db}" is not supported yet (supported: duckdb, motherduck, postgres, sqlite, clickhouse)`);
+      throw new StoreError(
+        `${cfg.metric_batch}.db: "${cfg.db}" is not a database Anomstack knows (known: duckdb, motherduck, postgres, sqlite, clickhouse, bigquery, snowflake)`,
+      );
   }
 }
