@@ -1,8 +1,8 @@
 // Ingest job: run the batch's `ingest_sql` or call its TypeScript `ingest_fn`,
 // validate what came back and append it to the metrics table in one transaction.
 //nobundling
+import { importFile } from "../core/module-import.ts";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { ConfigJobError, DataError, JobError, SqlError, errorMessage } from "../core/errors.ts";
 import { renderJobSql, type JobContext } from "./job-context.ts";
 import { bundledModule } from "../config/source.ts";
@@ -81,7 +81,7 @@ export async function loadIngestFunction(sourceDir: string, ingestFn: string, ba
   let mod: Record<string, unknown>;
   try {
     // On a Windmill worker the module comes with the generated metrics bundle (statically imported).
-    mod = (bundledModule(file) as Record<string, unknown> | undefined) ?? (await import(pathToFileURL(file).href));
+    mod = (bundledModule(file) as Record<string, unknown> | undefined) ?? (await importFile(file));
   } catch (e) {
     throw new JobError(batch, "ingest", `cannot load ingest_fn ${file}: ${errorMessage(e)}`, { cause: e });
   }

@@ -5,12 +5,12 @@ import type { BatchConfig } from "../config/index.ts";
 import { renderTemplate } from "../config/index.ts";
 import type { AlertChannel } from "../alerts/channel.ts";
 import type { LlmSettings } from "../alerts/channel-settings.ts";
-import type { MetricsStore, QueryRow } from "../store/metrics-store.ts";
+import { queryColumns, type MetricsStore, type QueryRow } from "../store/metrics-store.ts";
 import { openMetricsStore } from "../store/open.ts";
 import { openModelStore, type ModelStore } from "../store/model-store.ts";
 import type { Env } from "../core/env.ts";
 import type { Logger } from "../core/log.ts";
-import { truncateToSecond } from "../core/time.ts";
+import { toMillis, truncateToSecond } from "../core/time.ts";
 import { SqlError, TemplateJobError } from "../core/errors.ts";
 import { shardOf } from "./shard.ts";
 
@@ -90,6 +90,55 @@ export async function queryJobSql<T = QueryRow>(ctx: JobContext, job: string, ke
   } catch (e) {
     throw new SqlError(ctx.cfg.metric_batch, job, sql, e);
   }
+}
+
+/** One metric's rows of a job query, column by column, in the query's order (`metric_name` left out). */
+export interface MetricSeries {
+  /** Epoch milliseconds. */
+  metric_timestamp: number[];
+  [column: string]: unknown[];
+}
+
+/**
+ * Render and run a read template, its rows grouped by `metric_name` (in order of first appearance) as
+ * columns: what train, score and the alert jobs read, without an object per row.
+ */
+export async function queryJobSeries(
+  ctx: JobContext,
+  job: string,
+  key: string,
+  extra: Record<string, unknown> = {},
+): Promise<Map<string, MetricSeries>> {
+  const sql = renderJobSql(ctx, job, key, extra);
+  let result: Awaited<ReturnType<typeof queryColumns>>;
+  try {
+    result = await queryColumns(ctx.store, sql);
+  } catch (e) {
+    throw new SqlError(ctx.cfg.metric_batch, job, sql, e);
+  }
+  const { columns, rowCount } = result;
+  const names = (columns.metric_name ?? []) as string[];
+  const timestamps = columns.metric_timestamp ?? [];
+  const others = Object.keys(columns).filter((c) => c !== "metric_name" && c !== "metric_timestamp");
+  const out = new Map<string, MetricSeries>();
+  let current: MetricSeries | undefined;
+  let currentName: string | undefined;
+  for (let i = 0; i < rowCount; i++) {
+    const name = names[i];
+    // The templates order by metric: look the series up only when the name changes.
+    if (current === undefined || name !== currentName) {
+      currentName = name;
+      current = out.get(name);
+      if (!current) {
+        current = { metric_timestamp: [] };
+        for (const c of others) current[c] = [];
+        out.set(name, current);
+      }
+    }
+    current.metric_timestamp.push(toMillis(timestamps[i]));
+    for (const c of others) current[c].push(columns[c][i]);
+  }
+  return out;
 }
 
 /** True when this run's shard handles `metric` (always, when the batch is not sharded). */

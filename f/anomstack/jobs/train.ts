@@ -6,15 +6,9 @@ import { quoteTableKey } from "../store/metrics-store.ts";
 import { featureSignature, modelPreprocess, type SeriesOptions } from "./batch-detector.ts";
 import { DEFAULT_FEATURES, loadBatchFeatures } from "./preprocess-hook.ts";
 import { errorMessage, throwIfAllFailed } from "../core/errors.ts";
-import { groupByMetric, inShard, queryJobSql, type JobContext } from "./job-context.ts";
+import { inShard, queryJobSeries, type JobContext } from "./job-context.ts";
 import { toMillis } from "../core/time.ts";
 import type { BatchConfig } from "../config/index.ts";
-
-interface TrainRow {
-  metric_timestamp: Date;
-  metric_name: string;
-  metric_value: number;
-}
 
 export interface TrainResult {
   job: "train";
@@ -83,20 +77,22 @@ async function lastScored(ctx: JobContext): Promise<Map<string, number>> {
 export async function trainJob(ctx: JobContext, opts: { metrics?: ReadonlySet<string> } = {}): Promise<TrainResult> {
   const { cfg, log } = ctx;
   const features = await loadBatchFeatures(cfg);
-  const rows = await queryJobSql<TrainRow>(ctx, "train", "train_sql");
+  const bySeries = await queryJobSeries(ctx, "train", "train_sql");
   const scoredUntil = await lastScored(ctx);
   const result: TrainResult = { job: "train", batch: cfg.metric_batch, trained: [], skipped: [], failed: [] };
-  for (const [metric, all] of groupByMetric(rows)) {
+  for (const [metric, series] of bySeries) {
     if ((opts.metrics && !opts.metrics.has(metric)) || !inShard(ctx, metric)) continue;
     const until = scoredUntil.get(metric);
-    const series = until === undefined ? all : all.filter((r) => toMillis(r.metric_timestamp) <= until);
+    const timestamps: number[] = [];
+    const values: number[] = [];
+    series.metric_timestamp.forEach((t, i) => {
+      if (until !== undefined && t > until) return;
+      timestamps.push(t);
+      values.push(Number(series.metric_value?.[i]));
+    });
+    bySeries.delete(metric); // its rows are no longer needed: memory stays at one metric's arrays
     try {
-      const models = trainMetricModels(
-        cfg,
-        series.map((r) => toMillis(r.metric_timestamp)),
-        series.map((r) => Number(r.metric_value)),
-        { metric, features },
-      );
+      const models = trainMetricModels(cfg, timestamps, values, { metric, features });
       for (const m of models) await ctx.models.save(cfg.metric_batch, metric, m.model_tag, m);
       result.trained.push(metric);
     } catch (e) {

@@ -4,9 +4,13 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import fs from "node:fs";
 import path from "node:path";
-import { DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, type DuckDBConnection } from "@duckdb/node-api";
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBTimestampValue } from "@duckdb/node-api";
+
+type DuckdbApi = typeof import("@duckdb/node-api");
+/** The DuckDB package, loaded by the first store opened (commands that open none, e.g. `list`, never load it). */
+let duckdb: DuckdbApi | undefined;
 import type { MetricRow } from "../metric-row.ts";
-import { StoreError, quoteTableKey, type MetricsStore, type QueryRow } from "../metrics-store.ts";
+import { StoreError, quoteTableKey, type MetricsStore, type QueryColumns, type QueryRow } from "../metrics-store.ts";
 
 // One DuckDB instance per file per process: DuckDB refuses a second writer instance on the same file.
 const instances = new Map<string, Promise<DuckDBInstance>>();
@@ -56,7 +60,8 @@ async function createInstance(file: string): Promise<DuckDBInstance> {
     }
   }
   try {
-    return await DuckDBInstance.create(file);
+    duckdb ??= await import("@duckdb/node-api");
+    return await duckdb.DuckDBInstance.create(file);
   } catch (e) {
     throw explainOpenError(file, e as Error);
   }
@@ -165,6 +170,24 @@ class DuckdbStore implements MetricsStore {
     });
   }
 
+  /** The result column by column, streamed chunk by chunk: no row objects, timestamps as epoch ms. */
+  async queryColumns(sql: string, params?: unknown[]): Promise<QueryColumns> {
+    this.assertOpen();
+    return this.serialized(async () => {
+      const result = await this.con.stream(sql, params as never);
+      const names = result.columnNames();
+      const columns = names.map(() => [] as unknown[]);
+      let rowCount = 0;
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        for (let c = 0; c < names.length; c++) appendColumn(chunk, c, columns[c]);
+        rowCount += chunk.rowCount;
+      }
+      return { rowCount, columns: Object.fromEntries(names.map((n, c) => [n, columns[c]])) };
+    });
+  }
+
   async exec(sql: string, params?: unknown[]): Promise<number> {
     this.assertOpen();
     return this.serialized(async () => Number((await this.con.run(sql, params as never)).rowsChanged));
@@ -259,10 +282,11 @@ class DuckdbStore implements MetricsStore {
         ma.endRow();
       });
       ma.closeSync();
+      const api = duckdb!; // loaded: this store has an instance
       const pa = await this.con.createAppender("anomstack_stage_points", "main", "temp");
       for (let s = 0; s < rows.length; s += CHUNK_ROWS) {
         const e = Math.min(rows.length, s + CHUNK_ROWS);
-        const chunk = DuckDBDataChunk.create([DOUBLE, INTEGER, INTEGER, DOUBLE], e - s);
+        const chunk = api.DuckDBDataChunk.create([api.DOUBLE, api.INTEGER, api.INTEGER, api.DOUBLE], e - s);
         chunk.setColumns([millis.slice(s, e), sids.slice(s, e), mids.slice(s, e), values.slice(s, e)]);
         pa.appendDataChunk(chunk);
       }
@@ -306,6 +330,37 @@ class DuckdbStore implements MetricsStore {
 
   private assertOpen(): void {
     if (this.closed) throw new StoreError(`store ${this.location} is closed`);
+  }
+}
+
+// DuckDB type ids (DuckDBTypeId) read straight from their vectors; other types go through the JS converter.
+const NUMBER_TYPES = new Set([1, 2, 3, 4, 6, 7, 8, 10, 11]); // BOOLEAN, TINYINT..INTEGER, UTINYINT..UINTEGER, FLOAT, DOUBLE
+const BIGINT_TYPES = new Set([5, 9]); // BIGINT, UBIGINT
+const TIMESTAMP = 12;
+const VARCHAR = 17;
+
+/** Append column `c` of `chunk` to `out`: numbers, strings, timestamps as epoch ms, null for NULL. */
+function appendColumn(chunk: DuckDBDataChunk, c: number, out: unknown[]): void {
+  const vector = chunk.getColumnVector(c);
+  const typeId = vector.type.typeId as number;
+  const n = chunk.rowCount;
+  if (NUMBER_TYPES.has(typeId) || typeId === VARCHAR) {
+    for (let i = 0; i < n; i++) out.push(vector.getItem(i));
+  } else if (BIGINT_TYPES.has(typeId)) {
+    for (let i = 0; i < n; i++) {
+      const v = vector.getItem(i) as bigint | null;
+      out.push(v === null ? null : Number(v));
+    }
+  } else if (typeId === TIMESTAMP) {
+    // As the JS converter does (micros / 1000 as a bigint), without a Date per value.
+    for (let i = 0; i < n; i++) {
+      const v = vector.getItem(i) as DuckDBTimestampValue | null;
+      out.push(v === null ? null : Number(v.micros / 1000n));
+    }
+  } else {
+    for (const v of chunk.convertColumnValues(c, duckdb!.JSDuckDBValueConverter)) {
+      out.push(typeof v === "bigint" ? Number(v) : v instanceof Date ? v.getTime() : v);
+    }
   }
 }
 
