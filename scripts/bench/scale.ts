@@ -110,13 +110,13 @@ function setUp(dir: string) {
   return { metricsDir, smallDir, csv, duckdb: path.join(dir, "data", "bench.duckdb"), models: path.join(dir, "models") };
 }
 
-function runCli(cliArgs: string[], env: Record<string, string>, label: string, dir: string): JobRun {
+function runCli(cliArgs: string[], env: Record<string, string>, label: string, dir: string, profileName = label): JobRun {
   const usageFile = path.join(dir, `rusage-${process.pid}.json`);
   fs.rmSync(usageFile, { force: true });
   const nodeArgs = ["--import", path.join(REPO, "scripts/bench/rusage.mjs")];
   if (args.profile) {
     fs.mkdirSync(args.profile, { recursive: true });
-    nodeArgs.push("--cpu-prof", "--cpu-prof-dir", path.resolve(args.profile), "--cpu-prof-name", `${label.replace(/\W+/g, "-")}.cpuprofile`);
+    nodeArgs.push("--cpu-prof", "--cpu-prof-dir", path.resolve(args.profile), "--cpu-prof-name", `${profileName.replace(/\W+/g, "-")}.cpuprofile`);
   }
   const t0 = performance.now();
   const r = spawnSync(process.execPath, [...nodeArgs, path.join(CLI_REPO, "scripts/anomstack.mjs"), ...cliArgs], {
@@ -152,22 +152,25 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), "anomstack-scale-"));
 const ws = setUp(dir);
 const env = { ANOMSTACK_METRICS_DIR: ws.metricsDir, ANOMSTACK_DUCKDB_PATH: ws.duckdb, ANOMSTACK_MODEL_PATH: `local://${ws.models}` };
 const at = (ms: number) => new Date(ms).toISOString();
-const job = (j: string, now: number) => runCli(["run", "--batch", BATCH, "--jobs", j, "--now", at(now)], env, j, dir);
+const job = (j: string, now: number, phaseName: string) =>
+  runCli(["run", "--batch", BATCH, "--jobs", j, "--now", at(now)], env, j, dir, `${phaseName}-${j}`);
 const phases: Phase[] = [];
 try {
   writeCsv(ws.csv, 0, nPoints);
   // The first train finds no scores, so it trains on everything; the score then scores the newest score_max_n points.
-  phases.push(phase("cold start", [job("ingest", HISTORY_END), job("train", HISTORY_END), job("score", HISTORY_END)], nMetrics));
+  phases.push(
+    phase("cold start", [job("ingest", HISTORY_END, "cold"), job("train", HISTORY_END, "cold"), job("score", HISTORY_END, "cold")], nMetrics),
+  );
   const next = HISTORY_END + CADENCE_MS;
   writeCsv(ws.csv, nPoints, nPoints + 1);
   phases.push(
     phase(
       "live cycle",
-      ["ingest", "score", "alert", "change"].map((j) => job(j, next)),
+      ["ingest", "score", "alert", "change"].map((j) => job(j, next, "live")),
       nMetrics,
     ),
   );
-  phases.push(phase("retrain", [job("train", next)], nMetrics));
+  phases.push(phase("retrain", [job("train", next, "retrain")], nMetrics));
   phases.push(phase("list (small folder)", [runCli(["list"], { ANOMSTACK_METRICS_DIR: ws.smallDir }, "list", dir)], 1));
 } finally {
   if (!args.keep) fs.rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 // Turn what an ingest returned (SQL rows or a TypeScript function's array) into validated metric rows
 // with errors that name the row, the column and the value at fault. Pure.
 //nobundling
-import { roundTo, type MetricRow } from "../store/metric-row.ts";
+import { roundTo, type MetricColumns, type MetricRow } from "../store/metric-row.ts";
 
 export const INGEST_COLUMNS = ["metric_timestamp", "metric_name", "metric_value"] as const;
 
@@ -71,12 +71,71 @@ export function wrangleIngested(data: unknown, opts: WrangleOptions): WrangleRes
   // An empty window (late data, a quiet source) is not an error: nothing to store this time.
   if (data.length === 0) return { rows: [], warnings: ["ingest returned no rows: nothing new in this window"] };
   const rows: MetricRow[] = [];
+  const warnings = wrangleEach(
+    data.length,
+    (i) => data[i],
+    opts,
+    (ts, name, value, metadata) =>
+      rows.push({
+        metric_timestamp: new Date(ts),
+        metric_batch: opts.batch,
+        metric_name: name,
+        metric_type: "metric",
+        metric_value: value,
+        metadata,
+      }),
+  );
+  return { rows, warnings };
+}
+
+/** Validated ingested rows as columns: what {@link wrangleIngested} gives, without an object per row. */
+export type WrangledColumns = MetricColumns;
+
+/**
+ * {@link wrangleIngested} of a query result given column by column (an ingest_sql's), with the same
+ * checks and messages: each row is seen as the object of its columns.
+ */
+export function wrangleIngestedColumns(
+  result: { rowCount: number; columns: Record<string, unknown[]> },
+  opts: WrangleOptions,
+): { columns: WrangledColumns; warnings: string[] } {
+  const columns: WrangledColumns = { metric_timestamp: [], metric_name: [], metric_value: [], metadata: [] };
+  if (result.rowCount === 0) return { columns, warnings: ["ingest returned no rows: nothing new in this window"] };
+  const names = Object.keys(result.columns);
+  const all = names.map((n) => result.columns[n]);
+  const row: Record<string, unknown> = {};
+  const warnings = wrangleEach(
+    result.rowCount,
+    (i) => {
+      for (let c = 0; c < names.length; c++) row[names[c]] = all[c][i];
+      return row;
+    },
+    opts,
+    (ts, name, value, metadata) => {
+      columns.metric_timestamp.push(ts);
+      columns.metric_name.push(name);
+      columns.metric_value.push(value);
+      columns.metadata.push(metadata);
+    },
+  );
+  return { columns, warnings };
+}
+
+/** Check rows 0..n-1 (`rowAt(i)`), handing each usable one to `emit`; returns the warnings, throws on invalid rows. */
+function wrangleEach(
+  n: number,
+  rowAt: (i: number) => unknown,
+  opts: WrangleOptions,
+  emit: (ts: number, name: string, value: number, metadata: string) => void,
+): string[] {
+  let usable = 0;
   const droppedByMetric = new Map<string, number>();
   const errors: string[] = [];
-  data.forEach((raw, i) => {
+  for (let i = 0; i < n; i++) {
+    const raw = rowAt(i);
     if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
       errors.push(`row ${i}: expected an object, got ${describe(raw)}`);
-      return;
+      continue;
     }
     const obj = raw as Record<string, unknown>;
     // Fast path for the usual lower-case columns; other spellings (e.g. Snowflake's upper case) are lowered,
@@ -85,49 +144,44 @@ export function wrangleIngested(data: unknown, opts: WrangleOptions): WrangleRes
     const missing = INGEST_COLUMNS.filter((c) => !(c in r));
     if (missing.length) {
       errors.push(`row ${i}: missing column(s) ${missing.join(", ")}; got columns ${Object.keys(r).join(", ") || "(none)"}`);
-      return;
+      continue;
     }
     const name = r.metric_name;
     if (typeof name !== "string" || name.trim() === "") {
       errors.push(`row ${i}: metric_name must be a non-empty string, got ${describe(name)}`);
-      return;
+      continue;
     }
     const ts = parseTimestamp(r.metric_timestamp);
     if (!Number.isFinite(ts)) {
       errors.push(`row ${i} (${name}): metric_timestamp ${describe(r.metric_timestamp)} is not a valid timestamp`);
-      return;
+      continue;
     }
     if (opts.latest && ts > opts.latest.ms) {
       errors.push(`row ${i} (${name}): metric_timestamp ${new Date(ts).toISOString()} is in the future (${opts.latest.why})`);
-      return;
+      continue;
     }
     const value = parseValue(r.metric_value);
     if (value === "missing") {
       droppedByMetric.set(name, (droppedByMetric.get(name) ?? 0) + 1);
-      return;
+      continue;
     }
     if (value === "invalid") {
       errors.push(`row ${i} (${name}): metric_value ${describe(r.metric_value)} is not a number`);
-      return;
+      continue;
     }
     const bounds = opts.thresholds?.[name];
-    rows.push({
-      metric_timestamp: new Date(ts),
-      metric_batch: opts.batch,
-      metric_name: name,
-      metric_type: "metric",
-      metric_value: roundTo(value, opts.rounding),
-      metadata: mergeMetadata(r.metadata, bounds ? { thresholds: bounds } : undefined, i),
-    });
-  });
+    const metadata = mergeMetadata(r.metadata, bounds ? { thresholds: bounds } : undefined, i);
+    if (errors.length === 0) emit(ts, name, roundTo(value, opts.rounding), metadata);
+    usable++;
+  }
   if (errors.length) {
     const shown = errors.slice(0, 10).join("\n  ");
     const more = errors.length > 10 ? `\n  ... and ${errors.length - 10} more` : "";
     throw new IngestDataError(`ingest returned ${errors.length} invalid row(s):\n  ${shown}${more}`);
   }
   const warnings = [...droppedByMetric].map(([name, n]) => `dropped ${n} row(s) of ${name} with a missing (null/NaN) metric_value`);
-  if (rows.length === 0) warnings.push("ingest returned no usable rows: nothing stored in this window");
-  return { rows, warnings };
+  if (usable === 0) warnings.push("ingest returned no usable rows: nothing stored in this window");
+  return warnings;
 }
 
 function parseValue(v: unknown): number | "missing" | "invalid" {

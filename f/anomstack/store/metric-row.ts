@@ -21,6 +21,16 @@ export interface MetricRow {
   metadata: string;
 }
 
+/** Rows of one batch and metric type as columns (row i = element i of each): a big ingest without an object per row. */
+export interface MetricColumns {
+  /** Epoch milliseconds. */
+  metric_timestamp: number[];
+  metric_name: string[];
+  metric_value: number[];
+  /** JSON text or "". */
+  metadata: string[];
+}
+
 /**
  * One point with its value, score and alert flags side by side: what `plot_sql` and `dashboard_sql`
  * return (the `per_point_pivot` macro of defaults/sql/macros.sql). Flags are 1 where stored, else 0.

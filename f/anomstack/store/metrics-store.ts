@@ -1,6 +1,6 @@
 // The contract every metrics store implements (DuckDB today; the other dialects plug in behind it).
 //nobundling
-import type { MetricRow } from "./metric-row.ts";
+import type { MetricColumns, MetricRow, MetricType } from "./metric-row.ts";
 import { sqlIdent } from "../config/sql-filters.ts";
 
 export type QueryRow = Record<string, unknown>;
@@ -44,6 +44,24 @@ export async function queryColumns(store: MetricsStore, sql: string, params?: un
   return { rowCount: rows.length, columns };
 }
 
+/**
+ * Append rows of one batch and type given as columns, exactly as {@link MetricsStore.append} appends
+ * them (skipping stored and repeated points). Stores without a columnar append get row objects.
+ */
+export async function appendColumns(store: MetricsStore, batch: string, type: MetricType, columns: MetricColumns): Promise<number> {
+  if (store.appendColumns) return store.appendColumns(batch, type, columns);
+  return store.append(
+    columns.metric_timestamp.map((t, i) => ({
+      metric_timestamp: new Date(t),
+      metric_batch: batch,
+      metric_name: columns.metric_name[i],
+      metric_type: type,
+      metric_value: columns.metric_value[i],
+      metadata: columns.metadata[i],
+    })),
+  );
+}
+
 /** The long-format metrics table of one (database, table_key). */
 export interface MetricsStore {
   /** SQL dialect of the queries this store runs. */
@@ -67,6 +85,8 @@ export interface MetricsStore {
    * @returns the number of rows actually inserted.
    */
   append(rows: readonly MetricRow[]): Promise<number>;
+  /** Optional: {@link append} of one batch and type given as columns (see {@link appendColumns}). */
+  appendColumns?(batch: string, type: MetricType, columns: MetricColumns): Promise<number>;
   /** Run `fn` in one transaction: all its writes are committed together, or none if it throws. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /** Release the connection (the file stays open for other stores of this process). */
