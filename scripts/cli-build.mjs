@@ -6,12 +6,14 @@
 // The small pure-JS packages every command loads are bundled too (one module to compile instead of
 // hundreds to resolve and load); the others stay external: native addons, packages that read their own
 // files, and the big ones loaded only when needed (SDKs, drivers).
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const OUT_DIR = path.join(REPO, "node_modules", ".cache", "anomstack-cli");
+// One build per checkout: worktrees may share a node_modules folder.
+const OUT_DIR = path.join(REPO, "node_modules", ".cache", "anomstack-cli", createHash("sha256").update(REPO).digest("hex").slice(0, 12));
 const OUT = path.join(OUT_DIR, "cli.mjs");
 const MANIFEST = path.join(OUT_DIR, "manifest.json");
 /** This file is an input too: a build made by other options is not used. */
