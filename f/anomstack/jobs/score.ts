@@ -4,6 +4,7 @@
 //nobundling
 import { parseTrainedModel, suppressRepeats, type TrainedModel } from "../ml/index.ts";
 import type { MetricRow } from "../store/metric-row.ts";
+import type { BatchModels } from "../store/model-store.ts";
 import { errorMessage, throwIfAllFailed } from "../core/errors.ts";
 import { groupByMetric, inShard, queryJobSql, type JobContext } from "./job-context.ts";
 import { toMillis } from "../core/time.ts";
@@ -44,12 +45,12 @@ export function finalScores(
   return suppressRepeats(s, cfg.score_suppress_n, fixed);
 }
 
-/** Load the batch's models of one metric; missing ones are left out (with a warning), corrupt ones too. */
-export async function loadMetricModels(ctx: JobContext, metric: string): Promise<TrainedModel[]> {
+/** One metric's models out of the batch's; missing ones are left out, corrupt ones too (with a warning). */
+export function loadMetricModels(ctx: JobContext, models: BatchModels, metric: string): TrainedModel[] {
   const out: TrainedModel[] = [];
   for (const mc of ctx.cfg.model_configs) {
     try {
-      const json = await ctx.models.load(ctx.cfg.metric_batch, metric, mc.model_tag);
+      const json = models.get(metric, mc.model_tag);
       if (json === undefined) continue;
       out.push(parseTrainedModel(json, `${ctx.cfg.metric_batch}/${metric}/${mc.model_tag}`));
     } catch (e) {
@@ -67,6 +68,8 @@ export async function scoreJob(ctx: JobContext): Promise<ScoreResult> {
   const result: ScoreResult = { job: "score", batch: cfg.metric_batch, scored: 0, metrics: 0, no_model: [], failed: [] };
   const out: MetricRow[] = [];
   let tried = 0; // metrics with points to score and models to score them
+  // The shard's models in one go, read when the first metric has points to score.
+  let batchModels: BatchModels | undefined;
   for (const [metric, series] of groupByMetric(rows)) {
     if (!inShard(ctx, metric)) continue;
     // Only the newest score_max_n points may be scored, and only those after the newest stored score (a
@@ -81,7 +84,8 @@ export async function scoreJob(ctx: JobContext): Promise<ScoreResult> {
         .map((r) => toMillis(r.metric_timestamp)),
     );
     if (unscored.size === 0) continue;
-    const models = await loadMetricModels(ctx, metric);
+    batchModels ??= await ctx.models.loadModels(cfg.metric_batch, ctx.shard);
+    const models = loadMetricModels(ctx, batchModels, metric);
     if (models.length === 0) {
       result.no_model.push(metric);
       log.warn(`${metric}: no trained model yet, not scored (run train first)`);
