@@ -22,7 +22,7 @@ export function gcsClientOptions(env: Env): StorageOptions {
   const json = pick("ANOMSTACK_GOOGLE_APPLICATION_CREDENTIALS_JSON");
   const file = pick("ANOMSTACK_GOOGLE_APPLICATION_CREDENTIALS") ?? pick("GOOGLE_APPLICATION_CREDENTIALS");
   if (json) {
-    let credentials: { project_id?: string; client_email?: string; private_key?: string };
+    let credentials: { project_id?: string; client_email?: string; private_key?: string; universe_domain?: string };
     try {
       credentials = JSON.parse(json);
     } catch (e) {
@@ -33,6 +33,8 @@ export function gcsClientOptions(env: Env): StorageOptions {
     }
     options.credentials = credentials;
     if (credentials.project_id) options.projectId = credentials.project_id;
+    // A key of another universe (not googleapis.com) is used there: the library checks the two agree.
+    if (credentials.universe_domain) options.universeDomain = credentials.universe_domain;
   } else if (file) {
     options.keyFilename = file;
   }
