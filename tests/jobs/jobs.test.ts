@@ -1,4 +1,7 @@
 // The jobs end to end on a real DuckDB file: what each writes, idempotent re-runs, alert decisions.
+import { FolderObjectStore } from "../../f/anomstack/store/model-objects.ts";
+import { RunModelStore } from "../../f/anomstack/store/model-store.ts";
+import { failingPuts } from "../store/model-store-contract.ts";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
@@ -196,6 +199,59 @@ describe("train and score", () => {
     expect(r.failed).toEqual([{ metric: "m", error: expect.stringContaining("no features for m") }]);
     await closeJobContext(hooked);
     await closeJobContext(ctx);
+  });
+
+  it("trains and scores any metric name the store accepts: 300 characters, 30 Chinese characters (issue 13)", async () => {
+    const long = "m".repeat(300);
+    const chinese = "每日活跃用户数量按地区和设备类型统计的七日滚动平均值指标数据";
+    expect([...chinese]).toHaveLength(30);
+    const ctx = await seeded(
+      "names",
+      noise(100).map((x) => 10 + x),
+    );
+    for (const [i, name] of [long, chinese].entries()) {
+      await ctx.store.append(
+        seriesRows(
+          "names",
+          name,
+          noise(100, i + 3).map((x) => 10 + x),
+          NOW,
+          STEP,
+        ),
+      );
+    }
+    const trained = await trainJob(ctx);
+    expect(trained.failed).toEqual([]);
+    expect(trained.trained.sort()).toEqual([chinese, "m", long].sort());
+    const scored = await scoreJob(ctx);
+    expect(scored).toMatchObject({ metrics: 3, no_model: [], failed: [] });
+    const byName = new Set((await storedRows(ctx, "score")).map((r) => r.metric_name));
+    expect(byName).toEqual(new Set(["m", long, chinese]));
+    await closeJobContext(ctx);
+  });
+
+  it("a training run that fails while saving leaves the previous models, and score keeps using them", async () => {
+    const ctx = await seeded(
+      "atomic",
+      noise(80).map((x) => 10 + x),
+    );
+    await trainJob(ctx);
+    const before = await ctx.models.loadModels("atomic");
+    await ctx.store.append(seriesRows("atomic", "m", [10.1, 9.9, 10.3], new Date(NOW.getTime() + 3 * STEP), STEP));
+    const later = await ws.open("atomic", new Date(NOW.getTime() + 3 * STEP));
+    const models = later.models;
+    // the run's first put (its artifact) fails, as a full disk or a dropped connection would
+    later.models = new RunModelStore(ws.modelsDir, failingPuts(new FolderObjectStore(ws.modelsDir), 1));
+    await expect(trainJob(later)).rejects.toThrow(/^cannot save the models of batch "atomic" to .*: connection reset$/);
+    later.models = models;
+    const after = await later.models.loadModels("atomic");
+    expect(after.runs).toEqual(before.runs);
+    expect(after.get("m", "level")).toEqual(before.get("m", "level"));
+    const scored = await scoreJob(later);
+    expect(scored).toMatchObject({ no_model: [], failed: [] });
+    expect(scored.scored).toBeGreaterThan(0);
+    await closeJobContext(ctx);
+    await closeJobContext(later);
   });
 
   it("scores only points not scored yet, as probabilities in [0, 1]", async () => {

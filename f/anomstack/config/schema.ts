@@ -174,19 +174,6 @@ const shape = {
         if (seen.has(m.model_tag)) ctx.addIssue({ code: "custom", path: [i, "model_tag"], message: `duplicate model_tag "${m.model_tag}"` });
         seen.add(m.model_tag);
       });
-      // Model files are named <metric>_<model_tag>.json: tags "knn" and "fast_knn" would give metric
-      // "cpu_fast" (knn) and metric "cpu" (fast_knn) one file. No tag may end with "_" + another.
-      list.forEach((m, i) => {
-        const j = list.findIndex((other) => other.model_tag !== m.model_tag && m.model_tag.endsWith(`_${other.model_tag}`));
-        if (j < 0) return;
-        const other = list[j].model_tag;
-        const prefix = m.model_tag.slice(0, -other.length - 1);
-        ctx.addIssue({
-          code: "custom",
-          path: [i, "model_tag"],
-          message: `model_tag "${m.model_tag}" ends with "_${other}" (model_configs[${j}]): model files are named <metric>_<model_tag>.json, so metric "x_${prefix}" with "${other}" and metric "x" with "${m.model_tag}" would share one; rename one of the tags`,
-        });
-      });
     }),
   model_combination_method: z.enum(["mean", "max", "min"]),
   detector_preset: z.enum(DETECTOR_PRESET_NAMES),
