@@ -166,6 +166,21 @@ describe("gs model store: the requests", () => {
     }
   });
 
+  it("a hanging server costs at most ANOMSTACK_MODEL_STORE_TIMEOUT_SECONDS per attempt, then an error naming the object", async () => {
+    const store = openModelStore(`gs://${BUCKET}/${freshPrefix()}`, "b.model_path", { ...env, ANOMSTACK_MODEL_STORE_TIMEOUT_SECONDS: "0.5" });
+    gcs.hang = () => true;
+    try {
+      const from = gcs.requests.length;
+      const err = await store.loadModels("b").catch((e: Error) => e);
+      expect(err).toBeInstanceOf(StoreError);
+      expect((err as Error).message).toMatch(/^cannot list the models of batch "b" in gs:\/\/anomstack-test\/t\d+\/models\/b\/manifests\/: /);
+      expect((err as Error).message).toMatch(/network timeout/);
+      expect(gcs.requests.length - from).toBe(3); // 3 attempts, as S3
+    } finally {
+      gcs.hang = undefined;
+    }
+  });
+
   it("a key file named by ANOMSTACK_GOOGLE_APPLICATION_CREDENTIALS works too; another account's key is refused by the server", async () => {
     const file = path.join(tempDir(), "key.json");
     fs.writeFileSync(file, KEY_JSON);

@@ -153,6 +153,22 @@ describe("s3 model store: the requests", () => {
     }
   });
 
+  it("a hanging server costs at most ANOMSTACK_MODEL_STORE_TIMEOUT_SECONDS per attempt, then an error naming the object", async () => {
+    const store = openModelStore(`s3://${BUCKET}/${freshPrefix()}`, "b.model_path", { ...env, ANOMSTACK_MODEL_STORE_TIMEOUT_SECONDS: "0.5" });
+    s3.hang = () => true;
+    try {
+      const from = s3.requests.length;
+      const err = await store.loadModels("b").catch((e: Error) => e);
+      expect(err).toBeInstanceOf(StoreError);
+      expect((err as Error).message).toMatch(
+        /^cannot list the models of batch "b" in s3:\/\/anomstack-test\/t\d+\/models\/b\/manifests\/: .*(timeout|timed out)/i,
+      );
+      expect(s3.requests.length - from).toBe(3); // the SDK's 3 attempts
+    } finally {
+      s3.hang = undefined;
+    }
+  });
+
   it("a wrong secret key is refused by the server, and the error says which object and why", async () => {
     const store = openModelStore(`s3://${BUCKET}/${freshPrefix()}`, "b.model_path", { ...env, ANOMSTACK_AWS_SECRET_ACCESS_KEY: "wrong" });
     const err = await store.loadModels("b").catch((e: Error) => e);

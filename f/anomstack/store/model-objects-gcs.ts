@@ -6,18 +6,17 @@
 import { Storage, type StorageOptions } from "@google-cloud/storage";
 import type { Env } from "../core/env.ts";
 import { StoreError } from "./metrics-store.ts";
-import type { ObjectInfo, ObjectStore } from "./model-objects.ts";
+import { modelStoreTimeoutMs, type ObjectInfo, type ObjectStore } from "./model-objects.ts";
 
-/** Every network wait is bounded: per request, and the retries of one operation in all. */
-const REQUEST_TIMEOUT_MS = 120_000;
+/** Every network wait is bounded: per request, and the retries of one operation in all (3 attempts, as S3). */
 const TOTAL_TIMEOUT_S = 600;
 
 /** The GCS client settings `env` asks for. */
 export function gcsClientOptions(env: Env): StorageOptions {
   const pick = (name: string) => (env[name] === undefined || env[name] === "" ? undefined : env[name]);
   const options: StorageOptions = {
-    timeout: REQUEST_TIMEOUT_MS,
-    retryOptions: { autoRetry: true, maxRetries: 3, totalTimeout: TOTAL_TIMEOUT_S },
+    timeout: modelStoreTimeoutMs(env),
+    retryOptions: { autoRetry: true, maxRetries: 2, totalTimeout: TOTAL_TIMEOUT_S },
   };
   const json = pick("ANOMSTACK_GOOGLE_APPLICATION_CREDENTIALS_JSON");
   const file = pick("ANOMSTACK_GOOGLE_APPLICATION_CREDENTIALS") ?? pick("GOOGLE_APPLICATION_CREDENTIALS");

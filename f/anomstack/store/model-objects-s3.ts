@@ -6,11 +6,10 @@
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import type { Env } from "../core/env.ts";
 import { StoreError } from "./metrics-store.ts";
-import type { ObjectInfo, ObjectStore } from "./model-objects.ts";
+import { modelStoreTimeoutMs, type ObjectInfo, type ObjectStore } from "./model-objects.ts";
 
-/** Every network wait is bounded: connecting, and a whole request (the SDK retries 3 times in all). */
+/** Every network wait is bounded: connecting, and a whole request (the SDK makes 3 attempts in all). */
 const CONNECT_TIMEOUT_MS = 10_000;
-const REQUEST_TIMEOUT_MS = 120_000;
 
 /** The S3 client settings `env` asks for. */
 export function s3ClientConfig(env: Env): S3ClientConfig {
@@ -37,7 +36,7 @@ export function s3ClientConfig(env: Env): S3ClientConfig {
     // Many S3-compatible stores refuse the newer default checksum headers: send them only when required.
     ...(endpoint ? { requestChecksumCalculation: "WHEN_REQUIRED" as const, responseChecksumValidation: "WHEN_REQUIRED" as const } : {}),
     maxAttempts: 3,
-    requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, throwOnRequestTimeout: true },
+    requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: modelStoreTimeoutMs(env), throwOnRequestTimeout: true },
   };
 }
 

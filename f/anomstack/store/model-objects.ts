@@ -3,6 +3,19 @@
 //nobundling
 import fs from "node:fs";
 import path from "node:path";
+import type { Env } from "../core/env.ts";
+import { StoreError } from "./metrics-store.ts";
+
+/** How long one request to a remote model store may take: ANOMSTACK_MODEL_STORE_TIMEOUT_SECONDS (default 120). */
+export function modelStoreTimeoutMs(env: Env): number {
+  const raw = env.ANOMSTACK_MODEL_STORE_TIMEOUT_SECONDS;
+  if (raw === undefined || raw === "") return 120_000;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new StoreError(`ANOMSTACK_MODEL_STORE_TIMEOUT_SECONDS must be a positive number of seconds, got "${raw}"`);
+  }
+  return seconds * 1000;
+}
 
 /** One stored object as a listing shows it. */
 export interface ObjectInfo {

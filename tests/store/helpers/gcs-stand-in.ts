@@ -27,6 +27,8 @@ export interface GcsStandIn {
   /** Answer a matching request with this status instead (fault injection). */
   fail?: (r: GcsRequest) => number | undefined;
   pageSize: number;
+  /** Never answer a matching request (a hanging server). */
+  hang?: (r: GcsRequest) => boolean;
   close(): Promise<void>;
 }
 
@@ -122,6 +124,7 @@ export async function startGcsStandIn(opts: { bucket: string; publicKey: KeyObje
       if (claims.iss !== opts.clientEmail || !String(claims.scope ?? "").includes("devstorage"))
         return error(res, 403, "token not for this service account or scope");
       r.claims = claims;
+      if (standIn.hang?.(r)) return;
       const fault = standIn.fail?.(r);
       if (fault) return error(res, fault, "injected fault");
       const bucketOf = /^\/(?:upload\/)?storage\/v1\/b\/([^/]+)\/o/.exec(rawPath)?.[1];

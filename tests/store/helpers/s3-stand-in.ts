@@ -26,6 +26,8 @@ export interface S3StandIn {
   fail?: (r: S3Request) => { status: number; code: string } | undefined;
   /** Keys per ListObjectsV2 page (S3's own limit is 1000). */
   pageSize: number;
+  /** Never answer a matching request (a hanging server). */
+  hang?: (r: S3Request) => boolean;
   close(): Promise<void>;
 }
 
@@ -106,6 +108,7 @@ export async function startS3StandIn(opts: { bucket: string; accessKeyId: string
       const bad = signatureProblem(req, rawPath, rawQuery, body, creds);
       if (bad) return error(res, 403, "SignatureDoesNotMatch", bad);
       if (bucket !== opts.bucket) return error(res, 404, "NoSuchBucket", `no bucket ${bucket}`);
+      if (standIn.hang?.(r)) return;
       const fault = standIn.fail?.(r);
       if (fault) return error(res, fault.status, fault.code, "injected fault");
       if (req.method === "GET" && key === "" && query["list-type"] === "2") {
