@@ -12,7 +12,7 @@ import type { Env } from "../core/env.ts";
 import type { Logger } from "../core/log.ts";
 import { toMillis, truncateToSecond } from "../core/time.ts";
 import { SqlError, TemplateJobError } from "../core/errors.ts";
-import { shardOf } from "./shard.ts";
+import { shardOf } from "../core/shard.ts";
 
 export interface JobContext {
   cfg: BatchConfig;
@@ -58,7 +58,7 @@ export async function openJobContext(cfg: BatchConfig, opts: OpenContextOptions)
     cfg,
     env,
     store,
-    models: openModelStore(cfg.model_path, `${cfg.metric_batch}.model_path`),
+    models: openModelStore(cfg.model_path, `${cfg.metric_batch}.model_path`, env),
     channels: opts.channels,
     log: opts.log,
     now: truncateToSecond(opts.now),

@@ -4,6 +4,7 @@
 //nobundling
 import { parseTrainedModel, suppressRepeats, type TrainedModel } from "../ml/index.ts";
 import type { MetricRow } from "../store/metric-row.ts";
+import type { BatchModels } from "../store/model-store.ts";
 import { errorMessage, throwIfAllFailed } from "../core/errors.ts";
 import { inShard, queryJobSeries, type JobContext } from "./job-context.ts";
 import type { BatchConfig } from "../config/index.ts";
@@ -36,12 +37,12 @@ export function finalScores(
   return suppressRepeats(s, cfg.score_suppress_n, fixed);
 }
 
-/** Load the batch's models of one metric; missing ones are left out (with a warning), corrupt ones too. */
-export async function loadMetricModels(ctx: JobContext, metric: string): Promise<TrainedModel[]> {
+/** One metric's models out of the batch's; missing ones are left out, corrupt ones too (with a warning). */
+export function loadMetricModels(ctx: JobContext, models: BatchModels, metric: string): TrainedModel[] {
   const out: TrainedModel[] = [];
   for (const mc of ctx.cfg.model_configs) {
     try {
-      const json = await ctx.models.load(ctx.cfg.metric_batch, metric, mc.model_tag);
+      const json = models.get(metric, mc.model_tag);
       if (json === undefined) continue;
       out.push(parseTrainedModel(json, `${ctx.cfg.metric_batch}/${metric}/${mc.model_tag}`));
     } catch (e) {
@@ -59,6 +60,8 @@ export async function scoreJob(ctx: JobContext): Promise<ScoreResult> {
   const result: ScoreResult = { job: "score", batch: cfg.metric_batch, scored: 0, metrics: 0, no_model: [], failed: [] };
   const out: MetricRow[] = [];
   let tried = 0; // metrics with points to score and models to score them
+  // The shard's models in one go, read when the first metric has points to score.
+  let batchModels: BatchModels | undefined;
   for (const [metric, series] of bySeries) {
     if (!inShard(ctx, metric)) continue;
     const timestamps = series.metric_timestamp;
@@ -76,7 +79,8 @@ export async function scoreJob(ctx: JobContext): Promise<ScoreResult> {
       if (storedScores[i] === null && timestamps[i] > frontier) unscored.add(timestamps[i]);
     }
     if (unscored.size === 0) continue;
-    const models = await loadMetricModels(ctx, metric);
+    batchModels ??= await ctx.models.loadModels(cfg.metric_batch, ctx.shard);
+    const models = loadMetricModels(ctx, batchModels, metric);
     if (models.length === 0) {
       result.no_model.push(metric);
       log.warn(`${metric}: no trained model yet, not scored (run train first)`);
