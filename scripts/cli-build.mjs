@@ -121,7 +121,13 @@ async function build() {
     platform: "node",
     format: "esm",
     target: "node20",
-    outfile: OUT,
+    // Modules imported with import() become chunks of their own, with the packages only they import
+    // (the S3 and GCS clients of the model store): loaded when used, not by every command.
+    splitting: true,
+    outdir: OUT_DIR,
+    entryNames: "cli",
+    chunkNames: "chunk-[hash]",
+    outExtension: { ".js": ".mjs" },
     write: false,
     metafile: true,
     sourcemap: "linked",
@@ -140,9 +146,24 @@ async function build() {
   fs.mkdirSync(OUT_DIR, { recursive: true });
   // Written beside, then renamed: a process starting meanwhile sees the old build or the new, never half.
   const tmp = `.${process.pid}.tmp`;
-  for (const f of result.outputFiles) {
+  // Chunks are named by their content, so a running process never sees one change; the entry goes last.
+  const files = [...result.outputFiles].sort((a, b) => Number(a.path === OUT) - Number(b.path === OUT));
+  for (const f of files) {
     fs.writeFileSync(f.path + tmp, f.contents);
     fs.renameSync(f.path + tmp, f.path);
+  }
+  // Chunks of earlier builds, once no process started before could still load them.
+  const current = new Set(files.map((f) => path.basename(f.path)));
+  for (const name of fs.readdirSync(OUT_DIR)) {
+    const file = path.join(OUT_DIR, name);
+    if (
+      name.startsWith("chunk-") &&
+      !current.has(name.replace(/\.map$/, "")) &&
+      !current.has(name) &&
+      Date.now() - fs.statSync(file).mtimeMs > 3_600_000
+    ) {
+      fs.rmSync(file, { force: true });
+    }
   }
   fs.writeFileSync(MANIFEST + tmp, JSON.stringify({ self: stamp(SELF), stages, inputs }));
   fs.renameSync(MANIFEST + tmp, MANIFEST);
