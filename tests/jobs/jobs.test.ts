@@ -15,6 +15,7 @@ import { tholdalertJob } from "../../f/anomstack/jobs/tholdalert.ts";
 import { deleteJob } from "../../f/anomstack/jobs/delete.ts";
 import { backfillJob, ingestTimes } from "../../f/anomstack/jobs/backfill.ts";
 import { fitMad, madScore } from "../../f/anomstack/ml/mad.ts";
+import { shardOf } from "../../f/anomstack/core/shard.ts";
 import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
 import { makeWorkspace, noise, seriesRows, storedRows, type Workspace } from "../helpers/workspace.ts";
 
@@ -117,6 +118,50 @@ describe("train and score", () => {
     await ctx.store.append(seriesRows(name, "m", values, NOW, STEP));
     return ctx;
   }
+
+  it("in shards: each shard's query returns only its metrics, and the shards score what one shard scores", async () => {
+    const metrics = Array.from({ length: 12 }, (_, i) => `s${i}`);
+    const seed = async (name: string) => {
+      ws.writeBatch(name, "ingest_sql: select 1\n");
+      const ctx = await ws.open(name, NOW);
+      await ctx.store.append(metrics.flatMap((m, i) => seriesRows(name, m, noise(60, i + 1), NOW, STEP)));
+      return ctx;
+    };
+    const whole = await seed("whole");
+    await trainJob(whole);
+    await scoreJob(whole);
+    const scoredWhole = await storedRows(whole, "score");
+    const split = await seed("split");
+    const queried: string[][] = [];
+    for (const index of [0, 1, 2]) {
+      const ctx = { ...split, shard: { index, count: 3 } };
+      const columnar = ctx.store.queryColumns!.bind(ctx.store);
+      ctx.store = Object.assign(Object.create(ctx.store), {
+        queryColumns: async (sql: string, params?: unknown[]) => {
+          const r = await columnar(sql, params);
+          queried.push([...new Set(r.columns.metric_name as string[])]);
+          return r;
+        },
+      });
+      const trained = await trainJob(ctx);
+      await scoreJob(ctx);
+      // the rows of train_sql, then of score_sql: this shard's metrics, and all of them
+      expect(queried.slice(-2)).toEqual([trained.trained, trained.trained]);
+      expect(trained.trained.every((m) => shardOf(m, 3) === index)).toBe(true);
+    }
+    expect(
+      queried
+        .filter((_, i) => i % 2 === 0)
+        .flat()
+        .sort(),
+    ).toEqual([...metrics].sort());
+    const scoredSplit = await storedRows(split, "score");
+    expect(scoredSplit.map((r) => [r.metric_name, r.metric_timestamp.getTime(), r.metric_value])).toEqual(
+      scoredWhole.map((r) => [r.metric_name, r.metric_timestamp.getTime(), r.metric_value]),
+    );
+    await closeJobContext(whole);
+    await closeJobContext(split);
+  });
 
   it("saves one training run holding every metric's model per model config", async () => {
     const ctx = await seeded(

@@ -5,7 +5,8 @@ import type { BatchConfig } from "../config/index.ts";
 import { renderTemplate } from "../config/index.ts";
 import type { AlertChannel } from "../alerts/channel.ts";
 import type { LlmSettings } from "../alerts/channel-settings.ts";
-import { queryColumns, type MetricsStore, type QueryRow } from "../store/metrics-store.ts";
+import { queryColumns, quoteTableKey, type MetricsStore, type QueryRow } from "../store/metrics-store.ts";
+import { sqlList } from "../config/sql-filters.ts";
 import { openMetricsStore } from "../store/open.ts";
 import { openModelStore, type ModelStore } from "../store/model-store.ts";
 import type { Env } from "../core/env.ts";
@@ -109,9 +110,14 @@ export async function queryJobSeries(
   key: string,
   extra: Record<string, unknown> = {},
 ): Promise<Map<string, MetricSeries>> {
-  const sql = renderJobSql(ctx, job, key, extra);
+  let sql = renderJobSql(ctx, job, key, extra);
   let result: Awaited<ReturnType<typeof queryColumns>>;
   try {
+    const shardNames = await shardMetricsForSql(ctx, key);
+    if (shardNames?.length === 0) return new Map();
+    // The database reads only this shard's metrics (the filter reaches the table scan through the
+    // default templates' grouping and ranking by metric), instead of every shard reading all of them.
+    if (shardNames) sql = `select * from (${sql}) as anomstack_shard where metric_name in (${sqlList(shardNames)})`;
     result = await queryColumns(ctx.store, sql);
   } catch (e) {
     throw new SqlError(ctx.cfg.metric_batch, job, sql, e);
@@ -139,6 +145,23 @@ export async function queryJobSeries(
     for (const c of others) current[c].push(columns[c][i]);
   }
   return out;
+}
+
+/** The default train and score templates (`{% include './defaults/sql/<job>.sql' %}`): they read the batch's stored metrics by name. */
+const DEFAULT_SERIES_TEMPLATE = /^\s*\{%-?\s*include\s+['"](\.\/)?defaults\/sql\/(train|score)\.sql['"]\s*-?%\}\s*$/;
+
+/**
+ * The stored metrics of this run's shard, when the job's template is a default one and the batch is
+ * sharded; undefined otherwise (a batch's own template is filtered by {@link inShard} after the query).
+ */
+async function shardMetricsForSql(ctx: JobContext, key: string): Promise<string[] | undefined> {
+  const template = (ctx.cfg as unknown as Record<string, unknown>)[key];
+  if (ctx.shard.count === 1 || typeof template !== "string" || !DEFAULT_SERIES_TEMPLATE.test(template)) return undefined;
+  const rows = await ctx.store.query<{ metric_name: string }>(
+    `select distinct metric_name from ${quoteTableKey(ctx.store.tableKey)} where metric_batch = ? and metric_type = 'metric'`,
+    [ctx.cfg.metric_batch],
+  );
+  return rows.map((r) => r.metric_name).filter((m) => inShard(ctx, m));
 }
 
 /** True when this run's shard handles `metric` (always, when the batch is not sharded). */
