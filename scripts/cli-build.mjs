@@ -9,7 +9,10 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
+
+const require = createRequire(import.meta.url);
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 // One build per checkout: worktrees may share a node_modules folder.
@@ -100,14 +103,27 @@ const keepImportMetaUrl = {
   },
 };
 
+/**
+ * `main`'s parameters of a stage script as the flow runner's `mainParameters` reads them (Windmill's
+ * parser: names, and those typed datetime), so a command does not load the parser to run a step.
+ */
+function mainParameters(parser, rel) {
+  const args = JSON.parse(parser.parse_deno(fs.readFileSync(path.join(REPO, rel), "utf8"))).args;
+  return { names: args.map((a) => a.name), dates: args.filter((a) => a.typ === "datetime").map((a) => a.name) };
+}
+
 async function build() {
   const esbuild = await import("esbuild");
+  const parser = await import("windmill-parser-wasm-ts");
+  parser.initSync({ module: fs.readFileSync(require.resolve("windmill-parser-wasm-ts/windmill_parser_wasm_bg.wasm")) });
   const stages = stageScripts();
   const entry = [
     `import { registerScriptModules } from "./scripts/flow-runner/script-modules.ts";`,
     `import { beforeImportingTypeScript } from "./f/anomstack/core/module-import.ts";`,
     `registerScriptModules(${JSON.stringify(REPO)}, {`,
-    ...stages.map((s) => `  ${JSON.stringify(s)}: () => import(${JSON.stringify(`./${s}`)}),`),
+    ...stages.map(
+      (s) => `  ${JSON.stringify(s)}: { load: () => import(${JSON.stringify(`./${s}`)}), main: ${JSON.stringify(mainParameters(parser, s))} },`,
+    ),
     `});`,
     // A batch's own TypeScript modules (ingest_fn, preprocess_fn outside the generated bundle) still need tsx.
     `let tsx;`,

@@ -23,7 +23,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { importFile } from "../../f/anomstack/core/module-import.ts";
-import { compiledScriptModule } from "./script-modules.ts";
+import { compiledMainParameters, compiledScriptModule } from "./script-modules.ts";
 import * as wmill from "windmill-client";
 import { parse as parseYaml } from "yaml";
 import { parseSignature } from "../generate/script-metadata.ts";
@@ -205,7 +205,7 @@ export function inProcessRunner(root: string): ScriptRunner {
   return async (job) => {
     const file = path.join(root, `${job.path}.ts`);
     if (!fs.existsSync(file)) return { success: false, error: { name: "Error", message: `script ${job.path} not found (${file})` } };
-    const { names, dates } = mainParameters(fs.readFileSync(file, "utf8"));
+    const { names, dates } = compiledMainParameters(file) ?? mainParameters(fs.readFileSync(file, "utf8"));
     const call = async () => {
       const mod = ((await compiledScriptModule(file)) ?? (await importFile(file))) as { main?: (...args: unknown[]) => unknown };
       if (typeof mod.main !== "function") throw new Error("main function is missing");
