@@ -16,6 +16,7 @@ import { deleteJob } from "../../f/anomstack/jobs/delete.ts";
 import { backfillJob, ingestTimes } from "../../f/anomstack/jobs/backfill.ts";
 import { fitMad, madScore } from "../../f/anomstack/ml/mad.ts";
 import { shardOf } from "../../f/anomstack/core/shard.ts";
+import type { QueryColumns } from "../../f/anomstack/store/metrics-store.ts";
 import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
 import { makeWorkspace, noise, seriesRows, storedRows, type Workspace } from "../helpers/workspace.ts";
 
@@ -135,12 +136,15 @@ describe("train and score", () => {
     const queried: string[][] = [];
     for (const index of [0, 1, 2]) {
       const ctx = { ...split, shard: { index, count: 3 } };
-      const columnar = ctx.store.queryColumns!.bind(ctx.store);
+      const stream = ctx.store.streamColumns!.bind(ctx.store);
       ctx.store = Object.assign(Object.create(ctx.store), {
-        queryColumns: async (sql: string, params?: unknown[]) => {
-          const r = await columnar(sql, params);
-          queried.push([...new Set(r.columns.metric_name as string[])]);
-          return r;
+        streamColumns: async (sql: string, params: unknown[] | undefined, onChunk: (c: QueryColumns) => void) => {
+          const names = new Set<string>();
+          await stream(sql, params, (c) => {
+            for (const n of c.columns.metric_name as string[]) names.add(n);
+            onChunk(c);
+          });
+          queried.push([...names]);
         },
       });
       const trained = await trainJob(ctx);

@@ -563,6 +563,16 @@ describe("query and exec", () => {
     expect(got.columns.metric_timestamp[0]).toBe(Date.parse(iso(2)));
     expect(got.columns.maybe.slice(0, 4)).toEqual([0.5, 0.75, 1, null]);
     expect(typeof got.columns.n[0]).toBe("number");
+    // streamed: the same values, a chunk (at most 2,048 rows) at a time
+    const chunks: number[] = [];
+    const streamed: unknown[] = [];
+    await store.streamColumns!(sql, [0.5], (c) => {
+      chunks.push(c.rowCount);
+      streamed.push(...c.columns.metric_value);
+    });
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(Math.max(...chunks)).toBeLessThanOrEqual(2048);
+    expect(streamed).toEqual(got.columns.metric_value);
   });
 
   it("refuses to work after close", async () => {

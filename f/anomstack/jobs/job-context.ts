@@ -5,7 +5,7 @@ import type { BatchConfig } from "../config/index.ts";
 import { renderTemplate } from "../config/index.ts";
 import type { AlertChannel } from "../alerts/channel.ts";
 import type { LlmSettings } from "../alerts/channel-settings.ts";
-import { queryColumns, quoteTableKey, type MetricsStore, type QueryRow } from "../store/metrics-store.ts";
+import { quoteTableKey, streamColumns, type MetricsStore, type QueryColumns, type QueryRow } from "../store/metrics-store.ts";
 import { sqlList } from "../config/sql-filters.ts";
 import { openMetricsStore } from "../store/open.ts";
 import { openModelStore, type ModelStore } from "../store/model-store.ts";
@@ -111,38 +111,39 @@ export async function queryJobSeries(
   extra: Record<string, unknown> = {},
 ): Promise<Map<string, MetricSeries>> {
   let sql = renderJobSql(ctx, job, key, extra);
-  let result: Awaited<ReturnType<typeof queryColumns>>;
-  try {
-    const shardNames = await shardMetricsForSql(ctx, key);
-    if (shardNames?.length === 0) return new Map();
-    // The database reads only this shard's metrics (the filter reaches the table scan through the
-    // default templates' grouping and ranking by metric), instead of every shard reading all of them.
-    if (shardNames) sql = `select * from (${sql}) as anomstack_shard where metric_name in (${sqlList(shardNames)})`;
-    result = await queryColumns(ctx.store, sql);
-  } catch (e) {
-    throw new SqlError(ctx.cfg.metric_batch, job, sql, e);
-  }
-  const { columns, rowCount } = result;
-  const names = (columns.metric_name ?? []) as string[];
-  const timestamps = columns.metric_timestamp ?? [];
-  const others = Object.keys(columns).filter((c) => c !== "metric_name" && c !== "metric_timestamp");
   const out = new Map<string, MetricSeries>();
   let current: MetricSeries | undefined;
   let currentName: string | undefined;
-  for (let i = 0; i < rowCount; i++) {
-    const name = names[i];
-    // The templates order by metric: look the series up only when the name changes.
-    if (current === undefined || name !== currentName) {
-      currentName = name;
-      current = out.get(name);
-      if (!current) {
-        current = { metric_timestamp: [] };
-        for (const c of others) current[c] = [];
-        out.set(name, current);
+  // Grouped chunk by chunk as the rows arrive: only one chunk of the result is held besides the series.
+  const group = ({ columns, rowCount }: QueryColumns) => {
+    const names = (columns.metric_name ?? []) as string[];
+    const timestamps = columns.metric_timestamp ?? [];
+    const others = Object.keys(columns).filter((c) => c !== "metric_name" && c !== "metric_timestamp");
+    for (let i = 0; i < rowCount; i++) {
+      const name = names[i];
+      // The templates order by metric: look the series up only when the name changes.
+      if (current === undefined || name !== currentName) {
+        currentName = name;
+        current = out.get(name);
+        if (!current) {
+          current = { metric_timestamp: [] };
+          for (const c of others) current[c] = [];
+          out.set(name, current);
+        }
       }
+      current.metric_timestamp.push(toMillis(timestamps[i]));
+      for (const c of others) current[c].push(columns[c][i]);
     }
-    current.metric_timestamp.push(toMillis(timestamps[i]));
-    for (const c of others) current[c].push(columns[c][i]);
+  };
+  try {
+    const shardNames = await shardMetricsForSql(ctx, key);
+    if (shardNames?.length === 0) return out;
+    // The database reads only this shard's metrics (the filter reaches the table scan through the
+    // default templates' grouping and ranking by metric), instead of every shard reading all of them.
+    if (shardNames) sql = `select * from (${sql}) as anomstack_shard where metric_name in (${sqlList(shardNames)})`;
+    await streamColumns(ctx.store, sql, undefined, group);
+  } catch (e) {
+    throw new SqlError(ctx.cfg.metric_batch, job, sql, e);
   }
   return out;
 }

@@ -46,6 +46,9 @@ export interface PerPointRow {
   metric_llmalert: number;
 }
 
+/** 10 ** d for the usual decimals (computed once: ingest and score round millions of values). */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, d) => 10 ** d);
+
 /**
  * Round to `decimals` places exactly as numpy/pandas `round` does (scale, round half to even, unscale),
  * so stored values match the original's. A negative `decimals` means no rounding.
@@ -54,7 +57,7 @@ export interface PerPointRow {
  */
 export function roundTo(value: number, decimals: number): number {
   if (decimals < 0 || !Number.isFinite(value)) return value;
-  const f = 10 ** decimals;
+  const f = POWERS_OF_TEN[decimals] ?? 10 ** decimals;
   const y = value * f;
   let r = Math.round(y);
   if (Math.abs(y % 1) === 0.5 && r % 2 !== 0) r -= 1; // Math.round sends .5 up; numpy sends it to even

@@ -62,6 +62,18 @@ export async function appendColumns(store: MetricsStore, batch: string, type: Me
   );
 }
 
+/** {@link queryColumns} in chunks, each handed to `onChunk` (the whole result as one chunk where the store has no streaming read). */
+export async function streamColumns(
+  store: MetricsStore,
+  sql: string,
+  params: unknown[] | undefined,
+  onChunk: (chunk: QueryColumns) => void,
+): Promise<void> {
+  if (store.streamColumns) return store.streamColumns(sql, params, onChunk);
+  const all = await queryColumns(store, sql, params);
+  if (all.rowCount > 0) onChunk(all);
+}
+
 /** The long-format metrics table of one (database, table_key). */
 export interface MetricsStore {
   /** SQL dialect of the queries this store runs. */
@@ -77,6 +89,8 @@ export interface MetricsStore {
   query<T = QueryRow>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Optional: {@link query} column by column (see {@link queryColumns}, which falls back to `query`). */
   queryColumns?(sql: string, params?: unknown[]): Promise<QueryColumns>;
+  /** Optional: {@link queryColumns} a chunk at a time (see {@link streamColumns}). */
+  streamColumns?(sql: string, params: unknown[] | undefined, onChunk: (chunk: QueryColumns) => void): Promise<void>;
   /** Run a statement and return the number of rows it changed. */
   exec(sql: string, params?: unknown[]): Promise<number>;
   /**

@@ -182,19 +182,34 @@ class DuckdbStore implements MetricsStore {
 
   /** The result column by column, streamed chunk by chunk: no row objects, timestamps as epoch ms. */
   async queryColumns(sql: string, params?: unknown[]): Promise<QueryColumns> {
+    const columns: Record<string, unknown[]> = {};
+    let rowCount = 0;
+    await this.streamColumns(sql, params, (chunk) => {
+      for (const [name, values] of Object.entries(chunk.columns)) {
+        const all = (columns[name] ??= []);
+        for (const v of values) all.push(v);
+      }
+      rowCount += chunk.rowCount;
+    });
+    return { rowCount, columns };
+  }
+
+  /** {@link queryColumns} a chunk (about 2,048 rows) at a time: only one chunk's values are held at once. */
+  async streamColumns(sql: string, params: unknown[] | undefined, onChunk: (chunk: QueryColumns) => void): Promise<void> {
     this.assertOpen();
     return this.serialized(async () => {
       const result = await this.con.stream(sql, params as never);
       const names = result.columnNames();
-      const columns = names.map(() => [] as unknown[]);
-      let rowCount = 0;
       for (;;) {
         const chunk = await result.fetchChunk();
         if (!chunk || chunk.rowCount === 0) break;
-        for (let c = 0; c < names.length; c++) appendColumn(chunk, c, columns[c]);
-        rowCount += chunk.rowCount;
+        const columns: Record<string, unknown[]> = {};
+        names.forEach((n, c) => {
+          columns[n] = [];
+          appendColumn(chunk, c, columns[n]);
+        });
+        onChunk({ rowCount: chunk.rowCount, columns });
       }
-      return { rowCount, columns: Object.fromEntries(names.map((n, c) => [n, columns[c]])) };
     });
   }
 
