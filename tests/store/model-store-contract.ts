@@ -191,6 +191,15 @@ export function modelStoreContract(fresh: () => Promise<ObjectStore> | ObjectSto
     expect(loaded.get("a", "pca")).toEqual(model("a", "pca", 2));
   });
 
+  it("refuses a metric that belongs to another shard, so no run hands out another shard's models", async () => {
+    const { store } = await open();
+    const wrong = ["a", "b", "c", "d"].find((m) => shardOf(m, 2) === 1)!;
+    await expect(store.saveRun("b", { index: 0, count: 2 }, modelsOf([wrong]))).rejects.toThrow(
+      `cannot save the models of batch "b" shard 1 of 2: metric "${wrong}" belongs to shard 2 of 2`,
+    );
+    expect((await store.loadModels("b")).metrics).toBe(0);
+  });
+
   it("names the object when a manifest or an artifact is not what it should be", async () => {
     const { objects, store } = await open();
     const saved = await store.saveRun("b", { index: 0, count: 1 }, modelsOf(["a"]));
