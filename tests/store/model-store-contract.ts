@@ -115,6 +115,24 @@ export function modelStoreContract(fresh: () => Promise<ObjectStore> | ObjectSto
     }
   });
 
+  it("a manifest write that landed but reported an error (a timeout after the store took it) counts as the switch", async () => {
+    const objects = await fresh();
+    const landsThenFails: ObjectStore = {
+      describe: (k) => objects.describe(k),
+      list: (p) => objects.list(p),
+      get: (k) => objects.get(k),
+      delete: (k) => objects.delete(k),
+      async put(k, b, t) {
+        await objects.put(k, b, t);
+        if (k.includes("/manifests/")) throw new Error("socket hang up");
+      },
+    };
+    const saved = await new RunModelStore("test", landsThenFails).saveRun("b", { index: 0, count: 1 }, modelsOf(["a"], 3));
+    const loaded = await new RunModelStore("test", objects).loadModels("b");
+    expect(loaded.runs).toEqual([saved.run_id]);
+    expect(loaded.get("a", "pca")).toEqual(model("a", "pca", 3));
+  });
+
   it("cuts a big shard into several artifacts, and reads them all", async () => {
     const objects = await fresh();
     const store = new RunModelStore("test", objects, 1000);

@@ -194,6 +194,13 @@ function newRunId(): string {
 /** A newer run replaced what a read was reading: read the manifests again. */
 class StaleRead extends Error {}
 
+/** A manifest write failed and reading it back failed too: the switch may or may not have happened. */
+class SwitchUnknown extends Error {
+  constructor(override readonly cause: unknown) {
+    super((cause as Error).message);
+  }
+}
+
 /** The model store's layout (runs, manifests, cleanup) over any {@link ObjectStore}. */
 export class RunModelStore implements ModelStore {
   constructor(
@@ -256,10 +263,12 @@ export class RunModelStore implements ModelStore {
         artifacts: written.map((w) => ({ ...w, key: w.key.slice(dir.length + 1) })),
       };
       // The switch: from here on, readers get this run.
-      await this.objects.put(manifestKey(dir, shard), Buffer.from(`${JSON.stringify(manifest, null, 1)}\n`), "application/json");
+      await this.switchManifest(manifestKey(dir, shard), manifest);
     } catch (e) {
-      for (const w of written) await this.objects.delete(w.key).catch(() => undefined);
-      throw new StoreError(`cannot save the models of ${where} to ${this.objects.describe(folder)}: ${(e as Error).message}`, { cause: e });
+      // Unless the switch is known not to have happened, the artifacts stay for the orphan sweep.
+      if (!(e instanceof SwitchUnknown)) for (const w of written) await this.objects.delete(w.key).catch(() => undefined);
+      const why = e instanceof SwitchUnknown ? e.cause : e;
+      throw new StoreError(`cannot save the models of ${where} to ${this.objects.describe(folder)}: ${(why as Error).message}`, { cause: why });
     }
 
     let removed = 0;
@@ -271,6 +280,25 @@ export class RunModelStore implements ModelStore {
       );
     }
     return { run_id: runId, metrics: all.size, artifacts: written.map((w) => w.key), bytes: written.reduce((n, w) => n + w.bytes, 0), removed };
+  }
+
+  /**
+   * Write the manifest. A write that failed may still have landed (a timeout after the store took it):
+   * the manifest is read back, and only a manifest of another run means the switch did not happen.
+   */
+  private async switchManifest(key: string, manifest: Manifest): Promise<void> {
+    try {
+      await this.objects.put(key, Buffer.from(`${JSON.stringify(manifest, null, 1)}\n`), "application/json");
+    } catch (e) {
+      let landed: boolean;
+      try {
+        const body = await this.objects.get(key);
+        landed = body !== undefined && parseManifest(body, key).run_id === manifest.run_id;
+      } catch {
+        throw new SwitchUnknown(e);
+      }
+      if (!landed) throw e;
+    }
   }
 
   /**
