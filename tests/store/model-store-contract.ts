@@ -115,6 +115,24 @@ export function modelStoreContract(fresh: () => Promise<ObjectStore> | ObjectSto
     }
   });
 
+  it("a manifest write that landed but reported an error (a timeout after the store took it) counts as the switch", async () => {
+    const objects = await fresh();
+    const landsThenFails: ObjectStore = {
+      describe: (k) => objects.describe(k),
+      list: (p) => objects.list(p),
+      get: (k) => objects.get(k),
+      delete: (k) => objects.delete(k),
+      async put(k, b, t) {
+        await objects.put(k, b, t);
+        if (k.includes("/manifests/")) throw new Error("socket hang up");
+      },
+    };
+    const saved = await new RunModelStore("test", landsThenFails).saveRun("b", { index: 0, count: 1 }, modelsOf(["a"], 3));
+    const loaded = await new RunModelStore("test", objects).loadModels("b");
+    expect(loaded.runs).toEqual([saved.run_id]);
+    expect(loaded.get("a", "pca")).toEqual(model("a", "pca", 3));
+  });
+
   it("cuts a big shard into several artifacts, and reads them all", async () => {
     const objects = await fresh();
     const store = new RunModelStore("test", objects, 1000);
@@ -189,6 +207,15 @@ export function modelStoreContract(fresh: () => Promise<ObjectStore> | ObjectSto
     const loaded = await new RunModelStore("test", racing).loadModels("b");
     expect(raced).toBe(true);
     expect(loaded.get("a", "pca")).toEqual(model("a", "pca", 2));
+  });
+
+  it("refuses a metric that belongs to another shard, so no run hands out another shard's models", async () => {
+    const { store } = await open();
+    const wrong = ["a", "b", "c", "d"].find((m) => shardOf(m, 2) === 1)!;
+    await expect(store.saveRun("b", { index: 0, count: 2 }, modelsOf([wrong]))).rejects.toThrow(
+      `cannot save the models of batch "b" shard 1 of 2: metric "${wrong}" belongs to shard 2 of 2`,
+    );
+    expect((await store.loadModels("b")).metrics).toBe(0);
   });
 
   it("names the object when a manifest or an artifact is not what it should be", async () => {

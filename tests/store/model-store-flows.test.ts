@@ -2,7 +2,14 @@
 // 1,000 metrics with shard_size 500 are 2 for-loop iterations running in parallel; each shard writes its
 // own run and manifest (none overwrites the other's), score reads its shard in one go, and a training
 // run of the whole batch costs a handful of requests, not one per metric.
+import fs from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { backfillJob } from "../../f/anomstack/jobs/backfill.ts";
+import { scoreJob } from "../../f/anomstack/jobs/score.ts";
+import { trainJob } from "../../f/anomstack/jobs/train.ts";
+import { withJobContext } from "../../f/anomstack/stages/run-stage.ts";
+import { memoryLogger } from "../../f/anomstack/core/log.ts";
 import { plan } from "../../scripts/generate/main.ts";
 import { parseFlowYaml, runFlow } from "../../scripts/flow-runner/runner.ts";
 import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
@@ -12,7 +19,8 @@ import { startS3StandIn, type S3StandIn } from "./helpers/s3-stand-in.ts";
 
 const NOW = new Date("2026-03-01T12:00:00Z");
 const STEP = 600_000;
-const BUCKET = "anomstack-flows";
+/** The bucket s3_example_simple names (its model_path is s3://anomstack-example/models). */
+const BUCKET = "anomstack-example";
 const METRICS = Array.from({ length: 1000 }, (_, i) => `metric_${i}`);
 let ws: Workspace;
 let s3: S3StandIn;
@@ -95,5 +103,21 @@ describe("sharded flows with models in S3", () => {
     const ctx = await ws.open("wide", NOW);
     expect(new Set((await storedRows(ctx, "score")).map((r) => r.metric_name)).size).toBe(1000);
     await closeJobContext(ctx);
+  });
+
+  it("s3_example_simple runs as configured: ingest, train and score with its models in its s3:// bucket", async () => {
+    fs.cpSync(path.join(REPO_DIR, "metrics/examples/s3_example_simple"), path.join(ws.metricsDir, "s3_example_simple"), { recursive: true });
+    const { ANOMSTACK_MODEL_PATH: _global, ...rest } = settings.env;
+    const env = { ...rest, ANOMSTACK__S3_EXAMPLE_SIMPLE__DISABLE_BATCH: "false" };
+    const run = <T>(fn: Parameters<typeof withJobContext<T>>[2]) =>
+      withJobContext("s3_example_simple", { env, now: NOW.toISOString(), log: memoryLogger() }, fn);
+    await run((ctx) => backfillJob(ctx, { periods: 40 }));
+    const from = s3.requests.length;
+    expect(await run((ctx) => trainJob(ctx))).toMatchObject({ trained: ["metric_1", "metric_2", "metric_3"], failed: [] });
+    expect(await run((ctx) => scoreJob(ctx))).toMatchObject({ metrics: 3, no_model: [], failed: [] });
+    expect(s3.requests.length - from).toBe(6); // train: LIST, PUT, PUT; score: LIST, GET, GET
+    expect([...s3.objects.keys()].filter((k) => k.startsWith("models/s3_example_simple/manifests/"))).toEqual([
+      "models/s3_example_simple/manifests/shard-0-of-1.json",
+    ]);
   });
 });

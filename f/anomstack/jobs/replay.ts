@@ -9,7 +9,7 @@ import { decideChanges, type ChangePoint } from "../rules/change-rule.ts";
 import { decideTholdalertBreaches } from "../rules/tholdalert-rule.ts";
 import { quoteTableKey } from "../store/metrics-store.ts";
 import type { MetricRow } from "../store/metric-row.ts";
-import type { MetricModels } from "../store/model-store.ts";
+import { WHOLE_BATCH, type MetricModels } from "../store/model-store.ts";
 import { JobError, errorMessage } from "../core/errors.ts";
 import type { JobContext } from "./job-context.ts";
 import { toMillis } from "../core/time.ts";
@@ -173,7 +173,11 @@ export async function replayJob(ctx: JobContext, opts: ReplayOptions = {}): Prom
   });
   // Metrics that trained no model now (excluded, too little data, failed) keep the ones they have.
   const keep = [...byMetric.keys()].filter((m) => !latest.has(m));
-  await ctx.models.saveRun(cfg.metric_batch, ctx.shard, latest, { keep, warn: (m) => log.warn(m) });
+  await ctx.models.saveRun(cfg.metric_batch, WHOLE_BATCH, latest, {
+    keep,
+    tags: cfg.model_configs.map((mc) => mc.model_tag),
+    warn: (m) => log.warn(m),
+  });
   log.info(
     `replayed ${result.metrics} metric(s): ${result.scored} score(s), ${result.alerts} alert(s), ${result.changes} change(s), ${result.tholdalerts} threshold alert(s)`,
   );

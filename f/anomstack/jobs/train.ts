@@ -117,7 +117,11 @@ export async function trainJob(ctx: JobContext, opts: { metrics?: ReadonlySet<st
   log.info(`trained ${result.trained.length} metric(s), ${result.skipped.length} waiting for data, ${result.failed.length} failed`);
   throwIfAllFailed(cfg.metric_batch, "train", result.failed, result.trained.length + result.skipped.length);
   // One run per shard: its models replace the shard's previous ones at once; those of gone metrics go.
-  const run = await ctx.models.saveRun(cfg.metric_batch, ctx.shard, trained, { keep, warn: (m) => log.warn(m) });
+  const run = await ctx.models.saveRun(cfg.metric_batch, ctx.shard, trained, {
+    keep,
+    tags: cfg.model_configs.map((mc) => mc.model_tag),
+    warn: (m) => log.warn(m),
+  });
   log.info(`saved run ${run.run_id}: ${run.metrics} metric(s) in ${run.artifacts.length} artifact(s), ${run.bytes} byte(s)`);
   return result;
 }

@@ -27,6 +27,8 @@ export interface SaveRunOptions {
    * previous models stay. The previous models of every other metric not in `models` are removed.
    */
   keep?: Iterable<string>;
+  /** The batch's model tags: a kept metric that has only old per-metric files keeps those models too. */
+  tags?: readonly string[];
   /** Where cleanup problems go (the new models are saved by then, so they do not fail the run). */
   warn?: (message: string) => void;
 }
@@ -165,6 +167,25 @@ function checkShardArg(shard: Shard): void {
   }
 }
 
+/** An old per-metric model file: `<batch>/<name>.json`, directly in the batch folder. */
+function isLegacyKey(dir: string, key: string): boolean {
+  return key.startsWith(`${dir}/`) && !key.slice(dir.length + 1).includes("/") && key.endsWith(".json");
+}
+
+/** A metric's models from the old per-metric files, for `tags`; undefined when it has none. */
+function legacyModelsOf(models: BatchModels, metric: string, tags: readonly string[]): MetricModels | undefined {
+  if (!models.legacy) return undefined;
+  const found = tags.flatMap((t) => {
+    try {
+      const m = models.get(metric, t);
+      return m === undefined ? [] : [[t, m] as const];
+    } catch {
+      return []; // an unreadable old file is not carried over
+    }
+  });
+  return found.length > 0 ? Object.fromEntries(found) : undefined;
+}
+
 /** A run id sorts by time: 20261202T160512345Z-1a2b3c4d. */
 function newRunId(): string {
   return `${new Date().toISOString().replace(/[-:.]/g, "")}-${randomBytes(4).toString("hex")}`;
@@ -172,6 +193,13 @@ function newRunId(): string {
 
 /** A newer run replaced what a read was reading: read the manifests again. */
 class StaleRead extends Error {}
+
+/** A manifest write failed and reading it back failed too: the switch may or may not have happened. */
+class SwitchUnknown extends Error {
+  constructor(override readonly cause: unknown) {
+    super((cause as Error).message);
+  }
+}
 
 /** The model store's layout (runs, manifests, cleanup) over any {@link ObjectStore}. */
 export class RunModelStore implements ModelStore {
@@ -186,6 +214,14 @@ export class RunModelStore implements ModelStore {
     checkShardArg(shard);
     const dir = batchFolder(batch);
     const where = `batch "${batch}"${shard.count > 1 ? ` shard ${shard.index + 1} of ${shard.count}` : ""}`;
+    // A run holds only its shard's metrics: readers rely on it to tell which run a metric comes from.
+    if (shard.count > 1) {
+      for (const metric of models.keys()) {
+        const own = shardOf(metric, shard.count);
+        if (own !== shard.index)
+          throw new StoreError(`cannot save the models of ${where}: metric "${metric}" belongs to shard ${own + 1} of ${shard.count}`);
+      }
+    }
     const listing = await this.attempt(`cannot list the models of ${where} in ${this.objects.describe(`${dir}/`)}`, () =>
       this.objects.list(`${dir}/`),
     );
@@ -193,12 +229,13 @@ export class RunModelStore implements ModelStore {
 
     // Metrics this run did not train but keeps: their models come from the current runs.
     let all = models;
-    const kept = [...(opts.keep ?? [])].filter((m) => !models.has(m));
-    if (kept.length > 0 && manifests.some((e) => overlaps(e, shard))) {
+    const kept = [...(opts.keep ?? [])].filter((m) => !models.has(m) && (shard.count === 1 || shardOf(m, shard.count) === shard.index));
+    const hasLegacy = listing.some((o) => isLegacyKey(dir, o.key));
+    if (kept.length > 0 && (hasLegacy || manifests.some((e) => overlaps(e, shard)))) {
       const previous = await this.loadModels(batch, shard);
       const merged = new Map(models);
       for (const metric of kept) {
-        const old = previous.modelsOf(metric);
+        const old = previous.modelsOf(metric) ?? legacyModelsOf(previous, metric, opts.tags ?? []);
         if (old) merged.set(metric, old);
       }
       all = merged;
@@ -226,10 +263,12 @@ export class RunModelStore implements ModelStore {
         artifacts: written.map((w) => ({ ...w, key: w.key.slice(dir.length + 1) })),
       };
       // The switch: from here on, readers get this run.
-      await this.objects.put(manifestKey(dir, shard), Buffer.from(`${JSON.stringify(manifest, null, 1)}\n`), "application/json");
+      await this.switchManifest(manifestKey(dir, shard), manifest);
     } catch (e) {
-      for (const w of written) await this.objects.delete(w.key).catch(() => undefined);
-      throw new StoreError(`cannot save the models of ${where} to ${this.objects.describe(folder)}: ${(e as Error).message}`, { cause: e });
+      // Unless the switch is known not to have happened, the artifacts stay for the orphan sweep.
+      if (!(e instanceof SwitchUnknown)) for (const w of written) await this.objects.delete(w.key).catch(() => undefined);
+      const why = e instanceof SwitchUnknown ? e.cause : e;
+      throw new StoreError(`cannot save the models of ${where} to ${this.objects.describe(folder)}: ${(why as Error).message}`, { cause: why });
     }
 
     let removed = 0;
@@ -241,6 +280,25 @@ export class RunModelStore implements ModelStore {
       );
     }
     return { run_id: runId, metrics: all.size, artifacts: written.map((w) => w.key), bytes: written.reduce((n, w) => n + w.bytes, 0), removed };
+  }
+
+  /**
+   * Write the manifest. A write that failed may still have landed (a timeout after the store took it):
+   * the manifest is read back, and only a manifest of another run means the switch did not happen.
+   */
+  private async switchManifest(key: string, manifest: Manifest): Promise<void> {
+    try {
+      await this.objects.put(key, Buffer.from(`${JSON.stringify(manifest, null, 1)}\n`), "application/json");
+    } catch (e) {
+      let landed: boolean;
+      try {
+        const body = await this.objects.get(key);
+        landed = body !== undefined && parseManifest(body, key).run_id === manifest.run_id;
+      } catch {
+        throw new SwitchUnknown(e);
+      }
+      if (!landed) throw e;
+    }
   }
 
   /**
@@ -277,7 +335,7 @@ export class RunModelStore implements ModelStore {
     }
     // Old per-metric files (read only for metrics no run covers) go once every shard of this count has a run.
     if (coveredBy(WHOLE_BATCH, shard.count, haveNow)) {
-      for (const o of listing) if (!o.key.slice(dir.length + 1).includes("/") && o.key.endsWith(".json")) doomed.push(o.key);
+      for (const o of listing) if (isLegacyKey(dir, o.key)) doomed.push(o.key);
     }
     // Manifests first, so no reader is sent to an artifact that is gone.
     for (const key of retired) await this.objects.delete(key);
@@ -332,6 +390,8 @@ export class RunModelStore implements ModelStore {
       const others = newer.filter((s) => s.count !== m.shard_count);
       for (const { body, where } of bodies[i]) {
         for (const [metric, tags] of Object.entries(parseArtifact(body, where))) {
+          // (a metric outside its run's shard is not that run's to give)
+          if (m.shard_count > 1 && shardOf(metric, m.shard_count) !== m.shard) continue;
           if (others.some((s) => shardOf(metric, s.count) === s.index)) continue;
           byMetric.set(metric, tags);
         }
@@ -361,7 +421,7 @@ export class RunModelStore implements ModelStore {
     for (const c of counts) {
       if (coveredBy(shard, c, new Set(runs.filter((r) => r.count === c).map((r) => r.index)))) return undefined;
     }
-    const files = (await this.objects.list(`${dir}/`)).map((o) => o.key).filter((k) => !k.slice(dir.length + 1).includes("/") && k.endsWith(".json"));
+    const files = (await this.objects.list(`${dir}/`)).map((o) => o.key).filter((k) => isLegacyKey(dir, k));
     return files.length > 0 ? new Set(files) : undefined;
   }
 
