@@ -11,6 +11,7 @@ const INTEGRATION = [
   "tests/dashboard/server.test.ts",
   "tests/dashboard/app.test.ts",
   "tests/**/bun.test.ts",
+  "tests/**/*-bun.test.ts",
   "tests/**/postgres-*.test.ts",
   "tests/**/clickhouse-*.test.ts",
   "tests/jobs/concurrent-alerts.test.ts",

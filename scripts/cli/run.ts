@@ -170,10 +170,10 @@ function summarizeJob(job: string, x: Record<string, any>): string {
 /** A dry run opens no model store: ingest never needs one (and an s3:// batch could not open it). */
 const NO_MODELS: ModelStore = {
   location: "(none: dry run)",
-  save: async () => {
+  saveRun: async () => {
     throw new Error("a dry run stores nothing");
   },
-  load: async () => undefined,
+  loadModels: async () => ({ get: () => undefined, modelsOf: () => undefined, metrics: 0, runs: [], legacy: false }),
 };
 
 /** The batch's config for a dry run: as configured, or, when it is off, switched on for this run only. */

@@ -5,7 +5,8 @@
 // exist only on Windmill (locally the settings come from the environment).
 import fs from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { importFile } from "../../f/anomstack/core/module-import.ts";
+import { compiledScriptModule } from "../flow-runner/script-modules.ts";
 import { parse as parseYaml } from "yaml";
 import { parseSignature, type ArgSig } from "../generate/script-metadata.ts";
 import { APP_DIR, REPO_ROOT } from "./bundle.ts";
@@ -85,7 +86,7 @@ export function positionalArgs(r: Runnable, args: Record<string, unknown>): unkn
 /** Run a runnable's script with named arguments and return its result. */
 export async function runRunnable(r: Runnable, args: Record<string, unknown>): Promise<unknown> {
   const positional = positionalArgs(r, args);
-  const mod = (await import(pathToFileURL(r.file).href)) as { main?: (...a: unknown[]) => unknown };
+  const mod = ((await compiledScriptModule(r.file)) ?? (await importFile(r.file))) as { main?: (...a: unknown[]) => unknown };
   if (typeof mod.main !== "function") throw new Error(`${r.path} has no main function`);
   return mod.main(...positional);
 }

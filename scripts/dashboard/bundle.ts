@@ -3,7 +3,6 @@
 // The only difference: `./wmill` resolves to the local shim (wmill-local.ts) instead of Windmill's.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import * as esbuild from "esbuild";
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const APP_DIR = path.join(REPO_ROOT, "f/anomstack/dashboard.raw_app");
@@ -24,6 +23,7 @@ export async function bundleApp(opts: { appDir?: string; minify?: boolean; wmill
   const appDir = opts.appDir ?? APP_DIR;
   const shim = opts.wmillModule ?? LOCAL_WMILL;
   const started = performance.now();
+  const esbuild = await import("esbuild"); // only when a dashboard is built
   const result = await esbuild.build({
     entryPoints: [path.join(appDir, "index.tsx")],
     bundle: true,

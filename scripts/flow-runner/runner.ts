@@ -22,7 +22,8 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { importFile } from "../../f/anomstack/core/module-import.ts";
+import { compiledMainParameters, compiledScriptModule } from "./script-modules.ts";
 import * as wmill from "windmill-client";
 import { parse as parseYaml } from "yaml";
 import { parseSignature } from "../generate/script-metadata.ts";
@@ -204,9 +205,9 @@ export function inProcessRunner(root: string): ScriptRunner {
   return async (job) => {
     const file = path.join(root, `${job.path}.ts`);
     if (!fs.existsSync(file)) return { success: false, error: { name: "Error", message: `script ${job.path} not found (${file})` } };
-    const { names, dates } = mainParameters(fs.readFileSync(file, "utf8"));
+    const { names, dates } = compiledMainParameters(file) ?? mainParameters(fs.readFileSync(file, "utf8"));
     const call = async () => {
-      const mod = (await import(pathToFileURL(file).href)) as { main?: (...args: unknown[]) => unknown };
+      const mod = ((await compiledScriptModule(file)) ?? (await importFile(file))) as { main?: (...args: unknown[]) => unknown };
       if (typeof mod.main !== "function") throw new Error("main function is missing");
       const args: Json = { ...job.args };
       for (const d of dates) args[d] = args[d] ? new Date(String(args[d])) : undefined;

@@ -7,10 +7,19 @@ import { createRequire } from "node:module";
 import * as parser from "windmill-parser-wasm-ts";
 
 const require = createRequire(import.meta.url);
-parser.initSync({ module: fs.readFileSync(require.resolve("windmill-parser-wasm-ts/windmill_parser_wasm_bg.wasm")) });
-const { argSigToJsonSchemaType } = require("windmill-utils-internal") as {
-  argSigToJsonSchemaType: (typ: unknown, schema: Record<string, unknown>) => void;
-};
+// Both are loaded on first use: `anomstack run` parses a few signatures and never writes a schema.
+let parserReady = false;
+function windmillParser(): typeof parser {
+  if (!parserReady) parser.initSync({ module: fs.readFileSync(require.resolve("windmill-parser-wasm-ts/windmill_parser_wasm_bg.wasm")) });
+  parserReady = true;
+  return parser;
+}
+type ArgSigToJsonSchemaType = (typ: unknown, schema: Record<string, unknown>) => void;
+let toJsonSchemaType: ArgSigToJsonSchemaType | undefined;
+function argSigToJsonSchemaType(typ: unknown, schema: Record<string, unknown>): void {
+  toJsonSchemaType ??= (require("windmill-utils-internal") as { argSigToJsonSchemaType: ArgSigToJsonSchemaType }).argSigToJsonSchemaType;
+  toJsonSchemaType(typ, schema);
+}
 
 export interface ArgSig {
   name: string;
@@ -29,7 +38,7 @@ interface ParsedSignature {
 
 /** Windmill's parse of a TypeScript script (what the server and CLI run on `main`). */
 export function parseSignature(code: string): ParsedSignature {
-  return JSON.parse(parser.parse_deno(code)) as ParsedSignature;
+  return JSON.parse(windmillParser().parse_deno(code)) as ParsedSignature;
 }
 
 const SCHEMA_URL = "https://json-schema.org/draft/2020-12/schema";

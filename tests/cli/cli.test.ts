@@ -53,6 +53,26 @@ describe("anomstack", () => {
     }
   });
 
+  it("runs a precompiled build that answers as the TypeScript through tsx does, a batch's own .ts ingest_fn included", () => {
+    const args = ["run", "--batch", "python_ingest_simple", "--dry-run", "--now", "2026-03-01T12:00:00Z"];
+    const built = anomstack(args);
+    const viaTsx = anomstack(args, { ANOMSTACK_CLI_BUILD: "0" });
+    expect(built.code, built.err).toBe(0);
+    expect(built.out).toContain("python_ingest_simple ingest (dry run): 5 row(s) for 5 metric(s); nothing stored");
+    expect(built.out).toBe(viaTsx.out);
+    expect(anomstack(["list", "--json"]).out).toBe(anomstack(["list", "--json"], { ANOMSTACK_CLI_BUILD: "0" }).out);
+    // The build of this checkout lists its sources (so an edit makes it stale) and compiles in every stage script.
+    const builds = path.join(REPO_DIR, "node_modules/.cache/anomstack-cli");
+    const manifests = fs.readdirSync(builds).map((d) => JSON.parse(fs.readFileSync(path.join(builds, d, "manifest.json"), "utf8")));
+    const ours = manifests.find(
+      (m) =>
+        "scripts/cli/main.ts" in m.inputs &&
+        fs.statSync(path.join(REPO_DIR, "scripts/cli/main.ts")).size === Number(m.inputs["scripts/cli/main.ts"].split(":")[0]),
+    );
+    expect(ours.inputs).toHaveProperty(["f/anomstack/jobs/train.ts"]);
+    expect(ours.stages).toEqual(expect.arrayContaining(["f/anomstack/train.ts", "f/anomstack/score.ts", "f/anomstack/plan_shards.ts"]));
+  });
+
   it("lists batches with their db, jobs and schedules", () => {
     const r = anomstack(["list", "--json"]);
     expect(r.code).toBe(0);

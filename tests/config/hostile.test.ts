@@ -29,8 +29,13 @@ describe("values that cannot work are refused at load", () => {
     ["alert_threshold: -0.1\n", "alert_threshold", />= ?0|too small/i],
     ["ingest_metric_rounding: 400\n", "ingest_metric_rounding", /<= ?15|too big/i],
     ["change_threshold: 0\n", "change_threshold", /> ?0|too small|positive/i],
-    ["model_path: gs://bucket/models\n", "model_path", /scheme "gs:\/\/" is not supported \(supported: local:\/\/DIR\)/],
-    ["model_path: ./models\n", "model_path", /must look like local:\/\/DIR/],
+    [
+      "model_path: ftp://host/models\n",
+      "model_path",
+      /scheme "ftp:\/\/" is not supported \(supported: local:\/\/DIR, s3:\/\/BUCKET\/PREFIX, gs:\/\/BUCKET\/PREFIX\)/,
+    ],
+    ["model_path: s3://Bad_Bucket/models\n", "model_path", /"Bad_Bucket" is not a valid bucket name/],
+    ["model_path: ./models\n", "model_path", /must look like one of local:\/\/DIR, s3:\/\/BUCKET\/PREFIX, gs:\/\/BUCKET\/PREFIX/],
     ["model_configs: [{model_name: IsolationForst, model_tag: f}]\n", "model_configs[0].model_name", /IForest/],
     ["db: mysql\n", "db", /expected one of: duckdb, postgres/],
   ];

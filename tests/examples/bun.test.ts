@@ -67,8 +67,7 @@ describe("examples under Bun", () => {
   it("currency's preprocess_fn in replay, train and score", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "anomstack-bun-currency-"));
     const out = await underBun(
-      `import fs from "node:fs";
-       import { withJobContext } from ${imp("f/anomstack/stages/run-stage.ts")};
+      `import { withJobContext } from ${imp("f/anomstack/stages/run-stage.ts")};
        import { replayJob } from ${imp("f/anomstack/jobs/replay.ts")};
        import { trainJob } from ${imp("f/anomstack/jobs/train.ts")};
        import { scoreJob } from ${imp("f/anomstack/jobs/score.ts")};
@@ -77,7 +76,8 @@ describe("examples under Bun", () => {
        const at = (i) => new Date(start + i * day).toISOString();
        const replay = await withJobContext("currency", { now: at(49) }, async (ctx) => { await ctx.store.append(Array.from({ length: 50 }, (_, i) => row(i))); return replayJob(ctx); });
        const live = await withJobContext("currency", { now: at(50) }, async (ctx) => { await ctx.store.append([row(50)]); return [await trainJob(ctx), await scoreJob(ctx)]; });
-       const model = JSON.parse(fs.readFileSync(${JSON.stringify(path.join(dir, "models", "currency", "eur_usd_log_return.json"))}, "utf8"));
+       const { openModelStore } = await import(${imp("f/anomstack/store/model-store.ts")});
+       const model = (await openModelStore(${JSON.stringify(`local://${path.join(dir, "models")}`)}).loadModels("currency")).get("eur_usd", "log_return");
        console.log(JSON.stringify({ runtime: typeof Bun === "undefined" ? "node" : "bun", replay, live, columns: model.columns, features: model.features }));`,
       {
         ANOMSTACK_METRICS_DIR: path.join(REPO_DIR, "metrics"),

@@ -72,7 +72,7 @@ describe("DuckDB examples (run here)", () => {
       s3_example_simple: ["metric_1", "metric_2", "metric_3"],
     };
     for (const [batch, names] of Object.entries(expected)) {
-      // Every job opens the batch's model store, which refuses s3:// today: a local one stands in here.
+      // A local model store stands in for the example's bucket here.
       const env = batch === "s3_example_simple" ? { ...S3_LOCAL } : {};
       const { rows } = await runExampleIngest(batch, NOW, env);
       expect(
@@ -87,7 +87,7 @@ describe("DuckDB examples (run here)", () => {
   });
 
   it("s3_example_simple keeps its table in the tmp schema and needs the AWS keys", async () => {
-    // its own model_path is refused when it loads until the S3 model store exists (below); a local one stands in
+    // a local model store stands in for its bucket (the S3 one is tested against its stand-in)
     const cfg = loadExample("s3_example_simple", { ANOMSTACK_MODEL_PATH: S3_LOCAL.ANOMSTACK_MODEL_PATH });
     expect(cfg.table_key).toBe("tmp.metrics");
     await expect(runExampleIngest("s3_example_simple", NOW, { ANOMSTACK_MODEL_PATH: S3_LOCAL.ANOMSTACK_MODEL_PATH })).rejects.toThrow(
@@ -95,13 +95,8 @@ describe("DuckDB examples (run here)", () => {
     );
   });
 
-  // The model store of s3:// is another issue's; today the loader refuses the scheme, so the batch cannot
-  // be switched on with its own model_path.
-  it.skip("s3_example_simple runs its jobs with the models in S3: needs this port's S3 model store (not built yet)", () => {});
-  it("s3_example_simple: until then, switching it on says s3:// is not supported, naming the file and key", () => {
-    expect(() => loadExample("s3_example_simple")).toThrow(
-      's3_example_simple.model_path: scheme "s3://" is not supported (supported: local://DIR); got "s3://anomstack-example/models"',
-    );
+  it("s3_example_simple loads with its own s3:// model_path (its jobs run against the S3 stand-in in tests/store/model-store-s3.test.ts)", () => {
+    expect(loadExample("s3_example_simple").model_path).toBe("s3://anomstack-example/models");
   });
 });
 

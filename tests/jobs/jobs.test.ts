@@ -1,4 +1,7 @@
 // The jobs end to end on a real DuckDB file: what each writes, idempotent re-runs, alert decisions.
+import { FolderObjectStore } from "../../f/anomstack/store/model-objects.ts";
+import { RunModelStore } from "../../f/anomstack/store/model-store.ts";
+import { failingPuts } from "../store/model-store-contract.ts";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
@@ -12,6 +15,8 @@ import { tholdalertJob } from "../../f/anomstack/jobs/tholdalert.ts";
 import { deleteJob } from "../../f/anomstack/jobs/delete.ts";
 import { backfillJob, ingestTimes } from "../../f/anomstack/jobs/backfill.ts";
 import { fitMad, madScore } from "../../f/anomstack/ml/mad.ts";
+import { shardOf } from "../../f/anomstack/core/shard.ts";
+import type { QueryColumns } from "../../f/anomstack/store/metrics-store.ts";
 import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
 import { makeWorkspace, noise, seriesRows, storedRows, type Workspace } from "../helpers/workspace.ts";
 
@@ -115,18 +120,68 @@ describe("train and score", () => {
     return ctx;
   }
 
-  it("saves one JSON model per metric and model config", async () => {
+  it("in shards: each shard's query returns only its metrics, and the shards score what one shard scores", async () => {
+    const metrics = Array.from({ length: 12 }, (_, i) => `s${i}`);
+    const seed = async (name: string) => {
+      ws.writeBatch(name, "ingest_sql: select 1\n");
+      const ctx = await ws.open(name, NOW);
+      await ctx.store.append(metrics.flatMap((m, i) => seriesRows(name, m, noise(60, i + 1), NOW, STEP)));
+      return ctx;
+    };
+    const whole = await seed("whole");
+    await trainJob(whole);
+    await scoreJob(whole);
+    const scoredWhole = await storedRows(whole, "score");
+    const split = await seed("split");
+    const queried: string[][] = [];
+    for (const index of [0, 1, 2]) {
+      const ctx = { ...split, shard: { index, count: 3 } };
+      const stream = ctx.store.streamColumns!.bind(ctx.store);
+      ctx.store = Object.assign(Object.create(ctx.store), {
+        streamColumns: async (sql: string, params: unknown[] | undefined, onChunk: (c: QueryColumns) => void) => {
+          const names = new Set<string>();
+          await stream(sql, params, (c) => {
+            for (const n of c.columns.metric_name as string[]) names.add(n);
+            onChunk(c);
+          });
+          queried.push([...names]);
+        },
+      });
+      const trained = await trainJob(ctx);
+      await scoreJob(ctx);
+      // the rows of train_sql, then of score_sql: this shard's metrics, and all of them
+      expect(queried.slice(-2)).toEqual([trained.trained, trained.trained]);
+      expect(trained.trained.every((m) => shardOf(m, 3) === index)).toBe(true);
+    }
+    expect(
+      queried
+        .filter((_, i) => i % 2 === 0)
+        .flat()
+        .sort(),
+    ).toEqual([...metrics].sort());
+    const scoredSplit = await storedRows(split, "score");
+    expect(scoredSplit.map((r) => [r.metric_name, r.metric_timestamp.getTime(), r.metric_value])).toEqual(
+      scoredWhole.map((r) => [r.metric_name, r.metric_timestamp.getTime(), r.metric_value]),
+    );
+    await closeJobContext(whole);
+    await closeJobContext(split);
+  });
+
+  it("saves one training run holding every metric's model per model config", async () => {
     const ctx = await seeded(
       "t",
       noise(100).map((x) => 10 + x),
     );
     const r = await trainJob(ctx);
     expect(r).toEqual({ job: "train", batch: "t", trained: ["m"], skipped: [], failed: [] });
-    expect(fs.readdirSync(path.join(ws.modelsDir, "t")).sort()).toEqual(["m_hour_of_day.json", "m_level.json", "m_level_smooth.json"]);
-    const read = (batch: string, file: string) => JSON.parse(fs.readFileSync(path.join(ws.modelsDir, batch, file), "utf8"));
+    // one manifest naming one artifact of this run
+    expect(fs.readdirSync(path.join(ws.modelsDir, "t", "manifests"))).toEqual(["shard-0-of-1.json"]);
+    expect(fs.readdirSync(path.join(ws.modelsDir, "t", "runs", "shard-0-of-1"))).toHaveLength(1);
+    const models = await ctx.models.loadModels("t");
+    expect(Object.keys(models.modelsOf("m") ?? {}).sort()).toEqual(["hour_of_day", "level", "level_smooth"]);
     // level: the 100 values; level_smooth: the 77 means of 24 values; each with the features it was trained on
-    expect(read("t", "m_level.json")).toMatchObject({ model_name: "RANGE", n_train: 100, calibration_method: "range", features: { smooth_n: 0 } });
-    expect(read("t", "m_level_smooth.json")).toMatchObject({ model_name: "RANGE", n_train: 77, features: { smooth_n: 24 } });
+    expect(models.get("m", "level")).toMatchObject({ model_name: "RANGE", n_train: 100, calibration_method: "range", features: { smooth_n: 0 } });
+    expect(models.get("m", "level_smooth")).toMatchObject({ model_name: "RANGE", n_train: 77, features: { smooth_n: 24 } });
     await closeJobContext(ctx);
     // the original's detector: PCA and KNN on 92 rows of diff/smooth/lag features
     const orig = await seeded(
@@ -135,8 +190,9 @@ describe("train and score", () => {
       "detector_preset: original\n",
     );
     await trainJob(orig);
-    expect(fs.readdirSync(path.join(ws.modelsDir, "o")).sort()).toEqual(["m_knn_default.json", "m_pca_default.json"]);
-    const pca = read("o", "m_pca_default.json");
+    const origModels = await orig.models.loadModels("o");
+    expect(Object.keys(origModels.modelsOf("m") ?? {}).sort()).toEqual(["knn_default", "pca_default"]);
+    const pca = origModels.get("m", "pca_default") as Record<string, unknown>;
     expect(pca).toMatchObject({ kind: "anomstack-model", model_name: "PCA", model_tag: "pca_default", n_train: 92 });
     expect(pca.calibration_method).toBeUndefined(); // minmax, as models saved before calibrations existed
     await closeJobContext(orig);
@@ -152,7 +208,7 @@ describe("train and score", () => {
     await ctx.store.append(seriesRows("c", "m", [10.2, 10.4], new Date(NOW.getTime() + 2 * STEP), STEP));
     const later = await ws.open("c", new Date(NOW.getTime() + 2 * STEP));
     await trainJob(later);
-    const level = JSON.parse(fs.readFileSync(path.join(ws.modelsDir, "c", "m_level.json"), "utf8"));
+    const level = (await ctx.models.loadModels("c")).get("m", "level") as { n_train: number };
     expect(level).toMatchObject({ n_train: 60, trained_until: NOW.getTime() });
     await closeJobContext(ctx);
     await closeJobContext(later);
@@ -180,15 +236,71 @@ describe("train and score", () => {
         STEP,
       ),
     );
-    const save = ctx.models.save.bind(ctx.models);
-    ctx.models.save = async (b, metric, tag, model) => {
-      if (metric === "m") throw new Error("disk full");
-      return save(b, metric, tag, model);
-    };
-    const r = await trainJob(ctx);
+    // The batch's own features fail for one metric only.
+    ws.writeFile(
+      "iso/features.ts",
+      'export function preprocess(rows, params, ctx) {\n  if (ctx.metric === "m") throw new Error("no features for m");\n  return ctx.defaultPreprocess(rows);\n}\n',
+    );
+    ws.writeBatch("iso", "ingest_sql: select 1\npreprocess_fn: features.ts\n");
+    const hooked = await ws.open("iso", NOW);
+    const r = await trainJob(hooked);
     expect(r.trained).toEqual(["other"]);
-    expect(r.failed).toEqual([{ metric: "m", error: "disk full" }]);
+    expect(r.failed).toEqual([{ metric: "m", error: expect.stringContaining("no features for m") }]);
+    await closeJobContext(hooked);
     await closeJobContext(ctx);
+  });
+
+  it("trains and scores any metric name the store accepts: 300 characters, 30 Chinese characters (issue 13)", async () => {
+    const long = "m".repeat(300);
+    const chinese = "每日活跃用户数量按地区和设备类型统计的七日滚动平均值指标数据";
+    expect([...chinese]).toHaveLength(30);
+    const ctx = await seeded(
+      "names",
+      noise(100).map((x) => 10 + x),
+    );
+    for (const [i, name] of [long, chinese].entries()) {
+      await ctx.store.append(
+        seriesRows(
+          "names",
+          name,
+          noise(100, i + 3).map((x) => 10 + x),
+          NOW,
+          STEP,
+        ),
+      );
+    }
+    const trained = await trainJob(ctx);
+    expect(trained.failed).toEqual([]);
+    expect(trained.trained.sort()).toEqual([chinese, "m", long].sort());
+    const scored = await scoreJob(ctx);
+    expect(scored).toMatchObject({ metrics: 3, no_model: [], failed: [] });
+    const byName = new Set((await storedRows(ctx, "score")).map((r) => r.metric_name));
+    expect(byName).toEqual(new Set(["m", long, chinese]));
+    await closeJobContext(ctx);
+  });
+
+  it("a training run that fails while saving leaves the previous models, and score keeps using them", async () => {
+    const ctx = await seeded(
+      "atomic",
+      noise(80).map((x) => 10 + x),
+    );
+    await trainJob(ctx);
+    const before = await ctx.models.loadModels("atomic");
+    await ctx.store.append(seriesRows("atomic", "m", [10.1, 9.9, 10.3], new Date(NOW.getTime() + 3 * STEP), STEP));
+    const later = await ws.open("atomic", new Date(NOW.getTime() + 3 * STEP));
+    const models = later.models;
+    // the run's first put (its artifact) fails, as a full disk or a dropped connection would
+    later.models = new RunModelStore(ws.modelsDir, failingPuts(new FolderObjectStore(ws.modelsDir), 1));
+    await expect(trainJob(later)).rejects.toThrow(/^cannot save the models of batch "atomic" to .*: connection reset$/);
+    later.models = models;
+    const after = await later.models.loadModels("atomic");
+    expect(after.runs).toEqual(before.runs);
+    expect(after.get("m", "level")).toEqual(before.get("m", "level"));
+    const scored = await scoreJob(later);
+    expect(scored).toMatchObject({ no_model: [], failed: [] });
+    expect(scored.scored).toBeGreaterThan(0);
+    await closeJobContext(ctx);
+    await closeJobContext(later);
   });
 
   it("scores only points not scored yet, as probabilities in [0, 1]", async () => {
@@ -229,9 +341,9 @@ describe("train and score", () => {
       `model_configs:\n${models.join("\n")}\n`,
     );
     expect(await trainJob(ctx)).toEqual({ job: "train", batch: "pyod", trained: ["m"], skipped: [], failed: [] });
-    const files = fs.readdirSync(path.join(ws.modelsDir, "pyod")).sort();
-    expect(files).toEqual(["m_copod.json", "m_ecod.json", "m_hbos.json", "m_iforest.json", "m_lof.json", "m_mad.json", "m_mcd.json", "m_ocsvm.json"]);
-    const iforest = JSON.parse(fs.readFileSync(path.join(ws.modelsDir, "pyod", "m_iforest.json"), "utf8"));
+    const saved = await ctx.models.loadModels("pyod");
+    expect(Object.keys(saved.modelsOf("m") ?? {}).sort()).toEqual(["copod", "ecod", "hbos", "iforest", "lof", "mad", "mcd", "ocsvm"]);
+    const iforest = saved.get("m", "iforest") as { detector: { trees: unknown[] } };
     expect(iforest).toMatchObject({
       model_name: "IForest",
       columns: ["metric_value", "lag_1", "lag_2"],

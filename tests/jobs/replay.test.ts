@@ -1,7 +1,5 @@
 // Replay: scores are causal (later data never changes an earlier score), history alerts are stored, and
 // re-running is idempotent.
-import fs from "node:fs";
-import path from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import { replayJob, replayScores } from "../../f/anomstack/jobs/replay.ts";
@@ -134,7 +132,7 @@ describe("replayJob", () => {
     expect(alerts.map((a) => a.metric_timestamp.getTime())).toContain(spikeTime);
     expect(r.alerts).toBe(alerts.length);
     expect(ctx.sent).toEqual([]);
-    expect(fs.existsSync(path.join(ws.modelsDir, "r", "m_pca_default.json"))).toBe(true);
+    expect((await ctx.models.loadModels("r")).get("m", "pca_default")).toMatchObject({ model_name: "PCA" });
     const again = await replayJob(ctx, { retrainEvery: 25 });
     expect(again).toMatchObject({ scored: 0, alerts: 0, changes: 0 });
     expect(await storedRows(ctx, "score")).toHaveLength(186);

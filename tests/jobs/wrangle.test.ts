@@ -1,7 +1,7 @@
 // Wrangling ingested rows: timestamp parsing, numeric coercion, numpy rounding, threshold metadata,
 // dropped missing values, and errors that name the row, the metric and the value at fault.
 import { describe, expect, it } from "vitest";
-import { IngestDataError, parseTimestamp, wrangleIngested, type WrangleOptions } from "../../f/anomstack/jobs/wrangle.ts";
+import { IngestDataError, parseTimestamp, wrangleIngested, wrangleIngestedColumns, type WrangleOptions } from "../../f/anomstack/jobs/wrangle.ts";
 
 const T0 = Date.UTC(2024, 0, 1); // 2024-01-01T00:00:00Z = 1704067200000
 const OPTS: WrangleOptions = { batch: "b", rounding: 4 };
@@ -299,5 +299,58 @@ describe("wrangleIngested", () => {
   it("truncates a long bad value in the message", () => {
     const long = "x".repeat(100);
     expect(errorOf([ok("cpu", long)])).toBe(`ingest returned 1 invalid row(s):\n  row 0 (cpu): metric_value "${"x".repeat(60)}…" is not a number`);
+  });
+});
+
+describe("wrangleIngestedColumns", () => {
+  /** A query result of `rows` (all with the same columns) given column by column, timestamps as epoch ms. */
+  function asColumns(rows: Record<string, unknown>[]) {
+    const columns: Record<string, unknown[]> = {};
+    for (const k of Object.keys(rows[0] ?? {})) columns[k] = rows.map((r) => (r[k] instanceof Date ? (r[k] as Date).getTime() : r[k]));
+    return { rowCount: rows.length, columns };
+  }
+  /** What either wrangle gives: rows as [ms, name, value, metadata] and warnings, or the error message. */
+  function outcome(fn: () => { rows: [number, string, number, string][]; warnings: string[] }) {
+    try {
+      return fn();
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+  const cases: Record<string, Record<string, unknown>[]> = {
+    "valid rows, rounded, a threshold's metadata": [ok("cpu", 1.23456), ok("mem", "7", 1), ok("cpu", 2n, 2)],
+    "missing values dropped with a warning": [ok("cpu", null), ok("mem", Number.NaN, 1), ok("cpu", 3, 2), ok("cpu", "nan", 3)],
+    "only missing values": [ok("cpu", null)],
+    "invalid values, names and timestamps": [
+      ok("cpu", "x"),
+      ok("", 1),
+      { ...ok("m", 1), metric_timestamp: "2024-02-30" },
+      ok("ok", Number.POSITIVE_INFINITY),
+    ],
+    "upper-case columns": [{ METRIC_TIMESTAMP: T0, METRIC_NAME: "cpu", METRIC_VALUE: 1, METADATA: "{}" }],
+    "a missing column": [{ metric_timestamp: T0, metric_name: "cpu" }],
+    "timestamps as text and epoch numbers": [
+      { ...ok("cpu", 1), metric_timestamp: "2024-01-01 02:00:00+02" },
+      { ...ok("cpu", 2), metric_timestamp: T0 + 60_000.7 },
+      { ...ok("cpu", 3), metric_timestamp: 9e15 },
+    ],
+    "a timestamp in the future": [ok("cpu", 1, 120)],
+  };
+  const opts: WrangleOptions = { ...OPTS, thresholds: { cpu: { upper: 2 } }, latest: { ms: T0 + 60 * 60_000, why: "after now" } };
+  for (const [name, rows] of Object.entries(cases)) {
+    it(`checks a query's columns as wrangleIngested checks its rows: ${name}`, () => {
+      const byRows = outcome(() => {
+        const w = wrangleIngested(rows, opts);
+        return { rows: w.rows.map((r) => [r.metric_timestamp.getTime(), r.metric_name, r.metric_value, r.metadata]), warnings: w.warnings };
+      });
+      const byColumns = outcome(() => {
+        const { columns: c, warnings } = wrangleIngestedColumns(asColumns(rows), opts);
+        return { rows: c.metric_timestamp.map((t, i) => [t, c.metric_name[i], c.metric_value[i], c.metadata[i]]), warnings };
+      });
+      expect(byColumns).toEqual(byRows);
+    });
+  }
+  it("gives the empty-window warning for no rows", () => {
+    expect(wrangleIngestedColumns({ rowCount: 0, columns: {} }, OPTS).warnings).toEqual(wrangleIngested([], OPTS).warnings);
   });
 });

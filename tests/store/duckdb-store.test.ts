@@ -4,8 +4,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { closeAllDuckdbInstances, openDuckdbStore, openDuckdbReader } from "../../f/anomstack/store/duckdb/store.ts";
-import { quoteTableKey } from "../../f/anomstack/store/metrics-store.ts";
+import { closeAllDuckdbInstances, openDuckdbReader, openDuckdbStore } from "../../f/anomstack/store/duckdb/store.ts";
+import { queryColumns, quoteTableKey } from "../../f/anomstack/store/metrics-store.ts";
 import { StoreError, type MetricsStore } from "../../f/anomstack/store/metrics-store.ts";
 import { iso, re, row, rows, tempDir } from "./helpers.ts";
 
@@ -538,6 +538,41 @@ describe("query and exec", () => {
     expect(typeof r.n).toBe("number");
     expect(await store.exec("delete from metrics where metric_value < ?", [3])).toBe(2);
     expect(await count(store)).toBe(1);
+  });
+
+  it("queryColumns gives query's values column by column, over several chunks, timestamps as epoch ms", async () => {
+    const store = await openIn(tempDir());
+    // 5,000 rows: more than one DuckDB chunk (2,048 rows), so chunk boundaries are crossed.
+    await store.append(
+      rows(
+        "cpu",
+        Array.from({ length: 5000 }, (_, i) => [i, i / 4] as [number, number]),
+      ),
+    );
+    const sql = `select metric_timestamp, metric_name, metric_value, count(*) over () as n,
+                        case when metric_value > 1 then null else metric_value end as maybe,
+                        cast(metric_timestamp as date) as day, cast(metric_value as decimal(10, 2)) as dec, metric_value > 2 as flag
+                 from metrics where metric_value >= ? order by metric_timestamp`;
+    const expected = await store.query(sql, [0.5]);
+    const got = await queryColumns(store, sql, [0.5]);
+    expect(store.queryColumns).toBeTypeOf("function"); // DuckDB's own columnar read, not the fallback
+    expect(got.rowCount).toBe(4998);
+    expect(Object.keys(got.columns)).toEqual(["metric_timestamp", "metric_name", "metric_value", "n", "maybe", "day", "dec", "flag"]);
+    const asRows = expected.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v instanceof Date ? v.getTime() : v])));
+    expect(asRows.map((_, i) => Object.fromEntries(Object.keys(got.columns).map((k) => [k, got.columns[k][i]])))).toEqual(asRows);
+    expect(got.columns.metric_timestamp[0]).toBe(Date.parse(iso(2)));
+    expect(got.columns.maybe.slice(0, 4)).toEqual([0.5, 0.75, 1, null]);
+    expect(typeof got.columns.n[0]).toBe("number");
+    // streamed: the same values, a chunk (at most 2,048 rows) at a time
+    const chunks: number[] = [];
+    const streamed: unknown[] = [];
+    await store.streamColumns!(sql, [0.5], (c) => {
+      chunks.push(c.rowCount);
+      streamed.push(...c.columns.metric_value);
+    });
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(Math.max(...chunks)).toBeLessThanOrEqual(2048);
+    expect(streamed).toEqual(got.columns.metric_value);
   });
 
   it("refuses to work after close", async () => {

@@ -2,7 +2,7 @@
 // part (with an ASCII chart), sent with nodemailer over SMTP with STARTTLS (or implicit TLS) to one or
 // more recipients. Rendering is pure (renderEmail); createEmailChannel does the sending.
 //nobundling
-import nodemailer from "nodemailer";
+import type { Transporter } from "nodemailer";
 import { ChannelUnreachableError, isUnreachable, type AlertChannel, type Notice, type SendReceipt } from "./channel.ts";
 import { createRedactor } from "../core/redact.ts";
 import { splitAddresses, type EmailSettings } from "./channel-settings.ts";
@@ -150,20 +150,25 @@ function describeSmtpError(e: SmtpError, s: EmailSettings): string {
 /** The email channel. `destination` is a comma-separated recipient list (default: the configured TO). */
 export function createEmailChannel(settings: EmailSettings): AlertChannel {
   const redact = createRedactor([settings.password]);
-  const transport = nodemailer.createTransport({
-    host: settings.host,
-    port: settings.port,
-    secure: settings.security === "tls",
-    requireTLS: settings.security === "starttls",
-    ignoreTLS: settings.security === "none",
-    auth: settings.password ? { user: settings.user, pass: settings.password } : undefined,
-    tls: { minVersion: "TLSv1.2", ...(settings.ca ? { ca: settings.ca } : {}) },
-    connectionTimeout: settings.timeoutMs,
-    greetingTimeout: settings.timeoutMs,
-    socketTimeout: 2 * settings.timeoutMs,
-    logger: false,
-    debug: false,
-  });
+  // nodemailer is loaded at the first send: most job runs send nothing.
+  let transporter: Promise<Transporter> | undefined;
+  const smtp = () =>
+    (transporter ??= import("nodemailer").then(({ default: nodemailer }) =>
+      nodemailer.createTransport({
+        host: settings.host,
+        port: settings.port,
+        secure: settings.security === "tls",
+        requireTLS: settings.security === "starttls",
+        ignoreTLS: settings.security === "none",
+        auth: settings.password ? { user: settings.user, pass: settings.password } : undefined,
+        tls: { minVersion: "TLSv1.2", ...(settings.ca ? { ca: settings.ca } : {}) },
+        connectionTimeout: settings.timeoutMs,
+        greetingTimeout: settings.timeoutMs,
+        socketTimeout: 2 * settings.timeoutMs,
+        logger: false,
+        debug: false,
+      }),
+    ));
   return {
     name: "email",
     defaultDestination: settings.to.join(", "),
@@ -173,7 +178,7 @@ export function createEmailChannel(settings: EmailSettings): AlertChannel {
       const { subject, html, text } = renderEmail(notice);
       let info: { rejected?: unknown[]; rejectedErrors?: { recipient?: string; response?: string; message: string }[] };
       try {
-        info = await transport.sendMail({
+        info = await (await smtp()).sendMail({
           from: settings.from,
           to,
           subject,

@@ -3,7 +3,7 @@
 // Channels by name (looked up with conversations.list) or ID; rate limits are retried after Retry-After.
 // Rendering is pure (slackMessage); createSlackChannel does the sending.
 //nobundling
-import { WebClient, LogLevel, type KnownBlock, type Logger as SlackLogger } from "@slack/web-api";
+import type { WebClient, LogLevel, KnownBlock, Logger as SlackLogger } from "@slack/web-api";
 import type { AlertChannel, Notice } from "./channel.ts";
 import { ChannelUnreachableError, isUnreachable, PartialSendError } from "./channel.ts";
 import { createRedactor } from "../core/redact.ts";
@@ -100,7 +100,7 @@ function describeSlackError(e: PlatformError, what: string, channel: string): st
 
 function slackLogger(log: Logger | undefined, redact: (s: string) => string): SlackLogger {
   const line = (msg: unknown[]) => redact(msg.map((m) => (typeof m === "string" ? m : JSON.stringify(m))).join(" "));
-  let level = LogLevel.WARN;
+  let level = "warn" as LogLevel;
   return {
     debug: () => undefined,
     info: (...m: unknown[]) => log?.debug(`slack: ${line(m)}`),
@@ -115,13 +115,19 @@ function slackLogger(log: Logger | undefined, redact: (s: string) => string): Sl
 /** The Slack channel. `destination` is a channel name (#alerts or alerts) or ID (C0123ABCD). */
 export function createSlackChannel(settings: SlackSettings, log?: Logger): AlertChannel {
   const redact = createRedactor([settings.token]);
-  const client = new WebClient(settings.token, {
-    slackApiUrl: settings.apiUrl,
-    logger: slackLogger(log, redact),
-    logLevel: LogLevel.WARN,
-    retryConfig: { retries: settings.retries, factor: 2, minTimeout: settings.retryMinMs, maxTimeout: 60_000 },
-    timeout: 30_000,
-  });
+  // The Slack SDK is loaded at the first send: most job runs send nothing, and it takes a while to load.
+  let webClient: Promise<WebClient> | undefined;
+  const slack = () =>
+    (webClient ??= import("@slack/web-api").then(
+      ({ WebClient, LogLevel }) =>
+        new WebClient(settings.token, {
+          slackApiUrl: settings.apiUrl,
+          logger: slackLogger(log, redact),
+          logLevel: LogLevel.WARN,
+          retryConfig: { retries: settings.retries, factor: 2, minTimeout: settings.retryMinMs, maxTimeout: 60_000 },
+          timeout: 30_000,
+        }),
+    ));
   const ids = new Map<string, string>();
 
   async function channelId(destination: string): Promise<string> {
@@ -132,7 +138,7 @@ export function createSlackChannel(settings: SlackSettings, log?: Logger): Alert
     let cursor: string | undefined;
     let seen = 0;
     do {
-      const page = await client.conversations.list({ types: "public_channel,private_channel", exclude_archived: true, limit: 1000, cursor });
+      const page = await (await slack()).conversations.list({ types: "public_channel,private_channel", exclude_archived: true, limit: 1000, cursor });
       for (const c of page.channels ?? []) {
         seen++;
         if (c.name && c.id) ids.set(c.name, c.id);
@@ -163,7 +169,7 @@ export function createSlackChannel(settings: SlackSettings, log?: Logger): Alert
       if (!ts) {
         try {
           const { text, blocks } = slackMessage(notice);
-          const r = await client.chat.postMessage({
+          const r = await (await slack()).chat.postMessage({
             channel: id,
             text,
             blocks: blocks as unknown as KnownBlock[],
@@ -178,7 +184,7 @@ export function createSlackChannel(settings: SlackSettings, log?: Logger): Alert
       }
       if (notice.image) {
         try {
-          await client.files.uploadV2({
+          await (await slack()).files.uploadV2({
             channel_id: id,
             file: Buffer.from(notice.image.png),
             filename: notice.image.filename,

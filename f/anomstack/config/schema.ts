@@ -6,6 +6,7 @@ import { z } from "zod";
 import { cronProblem } from "./cron.ts";
 import { isModelName, modelParamProblems, unknownModelNameMessage } from "../ml/model-params.ts";
 import { JOB_NAMES, type JobName } from "./jobs.ts";
+import { parseModelPath } from "./model-path.ts";
 
 /** Databases a batch can read from and write to. */
 export const DB_TYPES = ["duckdb", "postgres", "sqlite", "clickhouse", "bigquery", "snowflake", "motherduck"] as const;
@@ -29,11 +30,8 @@ const maxN = z.number().int().min(1);
 
 /** What is wrong with a `model_path` (the schemes the model store supports), or undefined. */
 export function modelPathProblem(value: string): string | undefined {
-  const m = /^([a-z0-9]+):\/\/(.*)$/i.exec(value);
-  if (!m) return `"${value}" must look like local://DIR`;
-  if (m[1].toLowerCase() !== "local") return `scheme "${m[1]}://" is not supported (supported: local://DIR); got "${value}"`;
-  if (!m[2]) return `"${value}" names no folder`;
-  return undefined;
+  const parsed = parseModelPath(value);
+  return "problem" in parsed ? parsed.problem : undefined;
 }
 const days = z.number().int().min(0);
 /** Decimals kept (numpy's `round`): -1 = no rounding; a double has 15-17 significant digits. */
@@ -175,19 +173,6 @@ const shape = {
       list.forEach((m, i) => {
         if (seen.has(m.model_tag)) ctx.addIssue({ code: "custom", path: [i, "model_tag"], message: `duplicate model_tag "${m.model_tag}"` });
         seen.add(m.model_tag);
-      });
-      // Model files are named <metric>_<model_tag>.json: tags "knn" and "fast_knn" would give metric
-      // "cpu_fast" (knn) and metric "cpu" (fast_knn) one file. No tag may end with "_" + another.
-      list.forEach((m, i) => {
-        const j = list.findIndex((other) => other.model_tag !== m.model_tag && m.model_tag.endsWith(`_${other.model_tag}`));
-        if (j < 0) return;
-        const other = list[j].model_tag;
-        const prefix = m.model_tag.slice(0, -other.length - 1);
-        ctx.addIssue({
-          code: "custom",
-          path: [i, "model_tag"],
-          message: `model_tag "${m.model_tag}" ends with "_${other}" (model_configs[${j}]): model files are named <metric>_<model_tag>.json, so metric "x_${prefix}" with "${other}" and metric "x" with "${m.model_tag}" would share one; rename one of the tags`,
-        });
       });
     }),
   model_combination_method: z.enum(["mean", "max", "min"]),

@@ -2,19 +2,10 @@
 // window, alert the newest points at or above the threshold unless snoozed, save and deliver.
 //nobundling
 import { decideAnomalyAlerts, type ScoredPoint } from "../rules/alert-rule.ts";
-import { groupByMetric, queryJobSql, type JobContext } from "./job-context.ts";
-import { toMillis } from "../core/time.ts";
+import { queryJobSeries, type JobContext } from "./job-context.ts";
 import { expectedFromScores } from "../alerts/expected.ts";
 import { buildAlert, saveAndDeliver, type DeliverySummary, type NewAlert } from "./emit.ts";
 import type { BatchConfig } from "../config/index.ts";
-
-interface AlertRow {
-  metric_timestamp: Date;
-  metric_name: string;
-  metric_value: number;
-  metric_score: number;
-  metric_alert: number;
-}
 
 export interface AlertResult {
   job: "alert";
@@ -37,15 +28,15 @@ export function anomalyAlertParams(cfg: BatchConfig, recent_n = cfg.alert_recent
 
 export async function alertJob(ctx: JobContext): Promise<AlertResult> {
   const { cfg, log } = ctx;
-  const rows = await queryJobSql<AlertRow>(ctx, "alert", "alert_sql");
+  const bySeries = await queryJobSeries(ctx, "alert", "alert_sql");
   const alerts: NewAlert[] = [];
   const found: AlertResult["alerts"] = [];
-  for (const [metric, series] of groupByMetric(rows)) {
-    const points: ScoredPoint[] = series.map((r) => ({
-      timestamp: toMillis(r.metric_timestamp),
-      value: Number(r.metric_value),
-      score: Number(r.metric_score),
-      alerted: Number(r.metric_alert) > 0,
+  for (const [metric, series] of bySeries) {
+    const points: ScoredPoint[] = series.metric_timestamp.map((timestamp, i) => ({
+      timestamp,
+      value: Number(series.metric_value?.[i]),
+      score: Number(series.metric_score?.[i]),
+      alerted: Number(series.metric_alert?.[i]) > 0,
     }));
     const decisions = decideAnomalyAlerts(points, anomalyAlertParams(cfg));
     const alerted = decisions.map((d) => d.timestamp);

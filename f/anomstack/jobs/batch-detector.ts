@@ -45,6 +45,55 @@ export function scoreHistoryN(cfg: BatchConfig, features: BatchFeatures = DEFAUL
   return scoreLookback(cfg, features) + recent;
 }
 
+/** Per batch config and model tag, what scoring a series with that model needs from the config (the same for every metric). */
+const setups = new WeakMap<BatchConfig, Map<string, { pp: PreprocessParams; ppJson: string; signature: PreprocessParams }>>();
+
+function modelSetup(cfg: BatchConfig, tag: string): { pp: PreprocessParams; ppJson: string; signature: PreprocessParams } {
+  let byTag = setups.get(cfg);
+  if (!byTag) setups.set(cfg, (byTag = new Map()));
+  let setup = byTag.get(tag);
+  if (!setup) {
+    const mc = cfg.model_configs.find((c) => c.model_tag === tag);
+    const pp = modelPreprocess(cfg, mc ?? {});
+    byTag.set(tag, (setup = { pp, ppJson: JSON.stringify(pp), signature: featureSignature(cfg, mc ?? {}) }));
+  }
+  return setup;
+}
+
+/**
+ * The timestamps every model scored, in time order, with each model's probabilities at them. Feature
+ * rows are usually in strictly increasing time: then one merge walk; otherwise (a preprocess_fn may
+ * return any order) by lookup, the last row of a repeated timestamp winning.
+ */
+function commonRows(perModel: { timestamps: readonly number[]; p: ArrayLike<number> }[]): { timestamps: number[]; probs: Float64Array[] } {
+  const increasing = perModel.every(({ timestamps: ts }) => ts.every((t, i) => i === 0 || t > ts[i - 1]));
+  if (!increasing) {
+    const maps = perModel.map(({ timestamps: ts, p }) => new Map(ts.map((t, i) => [t, p[i]])));
+    // Rows every model scored, in time order (the smallest map has the fewest candidates).
+    const smallest = maps.reduce((a, b) => (b.size < a.size ? b : a));
+    const timestamps = [...smallest.keys()].filter((t) => maps.every((m) => m.has(t))).sort((a, b) => a - b);
+    return { timestamps, probs: maps.map((m) => Float64Array.from(timestamps, (t) => m.get(t)!)) };
+  }
+  const timestamps: number[] = [];
+  const at: number[][] = perModel.map(() => []);
+  const pos = perModel.map(() => 0);
+  const first = perModel[0].timestamps;
+  for (let i = 0; i < first.length; i++) {
+    const t = first[i];
+    let everywhere = true;
+    for (let m = 1; m < perModel.length && everywhere; m++) {
+      const ts = perModel[m].timestamps;
+      while (pos[m] < ts.length && ts[pos[m]] < t) pos[m]++;
+      everywhere = pos[m] < ts.length && ts[pos[m]] === t;
+    }
+    if (!everywhere) continue;
+    timestamps.push(t);
+    at[0].push(i);
+    for (let m = 1; m < perModel.length; m++) at[m].push(pos[m]);
+  }
+  return { timestamps, probs: perModel.map(({ p }, m) => Float64Array.from(at[m], (i) => p[i])) };
+}
+
 /** Same feature params (every key of either; a missing key equals null, as in models saved before a key existed). */
 function sameFeatures(a: PreprocessParams, b: PreprocessParams): boolean {
   const x = a as unknown as Record<string, unknown>;
@@ -76,16 +125,14 @@ export function scoreSeries(
   const features = opts.features ?? DEFAULT_FEATURES;
   const matrices = new Map<string, FeatureMatrix>();
   const perModel = models.map((m) => {
-    const mc = cfg.model_configs.find((c) => c.model_tag === m.model_tag);
-    const pp = modelPreprocess(cfg, mc ?? {});
-    const signature = featureSignature(cfg, mc ?? {});
+    const { pp, ppJson, signature } = modelSetup(cfg, m.model_tag);
     if (m.features && !sameFeatures(m.features, signature)) {
       throw new Error(
         `model ${m.model_tag} was trained on other features (${JSON.stringify(m.features)}) than its config gives now (${JSON.stringify(signature)}); retrain`,
       );
     }
     // A hook may name its columns; the matrix is per model (its errors name the model).
-    const key = features.hook ? `${m.model_tag}\n${JSON.stringify(pp)}` : JSON.stringify(pp);
+    const key = features.hook ? `${m.model_tag}\n${ppJson}` : ppJson;
     let X = matrices.get(key);
     if (!X) matrices.set(key, (X = features.matrix(series, pp, { metric: opts.metric ?? "?", model_tag: m.model_tag })));
     if (m.columns.length !== X.cols) {
@@ -93,14 +140,10 @@ export function scoreSeries(
         `model ${m.model_tag} was trained on ${m.columns.length} features but ${features.hook ? `preprocess_fn ${features.hook}` : "preprocess_params"} now gives ${X.cols}; retrain`,
       );
     }
-    const p = predictProba(m, X);
-    return new Map(X.timestamps.map((t, i) => [t, p[i]]));
+    return { timestamps: X.timestamps, p: predictProba(m, X) };
   });
   if (perModel.length === 0) return { timestamps: [], scores: [] };
-  // Rows every model scored, in time order (the smallest map has the fewest candidates).
-  const smallest = perModel.reduce((a, b) => (b.size < a.size ? b : a));
-  const timestamps = [...smallest.keys()].filter((t) => perModel.every((m) => m.has(t))).sort((a, b) => a - b);
-  const probs = perModel.map((m) => Float64Array.from(timestamps, (t) => m.get(t)!));
+  const { timestamps, probs } = commonRows(perModel);
   const combined = combineProbabilities(probs, cfg.model_combination_method);
   return { timestamps, scores: Array.from(combined, (p) => roundTo(p, cfg.score_metric_rounding)) };
 }

@@ -2,17 +2,9 @@
 // values, the newest `change_detect_last_n` tested, snoozed after a change; save and deliver.
 //nobundling
 import { decideChanges, type ChangePoint } from "../rules/change-rule.ts";
-import { groupByMetric, queryJobSql, type JobContext } from "./job-context.ts";
-import { toMillis } from "../core/time.ts";
+import { queryJobSeries, type JobContext } from "./job-context.ts";
 import { expectedFromMad } from "../alerts/expected.ts";
 import { buildAlert, saveAndDeliver, type DeliverySummary, type NewAlert } from "./emit.ts";
-
-interface ChangeRow {
-  metric_timestamp: Date;
-  metric_name: string;
-  metric_value: number;
-  metric_change: number;
-}
 
 export interface ChangeResult {
   job: "change";
@@ -26,7 +18,7 @@ export interface ChangeResult {
 
 export async function changeJob(ctx: JobContext): Promise<ChangeResult> {
   const { cfg, log } = ctx;
-  const rows = await queryJobSql<ChangeRow>(ctx, "change", "change_sql");
+  const bySeries = await queryJobSeries(ctx, "change", "change_sql");
   const alerts: NewAlert[] = [];
   const result: ChangeResult = {
     job: "change",
@@ -37,11 +29,11 @@ export async function changeJob(ctx: JobContext): Promise<ChangeResult> {
     delivery: { sent: 0, pending: 0, failed: [] },
     delivery_failures: 0,
   };
-  for (const [metric, series] of groupByMetric(rows)) {
-    const points: ChangePoint[] = series.map((r) => ({
-      timestamp: toMillis(r.metric_timestamp),
-      value: Number(r.metric_value),
-      changed: Number(r.metric_change) > 0,
+  for (const [metric, series] of bySeries) {
+    const points: ChangePoint[] = series.metric_timestamp.map((timestamp, i) => ({
+      timestamp,
+      value: Number(series.metric_value?.[i]),
+      changed: Number(series.metric_change?.[i]) > 0,
     }));
     const decided = decideChanges(points, {
       threshold: cfg.change_threshold,

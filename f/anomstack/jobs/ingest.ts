@@ -1,12 +1,13 @@
 // Ingest job: run the batch's `ingest_sql` or call its TypeScript `ingest_fn`,
 // validate what came back and append it to the metrics table in one transaction.
 //nobundling
+import { importFile } from "../core/module-import.ts";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { ConfigJobError, DataError, JobError, SqlError, errorMessage } from "../core/errors.ts";
 import { renderJobSql, type JobContext } from "./job-context.ts";
 import { bundledModule } from "../config/source.ts";
-import { IngestDataError, wrangleIngested, type WrangleOptions } from "./wrangle.ts";
+import { IngestDataError, wrangleIngested, wrangleIngestedColumns, type WrangleOptions } from "./wrangle.ts";
+import { appendColumns, queryColumns, type QueryColumns } from "../store/metrics-store.ts";
 import { createIngestHttp, SourceError } from "../core/http.ts";
 import type { IngestFunction } from "../core/batch-api.ts";
 import { isStale } from "../config/index.ts";
@@ -38,14 +39,7 @@ export function missingEnv(cfg: { requires_env?: readonly string[] }, env: Recor
  */
 export async function fetchIngestRows(ctx: JobContext, warnings: string[] = []): Promise<unknown> {
   const { cfg } = ctx;
-  const missing = missingEnv(cfg, ctx.env);
-  if (missing.length > 0) {
-    throw new ConfigJobError(
-      cfg.metric_batch,
-      "ingest",
-      `needs ${missing.join(", ")} (requires_env), not set in the environment or the settings resource`,
-    );
-  }
+  checkRequiredEnv(ctx);
   if (cfg.ingest_sql) {
     const sql = renderJobSql(ctx, "ingest", "ingest_sql");
     // ingest_sql runs on the batch's db, which is also where its metrics table lives (ctx.store).
@@ -75,13 +69,35 @@ export async function fetchIngestRows(ctx: JobContext, warnings: string[] = []):
   throw new JobError(cfg.metric_batch, "ingest", "neither ingest_sql nor ingest_fn is set");
 }
 
+function checkRequiredEnv(ctx: JobContext): void {
+  const missing = missingEnv(ctx.cfg, ctx.env);
+  if (missing.length > 0) {
+    throw new ConfigJobError(
+      ctx.cfg.metric_batch,
+      "ingest",
+      `needs ${missing.join(", ")} (requires_env), not set in the environment or the settings resource`,
+    );
+  }
+}
+
+/** An ingest_sql's result column by column (a big ingest reads millions of rows: no object per row). */
+async function fetchIngestSqlColumns(ctx: JobContext): Promise<QueryColumns> {
+  checkRequiredEnv(ctx);
+  const sql = renderJobSql(ctx, "ingest", "ingest_sql");
+  try {
+    return await queryColumns(ctx.store, sql);
+  } catch (e) {
+    throw new SqlError(ctx.cfg.metric_batch, "ingest", sql, e);
+  }
+}
+
 /** Import a batch's ingest module (path relative to the batch YAML) and return its `ingest` export. */
 export async function loadIngestFunction(sourceDir: string, ingestFn: string, batch: string): Promise<IngestFunction> {
   const file = path.resolve(sourceDir, ingestFn);
   let mod: Record<string, unknown>;
   try {
     // On a Windmill worker the module comes with the generated metrics bundle (statically imported).
-    mod = (bundledModule(file) as Record<string, unknown> | undefined) ?? (await import(pathToFileURL(file).href));
+    mod = (bundledModule(file) as Record<string, unknown> | undefined) ?? (await importFile(file));
   } catch (e) {
     throw new JobError(batch, "ingest", `cannot load ingest_fn ${file}: ${errorMessage(e)}`, { cause: e });
   }
@@ -110,20 +126,27 @@ export function ingestWrangleOptions(ctx: Pick<JobContext, "cfg" | "now">): Wran
 export async function ingestJob(ctx: JobContext): Promise<IngestResult> {
   const { cfg, log } = ctx;
   const notes: string[] = [];
-  const raw = await fetchIngestRows(ctx, notes);
-  let wrangled: ReturnType<typeof wrangleIngested>;
+  let stored: { inserted: number; names: string[]; warnings: string[] };
   try {
-    wrangled = wrangleIngested(raw, ingestWrangleOptions(ctx));
+    if (cfg.ingest_sql) {
+      // Column by column from the query to the table: the same checks as rows, a fraction of the cost.
+      const { columns, warnings } = wrangleIngestedColumns(await fetchIngestSqlColumns(ctx), ingestWrangleOptions(ctx));
+      for (const w of warnings) log.warn(w);
+      stored = { inserted: await appendColumns(ctx.store, cfg.metric_batch, "metric", columns), names: columns.metric_name, warnings };
+    } else {
+      const { rows, warnings } = wrangleIngested(await fetchIngestRows(ctx, notes), ingestWrangleOptions(ctx));
+      for (const w of warnings) log.warn(w);
+      stored = { inserted: await ctx.store.append(rows), names: rows.map((r) => r.metric_name), warnings };
+    }
   } catch (e) {
     if (e instanceof IngestDataError) throw new DataError(cfg.metric_batch, "ingest", e.message, { cause: e });
     throw e;
   }
-  for (const w of wrangled.warnings) log.warn(w);
-  const inserted = await ctx.store.append(wrangled.rows);
-  const metrics = new Set(wrangled.rows.map((r) => r.metric_name)).size;
-  log.info(`ingested ${wrangled.rows.length} row(s) for ${metrics} metric(s), ${inserted} new`);
+  const { inserted, names } = stored;
+  const metrics = new Set(names).size;
+  log.info(`ingested ${names.length} row(s) for ${metrics} metric(s), ${inserted} new`);
   const stale = await noticeIfStale(ctx);
-  return { job: "ingest", batch: cfg.metric_batch, rows: wrangled.rows.length, inserted, metrics, warnings: [...notes, ...wrangled.warnings], stale };
+  return { job: "ingest", batch: cfg.metric_batch, rows: names.length, inserted, metrics, warnings: [...notes, ...stored.warnings], stale };
 }
 
 /**

@@ -5,14 +5,15 @@ import type { BatchConfig } from "../config/index.ts";
 import { renderTemplate } from "../config/index.ts";
 import type { AlertChannel } from "../alerts/channel.ts";
 import type { LlmSettings } from "../alerts/channel-settings.ts";
-import type { MetricsStore, QueryRow } from "../store/metrics-store.ts";
+import { quoteTableKey, streamColumns, type MetricsStore, type QueryColumns, type QueryRow } from "../store/metrics-store.ts";
+import { sqlList } from "../config/sql-filters.ts";
 import { openMetricsStore } from "../store/open.ts";
 import { openModelStore, type ModelStore } from "../store/model-store.ts";
 import type { Env } from "../core/env.ts";
 import type { Logger } from "../core/log.ts";
-import { truncateToSecond } from "../core/time.ts";
+import { toMillis, truncateToSecond } from "../core/time.ts";
 import { SqlError, TemplateJobError } from "../core/errors.ts";
-import { shardOf } from "./shard.ts";
+import { shardOf } from "../core/shard.ts";
 
 export interface JobContext {
   cfg: BatchConfig;
@@ -58,7 +59,7 @@ export async function openJobContext(cfg: BatchConfig, opts: OpenContextOptions)
     cfg,
     env,
     store,
-    models: openModelStore(cfg.model_path, `${cfg.metric_batch}.model_path`),
+    models: openModelStore(cfg.model_path, `${cfg.metric_batch}.model_path`, env),
     channels: opts.channels,
     log: opts.log,
     now: truncateToSecond(opts.now),
@@ -90,6 +91,78 @@ export async function queryJobSql<T = QueryRow>(ctx: JobContext, job: string, ke
   } catch (e) {
     throw new SqlError(ctx.cfg.metric_batch, job, sql, e);
   }
+}
+
+/** One metric's rows of a job query, column by column, in the query's order (`metric_name` left out). */
+export interface MetricSeries {
+  /** Epoch milliseconds. */
+  metric_timestamp: number[];
+  [column: string]: unknown[];
+}
+
+/**
+ * Render and run a read template, its rows grouped by `metric_name` (in order of first appearance) as
+ * columns: what train, score and the alert jobs read, without an object per row.
+ */
+export async function queryJobSeries(
+  ctx: JobContext,
+  job: string,
+  key: string,
+  extra: Record<string, unknown> = {},
+): Promise<Map<string, MetricSeries>> {
+  let sql = renderJobSql(ctx, job, key, extra);
+  const out = new Map<string, MetricSeries>();
+  let current: MetricSeries | undefined;
+  let currentName: string | undefined;
+  // Grouped chunk by chunk as the rows arrive: only one chunk of the result is held besides the series.
+  const group = ({ columns, rowCount }: QueryColumns) => {
+    const names = (columns.metric_name ?? []) as string[];
+    const timestamps = columns.metric_timestamp ?? [];
+    const others = Object.keys(columns).filter((c) => c !== "metric_name" && c !== "metric_timestamp");
+    for (let i = 0; i < rowCount; i++) {
+      const name = names[i];
+      // The templates order by metric: look the series up only when the name changes.
+      if (current === undefined || name !== currentName) {
+        currentName = name;
+        current = out.get(name);
+        if (!current) {
+          current = { metric_timestamp: [] };
+          for (const c of others) current[c] = [];
+          out.set(name, current);
+        }
+      }
+      current.metric_timestamp.push(toMillis(timestamps[i]));
+      for (const c of others) current[c].push(columns[c][i]);
+    }
+  };
+  try {
+    const shardNames = await shardMetricsForSql(ctx, key);
+    if (shardNames?.length === 0) return out;
+    // The database reads only this shard's metrics (the filter reaches the table scan through the
+    // default templates' grouping and ranking by metric), instead of every shard reading all of them.
+    if (shardNames) sql = `select * from (${sql}) as anomstack_shard where metric_name in (${sqlList(shardNames)})`;
+    await streamColumns(ctx.store, sql, undefined, group);
+  } catch (e) {
+    throw new SqlError(ctx.cfg.metric_batch, job, sql, e);
+  }
+  return out;
+}
+
+/** The default train and score templates (`{% include './defaults/sql/<job>.sql' %}`): they read the batch's stored metrics by name. */
+const DEFAULT_SERIES_TEMPLATE = /^\s*\{%-?\s*include\s+['"](\.\/)?defaults\/sql\/(train|score)\.sql['"]\s*-?%\}\s*$/;
+
+/**
+ * The stored metrics of this run's shard, when the job's template is a default one and the batch is
+ * sharded; undefined otherwise (a batch's own template is filtered by {@link inShard} after the query).
+ */
+async function shardMetricsForSql(ctx: JobContext, key: string): Promise<string[] | undefined> {
+  const template = (ctx.cfg as unknown as Record<string, unknown>)[key];
+  if (ctx.shard.count === 1 || typeof template !== "string" || !DEFAULT_SERIES_TEMPLATE.test(template)) return undefined;
+  const rows = await ctx.store.query<{ metric_name: string }>(
+    `select distinct metric_name from ${quoteTableKey(ctx.store.tableKey)} where metric_batch = ? and metric_type = 'metric'`,
+    [ctx.cfg.metric_batch],
+  );
+  return rows.map((r) => r.metric_name).filter((m) => inShard(ctx, m));
 }
 
 /** True when this run's shard handles `metric` (always, when the batch is not sharded). */

@@ -3,8 +3,8 @@
 // point gets the same features live and in a replay. A hook that throws, is asynchronous or returns the
 // wrong shape fails with an error naming the batch, the metric, the model and what was wrong.
 //nobundling
+import { importFile } from "../core/module-import.ts";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { minRowsForFeatures, preprocess, type FeatureMatrix, type PreprocessParams as MlPreprocessParams } from "../ml/index.ts";
 import { bundledModule } from "../config/source.ts";
 import type { BatchConfig } from "../config/index.ts";
@@ -147,7 +147,7 @@ export async function loadBatchFeatures(cfg: Pick<BatchConfig, "metric_batch" | 
   const file = path.resolve(cfg.source_dir, cfg.preprocess_fn);
   let mod: Record<string, unknown>;
   try {
-    mod = (bundledModule(file) as Record<string, unknown> | undefined) ?? (await import(pathToFileURL(file).href));
+    mod = (bundledModule(file) as Record<string, unknown> | undefined) ?? (await importFile(file));
   } catch (e) {
     throw new PreprocessHookError(`${cfg.metric_batch}: cannot load preprocess_fn ${file}: ${errorMessage(e)}`, { cause: e });
   }

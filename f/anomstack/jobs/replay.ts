@@ -9,6 +9,7 @@ import { decideChanges, type ChangePoint } from "../rules/change-rule.ts";
 import { decideTholdalertBreaches } from "../rules/tholdalert-rule.ts";
 import { deleteTypesUntil, readBatchHistory } from "../store/queries.ts";
 import type { MetricRow } from "../store/metric-row.ts";
+import { WHOLE_BATCH, type MetricModels } from "../store/model-store.ts";
 import { JobError, errorMessage } from "../core/errors.ts";
 import type { JobContext } from "./job-context.ts";
 import { toMillis } from "../core/time.ts";
@@ -100,6 +101,8 @@ export async function replayJob(ctx: JobContext, opts: ReplayOptions = {}): Prom
   const result: ReplayResult = { job: "replay", batch: cfg.metric_batch, metrics: 0, scored: 0, alerts: 0, changes: 0, tholdalerts: 0, failed: [] };
   const out: MetricRow[] = [];
   const metrics = [...byMetric.keys()].filter((m) => byMetric.get(m)!.has("metric"));
+  /** The models of the newest window, saved as one run at the end (so scoring continues after a replay). */
+  const latest = new Map<string, MetricModels>();
   let done = 0;
   for (const metric of metrics) {
     const types = byMetric.get(metric)!;
@@ -140,7 +143,8 @@ export async function replayJob(ctx: JobContext, opts: ReplayOptions = {}): Prom
           result.alerts++;
         }
       }
-      await saveLatestModels(ctx, metric, ts, values, { metric, features });
+      const models = latestModels(ctx, ts, values, { metric, features });
+      if (models) latest.set(metric, models);
       result.changes += replayChanges(ctx, metric, ts, values, kept("change"), out);
       result.tholdalerts += replayTholdalerts(ctx, metric, ts, values, kept("tholdalert"), out);
       result.metrics++;
@@ -156,23 +160,31 @@ export async function replayJob(ctx: JobContext, opts: ReplayOptions = {}): Prom
     }
     await store.append(out);
   });
+  // Metrics that trained no model now (excluded, too little data, failed) keep the ones they have.
+  const keep = [...byMetric.keys()].filter((m) => !latest.has(m));
+  await ctx.models.saveRun(cfg.metric_batch, WHOLE_BATCH, latest, {
+    keep,
+    tags: cfg.model_configs.map((mc) => mc.model_tag),
+    warn: (m) => log.warn(m),
+  });
   log.info(
     `replayed ${result.metrics} metric(s): ${result.scored} score(s), ${result.alerts} alert(s), ${result.changes} change(s), ${result.tholdalerts} threshold alert(s)`,
   );
   return result;
 }
 
-/** Train on the newest window, as the train job would now, so scoring can continue after a replay. */
-async function saveLatestModels(ctx: JobContext, metric: string, ts: number[], values: number[], opts: SeriesOptions): Promise<void> {
+/** The models of the newest window, as the train job would train them now; undefined when there is too little data. */
+function latestModels(ctx: JobContext, ts: number[], values: number[], opts: SeriesOptions): MetricModels | undefined {
   const { cfg } = ctx;
-  if (cfg.train_exclude_metrics?.includes(metric)) return;
+  if (cfg.train_exclude_metrics?.includes(opts.metric ?? "")) return undefined;
   const minTs = ctx.now.getTime() - cfg.train_metric_timestamp_max_days_ago * DAY_MS;
   let a = Math.max(0, ts.length - cfg.train_max_n);
   while (a < ts.length && ts[a] < minTs) a++;
   try {
-    for (const m of trainMetricModels(cfg, ts.slice(a), values.slice(a), opts)) await ctx.models.save(cfg.metric_batch, metric, m.model_tag, m);
+    return Object.fromEntries(trainMetricModels(cfg, ts.slice(a), values.slice(a), opts).map((m) => [m.model_tag, m]));
   } catch (e) {
     if (!(e instanceof NotEnoughData)) throw e;
+    return undefined;
   }
 }
 

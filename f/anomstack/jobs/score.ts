@@ -4,19 +4,12 @@
 //nobundling
 import { parseTrainedModel, suppressRepeats, type TrainedModel } from "../ml/index.ts";
 import type { MetricRow } from "../store/metric-row.ts";
+import type { BatchModels } from "../store/model-store.ts";
 import { errorMessage, throwIfAllFailed } from "../core/errors.ts";
-import { groupByMetric, inShard, queryJobSql, type JobContext } from "./job-context.ts";
-import { toMillis } from "../core/time.ts";
+import { inShard, queryJobSeries, type JobContext } from "./job-context.ts";
 import type { BatchConfig } from "../config/index.ts";
 import { scoreHistoryN, scoreSeries } from "./batch-detector.ts";
 import { loadBatchFeatures } from "./preprocess-hook.ts";
-
-interface ScoreRow {
-  metric_timestamp: Date;
-  metric_name: string;
-  metric_value: number;
-  metric_score: number | null;
-}
 
 export interface ScoreResult {
   job: "score";
@@ -44,12 +37,12 @@ export function finalScores(
   return suppressRepeats(s, cfg.score_suppress_n, fixed);
 }
 
-/** Load the batch's models of one metric; missing ones are left out (with a warning), corrupt ones too. */
-export async function loadMetricModels(ctx: JobContext, metric: string): Promise<TrainedModel[]> {
+/** One metric's models out of the batch's; missing ones are left out, corrupt ones too (with a warning). */
+export function loadMetricModels(ctx: JobContext, models: BatchModels, metric: string): TrainedModel[] {
   const out: TrainedModel[] = [];
   for (const mc of ctx.cfg.model_configs) {
     try {
-      const json = await ctx.models.load(ctx.cfg.metric_batch, metric, mc.model_tag);
+      const json = models.get(metric, mc.model_tag);
       if (json === undefined) continue;
       out.push(parseTrainedModel(json, `${ctx.cfg.metric_batch}/${metric}/${mc.model_tag}`));
     } catch (e) {
@@ -63,25 +56,31 @@ export async function scoreJob(ctx: JobContext): Promise<ScoreResult> {
   const { cfg, log } = ctx;
   const features = await loadBatchFeatures(cfg);
   const historyN = scoreHistoryN(cfg, features);
-  const rows = await queryJobSql<ScoreRow>(ctx, "score", "score_sql", { score_history_n: historyN });
+  const bySeries = await queryJobSeries(ctx, "score", "score_sql", { score_history_n: historyN });
   const result: ScoreResult = { job: "score", batch: cfg.metric_batch, scored: 0, metrics: 0, no_model: [], failed: [] };
   const out: MetricRow[] = [];
   let tried = 0; // metrics with points to score and models to score them
-  for (const [metric, series] of groupByMetric(rows)) {
+  // The shard's models in one go, read when the first metric has points to score.
+  let batchModels: BatchModels | undefined;
+  for (const [metric, series] of bySeries) {
     if (!inShard(ctx, metric)) continue;
+    const timestamps = series.metric_timestamp;
+    const storedScores = series.metric_score ?? timestamps.map(() => undefined);
     // Only the newest score_max_n points may be scored, and only those after the newest stored score (a
     // point scoring passed by, e.g. a replay's warm-up, is not scored later by a model that has seen it).
     // The rows before them are history.
     let frontier = Number.NEGATIVE_INFINITY;
-    for (const r of series) if (r.metric_score !== null) frontier = Math.max(frontier, toMillis(r.metric_timestamp));
-    const unscored = new Set(
-      series
-        .slice(-cfg.score_max_n)
-        .filter((r) => r.metric_score === null && toMillis(r.metric_timestamp) > frontier)
-        .map((r) => toMillis(r.metric_timestamp)),
-    );
+    timestamps.forEach((t, i) => {
+      if (storedScores[i] !== null) frontier = Math.max(frontier, t);
+    });
+    const unscored = new Set<number>();
+    const start = timestamps.length - timestamps.slice(-cfg.score_max_n).length; // where slice(-score_max_n) starts
+    for (let i = start; i < timestamps.length; i++) {
+      if (storedScores[i] === null && timestamps[i] > frontier) unscored.add(timestamps[i]);
+    }
     if (unscored.size === 0) continue;
-    const models = await loadMetricModels(ctx, metric);
+    batchModels ??= await ctx.models.loadModels(cfg.metric_batch, ctx.shard);
+    const models = loadMetricModels(ctx, batchModels, metric);
     if (models.length === 0) {
       result.no_model.push(metric);
       log.warn(`${metric}: no trained model yet, not scored (run train first)`);
@@ -89,10 +88,13 @@ export async function scoreJob(ctx: JobContext): Promise<ScoreResult> {
     }
     tried++;
     try {
-      const timestamps = series.map((r) => toMillis(r.metric_timestamp));
-      const computed = scoreSeries(cfg, models, { timestamps, values: series.map((r) => Number(r.metric_value)) }, { metric, features });
+      const values = timestamps.map((_, i) => Number(series.metric_value?.[i]));
+      const computed = scoreSeries(cfg, models, { timestamps, values }, { metric, features });
       const byTime = new Map(computed.timestamps.map((t, i) => [t, computed.scores[i]]));
-      const stored = new Map(series.filter((r) => r.metric_score !== null).map((r) => [toMillis(r.metric_timestamp), Number(r.metric_score)]));
+      const stored = new Map<number, number>();
+      timestamps.forEach((t, i) => {
+        if (storedScores[i] !== null) stored.set(t, Number(storedScores[i]));
+      });
       // The series' points (with resampling, `freq`, the feature rows are bins: they join in time order).
       const points = [...new Set([...timestamps, ...computed.timestamps])].sort((a, b) => a - b);
       const scores = finalScores(cfg, points, byTime, stored);

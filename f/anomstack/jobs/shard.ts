@@ -2,19 +2,7 @@
 // process them in parallel Windmill for-loop iterations. Pure.
 //nobundling
 
-/**
- * The shard (0 ≤ shard < count) a metric belongs to: FNV-1a of its name, modulo `count`. Stable across
- * runs, processes and machines, so a metric is always trained and scored by the same shard.
- * @example shardOf("cpu_user", 1) // => 0
- */
-export function shardOf(metric: string, count: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < metric.length; i++) {
-    h ^= metric.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h % count;
-}
+export { shardOf } from "../core/shard.ts";
 
 /** Validate a (shard, shard_count) pair from a stage's inputs. */
 export function checkShard(shard: number, count: number): void {

@@ -1,20 +1,14 @@
-// Train job: one model per (metric, model config), fitted on the features of
-// the metric's recent values and saved as JSON. A metric that fails is reported; the others still train.
+// Train job: one model per (metric, model config), fitted on the features of the metric's recent values;
+// the shard's models are saved as one training run. A metric that fails is reported; the others still train.
 //nobundling
 import { trainModel, type FeatureMatrix, type TrainedModel } from "../ml/index.ts";
 import { lastScoredByMetric } from "../store/queries.ts";
 import { featureSignature, modelPreprocess, type SeriesOptions } from "./batch-detector.ts";
 import { DEFAULT_FEATURES, loadBatchFeatures } from "./preprocess-hook.ts";
 import { errorMessage, throwIfAllFailed } from "../core/errors.ts";
-import { groupByMetric, inShard, queryJobSql, type JobContext } from "./job-context.ts";
-import { toMillis } from "../core/time.ts";
+import { inShard, queryJobSeries, type JobContext } from "./job-context.ts";
 import type { BatchConfig } from "../config/index.ts";
-
-interface TrainRow {
-  metric_timestamp: Date;
-  metric_name: string;
-  metric_value: number;
-}
+import type { MetricModels } from "../store/model-store.ts";
 
 export interface TrainResult {
   job: "train";
@@ -78,23 +72,33 @@ async function lastScored(ctx: JobContext): Promise<Map<string, number>> {
 export async function trainJob(ctx: JobContext, opts: { metrics?: ReadonlySet<string> } = {}): Promise<TrainResult> {
   const { cfg, log } = ctx;
   const features = await loadBatchFeatures(cfg);
-  const rows = await queryJobSql<TrainRow>(ctx, "train", "train_sql");
+  const bySeries = await queryJobSeries(ctx, "train", "train_sql");
   const scoredUntil = await lastScored(ctx);
   const result: TrainResult = { job: "train", batch: cfg.metric_batch, trained: [], skipped: [], failed: [] };
-  for (const [metric, all] of groupByMetric(rows)) {
-    if ((opts.metrics && !opts.metrics.has(metric)) || !inShard(ctx, metric)) continue;
+  const trained = new Map<string, MetricModels>();
+  /** Metrics of this shard that keep their previous models: not trained in this run, but not gone. */
+  const keep: string[] = [];
+  for (const [metric, series] of bySeries) {
+    if (!inShard(ctx, metric)) continue;
+    if (opts.metrics && !opts.metrics.has(metric)) {
+      keep.push(metric);
+      continue;
+    }
     const until = scoredUntil.get(metric);
-    const series = until === undefined ? all : all.filter((r) => toMillis(r.metric_timestamp) <= until);
+    const timestamps: number[] = [];
+    const values: number[] = [];
+    series.metric_timestamp.forEach((t, i) => {
+      if (until !== undefined && t > until) return;
+      timestamps.push(t);
+      values.push(Number(series.metric_value?.[i]));
+    });
+    bySeries.delete(metric); // its rows are no longer needed: memory stays at one metric's arrays
     try {
-      const models = trainMetricModels(
-        cfg,
-        series.map((r) => toMillis(r.metric_timestamp)),
-        series.map((r) => Number(r.metric_value)),
-        { metric, features },
-      );
-      for (const m of models) await ctx.models.save(cfg.metric_batch, metric, m.model_tag, m);
+      const models = trainMetricModels(cfg, timestamps, values, { metric, features });
+      trained.set(metric, Object.fromEntries(models.map((m) => [m.model_tag, m])));
       result.trained.push(metric);
     } catch (e) {
+      keep.push(metric);
       if (e instanceof NotEnoughData) {
         result.skipped.push({ metric, reason: e.message });
         log.info(`${metric}: not trained yet, ${e.message}`);
@@ -106,5 +110,12 @@ export async function trainJob(ctx: JobContext, opts: { metrics?: ReadonlySet<st
   }
   log.info(`trained ${result.trained.length} metric(s), ${result.skipped.length} waiting for data, ${result.failed.length} failed`);
   throwIfAllFailed(cfg.metric_batch, "train", result.failed, result.trained.length + result.skipped.length);
+  // One run per shard: its models replace the shard's previous ones at once; those of gone metrics go.
+  const run = await ctx.models.saveRun(cfg.metric_batch, ctx.shard, trained, {
+    keep,
+    tags: cfg.model_configs.map((mc) => mc.model_tag),
+    warn: (m) => log.warn(m),
+  });
+  log.info(`saved run ${run.run_id}: ${run.metrics} metric(s) in ${run.artifacts.length} artifact(s), ${run.bytes} byte(s)`);
   return result;
 }

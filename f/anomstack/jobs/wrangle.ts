@@ -1,7 +1,7 @@
 // Turn what an ingest returned (SQL rows or a TypeScript function's array) into validated metric rows
 // with errors that name the row, the column and the value at fault. Pure.
 //nobundling
-import { roundTo, type MetricRow } from "../store/metric-row.ts";
+import { roundTo, type MetricColumns, type MetricRow } from "../store/metric-row.ts";
 
 export const INGEST_COLUMNS = ["metric_timestamp", "metric_name", "metric_value"] as const;
 
@@ -39,7 +39,9 @@ const NUMERIC = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$/i;
 export function parseTimestamp(v: unknown): number {
   if (v instanceof Date) return v.getTime();
   // Through a Date, so numbers outside a Date's range (±8.64e15 ms) give NaN.
-  if (typeof v === "number" || typeof v === "bigint") return new Date(Number(v)).getTime();
+  // As a Date's time value would be (TimeClip), without making one: a million-row ingest parses a million.
+  if (typeof v === "number") return Math.abs(v) <= 8.64e15 ? Math.trunc(v) + 0 : Number.NaN;
+  if (typeof v === "bigint") return new Date(Number(v)).getTime();
   if (typeof v !== "string") return Number.NaN;
   const m = ISO_LIKE.exec(v.trim());
   if (!m) return Number.NaN;
@@ -71,63 +73,145 @@ export function wrangleIngested(data: unknown, opts: WrangleOptions): WrangleRes
   // An empty window (late data, a quiet source) is not an error: nothing to store this time.
   if (data.length === 0) return { rows: [], warnings: ["ingest returned no rows: nothing new in this window"] };
   const rows: MetricRow[] = [];
+  const fields: RowFields = { timestamp: undefined, name: undefined, value: undefined, metadata: undefined };
+  const warnings = wrangleEach(
+    data.length,
+    (i) => {
+      const raw = data[i];
+      if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return `row ${i}: expected an object, got ${describe(raw)}`;
+      const obj = raw as Record<string, unknown>;
+      // Fast path for the usual lower-case columns; other spellings (e.g. Snowflake's upper case) are lowered,
+      // all of them, so an upper-case METADATA next to lower-case metric columns is not lost.
+      const r = hasLowerCaseKeys(obj) ? obj : lowerKeys(obj);
+      const missing = INGEST_COLUMNS.filter((c) => !(c in r));
+      if (missing.length) return missingColumns(i, missing, Object.keys(r));
+      fields.timestamp = r.metric_timestamp;
+      fields.name = r.metric_name;
+      fields.value = r.metric_value;
+      fields.metadata = r.metadata;
+      return fields;
+    },
+    opts,
+    (ts, name, value, metadata) =>
+      rows.push({
+        metric_timestamp: new Date(ts),
+        metric_batch: opts.batch,
+        metric_name: name,
+        metric_type: "metric",
+        metric_value: value,
+        metadata,
+      }),
+  );
+  return { rows, warnings };
+}
+
+/** Validated ingested rows as columns: what {@link wrangleIngested} gives, without an object per row. */
+export type WrangledColumns = MetricColumns;
+
+/**
+ * {@link wrangleIngested} of a query result given column by column (an ingest_sql's), with the same
+ * checks and messages: each row is seen as the object of its columns.
+ */
+export function wrangleIngestedColumns(
+  result: { rowCount: number; columns: Record<string, unknown[]> },
+  opts: WrangleOptions,
+): { columns: WrangledColumns; warnings: string[] } {
+  const columns: WrangledColumns = { metric_timestamp: [], metric_name: [], metric_value: [], metadata: [] };
+  if (result.rowCount === 0) return { columns, warnings: ["ingest returned no rows: nothing new in this window"] };
+  // Every row has the same columns: lowered (as for rows) and checked once.
+  const lowered: Record<string, unknown[]> = {};
+  for (const [k, v] of Object.entries(result.columns)) lowered[k.toLowerCase()] = v;
+  const missing = INGEST_COLUMNS.filter((c) => !(c in lowered));
+  const { metric_timestamp: ts, metric_name: name, metric_value: value, metadata } = lowered;
+  const fields: RowFields = { timestamp: undefined, name: undefined, value: undefined, metadata: undefined };
+  const warnings = wrangleEach(
+    result.rowCount,
+    (i) => {
+      if (missing.length) return missingColumns(i, missing, Object.keys(lowered));
+      fields.timestamp = ts[i];
+      fields.name = name[i];
+      fields.value = value[i];
+      fields.metadata = metadata?.[i];
+      return fields;
+    },
+    opts,
+    (ts, name, value, metadata) => {
+      columns.metric_timestamp.push(ts);
+      columns.metric_name.push(name);
+      columns.metric_value.push(value);
+      columns.metadata.push(metadata);
+    },
+  );
+  return { columns, warnings };
+}
+
+/** The columns of one ingested row (a reused record: read it before asking for the next row). */
+interface RowFields {
+  timestamp: unknown;
+  name: unknown;
+  value: unknown;
+  metadata: unknown;
+}
+
+function missingColumns(i: number, missing: readonly string[], got: readonly string[]): string {
+  return `row ${i}: missing column(s) ${missing.join(", ")}; got columns ${got.join(", ") || "(none)"}`;
+}
+
+/**
+ * Check rows 0..n-1 (`rowAt(i)`: the row's columns, or the message of why it has none), handing each
+ * usable one to `emit`; returns the warnings, throws on invalid rows.
+ */
+function wrangleEach(
+  n: number,
+  rowAt: (i: number) => RowFields | string,
+  opts: WrangleOptions,
+  emit: (ts: number, name: string, value: number, metadata: string) => void,
+): string[] {
+  let usable = 0;
   const droppedByMetric = new Map<string, number>();
   const errors: string[] = [];
-  data.forEach((raw, i) => {
-    if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-      errors.push(`row ${i}: expected an object, got ${describe(raw)}`);
-      return;
+  for (let i = 0; i < n; i++) {
+    const r = rowAt(i);
+    if (typeof r === "string") {
+      errors.push(r);
+      continue;
     }
-    const obj = raw as Record<string, unknown>;
-    // Fast path for the usual lower-case columns; other spellings (e.g. Snowflake's upper case) are lowered,
-    // all of them, so an upper-case METADATA next to lower-case metric columns is not lost.
-    const r = hasLowerCaseKeys(obj) ? obj : lowerKeys(obj);
-    const missing = INGEST_COLUMNS.filter((c) => !(c in r));
-    if (missing.length) {
-      errors.push(`row ${i}: missing column(s) ${missing.join(", ")}; got columns ${Object.keys(r).join(", ") || "(none)"}`);
-      return;
-    }
-    const name = r.metric_name;
+    const name = r.name;
     if (typeof name !== "string" || name.trim() === "") {
       errors.push(`row ${i}: metric_name must be a non-empty string, got ${describe(name)}`);
-      return;
+      continue;
     }
-    const ts = parseTimestamp(r.metric_timestamp);
+    const ts = parseTimestamp(r.timestamp);
     if (!Number.isFinite(ts)) {
-      errors.push(`row ${i} (${name}): metric_timestamp ${describe(r.metric_timestamp)} is not a valid timestamp`);
-      return;
+      errors.push(`row ${i} (${name}): metric_timestamp ${describe(r.timestamp)} is not a valid timestamp`);
+      continue;
     }
     if (opts.latest && ts > opts.latest.ms) {
       errors.push(`row ${i} (${name}): metric_timestamp ${new Date(ts).toISOString()} is in the future (${opts.latest.why})`);
-      return;
+      continue;
     }
-    const value = parseValue(r.metric_value);
+    const value = parseValue(r.value);
     if (value === "missing") {
       droppedByMetric.set(name, (droppedByMetric.get(name) ?? 0) + 1);
-      return;
+      continue;
     }
     if (value === "invalid") {
-      errors.push(`row ${i} (${name}): metric_value ${describe(r.metric_value)} is not a number`);
-      return;
+      errors.push(`row ${i} (${name}): metric_value ${describe(r.value)} is not a number`);
+      continue;
     }
     const bounds = opts.thresholds?.[name];
-    rows.push({
-      metric_timestamp: new Date(ts),
-      metric_batch: opts.batch,
-      metric_name: name,
-      metric_type: "metric",
-      metric_value: roundTo(value, opts.rounding),
-      metadata: mergeMetadata(r.metadata, bounds ? { thresholds: bounds } : undefined, i),
-    });
-  });
+    const metadata = mergeMetadata(r.metadata, bounds ? { thresholds: bounds } : undefined, i);
+    if (errors.length === 0) emit(ts, name, roundTo(value, opts.rounding), metadata);
+    usable++;
+  }
   if (errors.length) {
     const shown = errors.slice(0, 10).join("\n  ");
     const more = errors.length > 10 ? `\n  ... and ${errors.length - 10} more` : "";
     throw new IngestDataError(`ingest returned ${errors.length} invalid row(s):\n  ${shown}${more}`);
   }
   const warnings = [...droppedByMetric].map(([name, n]) => `dropped ${n} row(s) of ${name} with a missing (null/NaN) metric_value`);
-  if (rows.length === 0) warnings.push("ingest returned no usable rows: nothing stored in this window");
-  return { rows, warnings };
+  if (usable === 0) warnings.push("ingest returned no usable rows: nothing stored in this window");
+  return warnings;
 }
 
 function parseValue(v: unknown): number | "missing" | "invalid" {

@@ -3,7 +3,7 @@
 // 5xx and malformed answers are retried with back-off up to maxAttempts; other API errors (bad key,
 // unknown model, bad request) fail at once. Every error message is redacted (no key ever appears).
 //nobundling
-import Anthropic from "@anthropic-ai/sdk";
+import type Anthropic from "@anthropic-ai/sdk";
 import { z } from "zod";
 import type { LlmSettings } from "../alerts/channel-settings.ts";
 import { createRedactor } from "../core/redact.ts";
@@ -82,9 +82,18 @@ function retryAfterMs(headers: Headers | undefined): number | undefined {
   return Number.isFinite(s) && s >= 0 && headers?.get("retry-after") !== null ? s * 1000 : undefined;
 }
 
+/** The SDK, loaded by the first request (LLM alerts are off for most batches, and it takes a while to load). */
+let sdk: typeof Anthropic | undefined;
+async function loadSdk(): Promise<typeof Anthropic> {
+  return (sdk ??= (await import("@anthropic-ai/sdk")).default);
+}
+
 /** Is the error worth another attempt, and why did it happen (for messages)? */
 function classify(e: unknown, timeoutMs: number): { retry: boolean; reason: string; waitMs?: number } {
   if (e instanceof MalformedAnswer) return { retry: true, reason: e.message };
+  // Only requests throw the SDK's errors, and a request has loaded it.
+  const Anthropic = sdk;
+  if (!Anthropic) return { retry: false, reason: e instanceof Error ? e.message : String(e) };
   if (e instanceof Anthropic.APIConnectionTimeoutError) return { retry: true, reason: `timed out after ${timeoutMs / 1000} s` };
   if (e instanceof Anthropic.APIConnectionError) return { retry: true, reason: `connection failed: ${e.message}` };
   if (e instanceof Anthropic.APIError) {
@@ -102,7 +111,9 @@ function classify(e: unknown, timeoutMs: number): { retry: boolean; reason: stri
 /** A Claude client for one model. */
 export function createClaudeClient(settings: LlmSettings, model: string, log?: Logger): LlmClient {
   const redact = createRedactor([settings.apiKey]);
-  const anthropic = new Anthropic({ apiKey: settings.apiKey, baseURL: settings.baseUrl, maxRetries: 0, timeout: settings.timeoutMs });
+  let client: Anthropic | undefined;
+  const claude = async () =>
+    (client ??= new (await loadSdk())({ apiKey: settings.apiKey, baseURL: settings.baseUrl, maxRetries: 0, timeout: settings.timeoutMs }));
   return {
     model,
     async report(req) {
@@ -113,7 +124,7 @@ export function createClaudeClient(settings: LlmSettings, model: string, log?: L
       let last = "";
       for (let attempt = 1; attempt <= settings.maxAttempts; attempt++) {
         try {
-          const msg = await anthropic.messages.create({
+          const msg = await (await claude()).messages.create({
             model,
             max_tokens: 4096,
             system: req.system,

@@ -21,6 +21,16 @@ export interface MetricRow {
   metadata: string;
 }
 
+/** Rows of one batch and metric type as columns (row i = element i of each): a big ingest without an object per row. */
+export interface MetricColumns {
+  /** Epoch milliseconds. */
+  metric_timestamp: number[];
+  metric_name: string[];
+  metric_value: number[];
+  /** JSON text or "". */
+  metadata: string[];
+}
+
 /**
  * One point with its value, score and alert flags side by side: what `plot_sql` and `dashboard_sql`
  * return (the `per_point_pivot` macro of defaults/sql/macros.sql). Flags are 1 where stored, else 0.
@@ -36,6 +46,9 @@ export interface PerPointRow {
   metric_llmalert: number;
 }
 
+/** 10 ** d for the usual decimals (computed once: ingest and score round millions of values). */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, d) => 10 ** d);
+
 /**
  * Round to `decimals` places exactly as numpy/pandas `round` does (scale, round half to even, unscale),
  * so stored values match the original's. A negative `decimals` means no rounding.
@@ -44,7 +57,7 @@ export interface PerPointRow {
  */
 export function roundTo(value: number, decimals: number): number {
   if (decimals < 0 || !Number.isFinite(value)) return value;
-  const f = 10 ** decimals;
+  const f = POWERS_OF_TEN[decimals] ?? 10 ** decimals;
   const y = value * f;
   let r = Math.round(y);
   if (Math.abs(y % 1) === 0.5 && r % 2 !== 0) r -= 1; // Math.round sends .5 up; numpy sends it to even

@@ -3,10 +3,15 @@
 //nobundling
 import { AsyncLocalStorage } from "node:async_hooks";
 import fs from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
-import { DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, type DuckDBConnection } from "@duckdb/node-api";
-import type { MetricRow } from "../metric-row.ts";
-import { StoreError, quoteTableKey, type MetricsStore, type QueryRow } from "../metrics-store.ts";
+import type { DuckDBConnection, DuckDBDataChunk, DuckDBInstance, DuckDBTimestampValue } from "@duckdb/node-api";
+
+type DuckdbApi = typeof import("@duckdb/node-api");
+/** The DuckDB package, loaded by the first store opened (commands that open none, e.g. `list`, never load it). */
+let duckdb: DuckdbApi | undefined;
+import type { MetricColumns, MetricRow } from "../metric-row.ts";
+import { StoreError, quoteTableKey, type MetricsStore, type QueryColumns, type QueryRow } from "../metrics-store.ts";
 import { duckdbOpenArgs, isMotherduckPath, type DuckdbConnection } from "./connection.ts";
 
 // One DuckDB instance per file per process: DuckDB refuses a second instance of the same file in a
@@ -47,6 +52,15 @@ interface Lane {
   tail: Promise<unknown>;
 }
 const lanes = new Map<string, Lane>();
+
+/**
+ * Under Node, required as the CommonJS package it is: an ESM import would first lex every file its
+ * index re-exports (about 0.5 s of CPU per process). Bun needs no such detour.
+ */
+async function loadDuckdb(): Promise<DuckdbApi> {
+  if (process.versions.bun) return await import("@duckdb/node-api");
+  return createRequire(import.meta.url)("@duckdb/node-api") as DuckdbApi;
+}
 
 /** The file's key in this process's instance cache. */
 const instanceKey = (file: string) => (file === ":memory:" || isMotherduckPath(file) ? file : path.resolve(file));
@@ -92,7 +106,8 @@ async function createInstance(conn: DuckdbConnection, lockTimeoutMs: number, rea
   for (let delay = 50; ; delay = Math.min(delay * 2, 2000)) {
     try {
       const [target, options] = duckdbOpenArgs(conn);
-      return await DuckDBInstance.create(target, readOnly ? { ...options, access_mode: "READ_ONLY" } : options);
+      duckdb ??= await loadDuckdb();
+      return await duckdb.DuckDBInstance.create(target, readOnly ? { ...options, access_mode: "READ_ONLY" } : options);
     } catch (e) {
       const waited = Date.now() - started;
       if (!isLockError(e) || waited + delay > lockTimeoutMs) throw explainOpenError(file, e as Error, lockTimeoutMs > 0 ? waited : undefined);
@@ -234,6 +249,39 @@ class DuckdbStore implements MetricsStore {
     });
   }
 
+  /** The result column by column, streamed chunk by chunk: no row objects, timestamps as epoch ms. */
+  async queryColumns(sql: string, params?: unknown[]): Promise<QueryColumns> {
+    const columns: Record<string, unknown[]> = {};
+    let rowCount = 0;
+    await this.streamColumns(sql, params, (chunk) => {
+      for (const [name, values] of Object.entries(chunk.columns)) {
+        const all = (columns[name] ??= []);
+        for (const v of values) all.push(v);
+      }
+      rowCount += chunk.rowCount;
+    });
+    return { rowCount, columns };
+  }
+
+  /** {@link queryColumns} a chunk (about 2,048 rows) at a time: only one chunk's values are held at once. */
+  async streamColumns(sql: string, params: unknown[] | undefined, onChunk: (chunk: QueryColumns) => void): Promise<void> {
+    this.assertOpen();
+    return this.serialized(async () => {
+      const result = await this.con.stream(sql, params as never);
+      const names = result.columnNames();
+      for (;;) {
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        const columns: Record<string, unknown[]> = {};
+        names.forEach((n, c) => {
+          columns[n] = [];
+          appendColumn(chunk, c, columns[n]);
+        });
+        onChunk({ rowCount: chunk.rowCount, columns });
+      }
+    });
+  }
+
   async exec(sql: string, params?: unknown[]): Promise<number> {
     this.assertOpen();
     return this.serialized(async () => Number((await this.con.run(sql, params as never)).rowsChanged));
@@ -308,6 +356,79 @@ class DuckdbStore implements MetricsStore {
       mids[i] = mid;
       values[i] = r.metric_value;
     }
+    return this.insertStaged({ series, metadata, millis, sids, mids, values, increasing, minTs, maxTs });
+  }
+
+  /** {@link append} of one batch and type given as columns: the same checks and staging, no row objects. */
+  async appendColumns(batch: string, type: string, columns: MetricColumns): Promise<number> {
+    this.assertOpen();
+    const n = columns.metric_timestamp.length;
+    if (n === 0) return 0;
+    const seriesIds = new Map<string, number>();
+    const series: [string, string, string][] = [];
+    const metadataIds = new Map<string, number>([["", 0]]);
+    const metadata: string[] = [""];
+    const sids = new Array<number>(n);
+    const mids = new Array<number>(n);
+    const lastTs: number[] = [];
+    let increasing = true;
+    let minTs = Number.POSITIVE_INFINITY;
+    let maxTs = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < n; i++) {
+      const t = columns.metric_timestamp[i];
+      const name = columns.metric_name[i];
+      if (!Number.isFinite(t)) throw new StoreError(`row ${i} (${name}) has an invalid timestamp`);
+      if (!Number.isFinite(columns.metric_value[i])) {
+        throw new StoreError(`row ${i} (${name} at ${new Date(t).toISOString()}) has a non-finite value`);
+      }
+      let sid = seriesIds.get(name);
+      if (sid === undefined) {
+        sid = series.length;
+        seriesIds.set(name, sid);
+        series.push([batch, name, type]);
+      }
+      const md = columns.metadata[i];
+      let mid = metadataIds.get(md);
+      if (mid === undefined) {
+        mid = metadata.length;
+        metadataIds.set(md, mid);
+        metadata.push(md);
+      }
+      if (increasing && lastTs[sid] !== undefined && t <= lastTs[sid]) increasing = false;
+      lastTs[sid] = t;
+      if (t < minTs) minTs = t;
+      if (t > maxTs) maxTs = t;
+      sids[i] = sid;
+      mids[i] = mid;
+    }
+    return this.insertStaged({
+      series,
+      metadata,
+      millis: columns.metric_timestamp,
+      sids,
+      mids,
+      values: columns.metric_value,
+      increasing,
+      minTs,
+      maxTs,
+    });
+  }
+
+  /** Insert staged points (series and metadata as ids into their lists) in one transaction; returns how many were new. */
+  private insertStaged(staged: {
+    series: [string, string, string][];
+    metadata: string[];
+    millis: number[];
+    sids: number[];
+    mids: number[];
+    values: number[];
+    /** Per series, timestamps strictly increase: no duplicates within the points. */
+    increasing: boolean;
+    minTs: number;
+    maxTs: number;
+  }): Promise<number> {
+    const { series, metadata, millis, sids, mids, values, increasing, minTs, maxTs } = staged;
+    const count = millis.length;
     return this.transaction(async () => {
       await this.con.run("CREATE OR REPLACE TEMP TABLE anomstack_stage_series (sid INTEGER, b VARCHAR, n VARCHAR, t VARCHAR)");
       await this.con.run("CREATE OR REPLACE TEMP TABLE anomstack_stage_metadata (mid INTEGER, md VARCHAR)");
@@ -328,10 +449,11 @@ class DuckdbStore implements MetricsStore {
         ma.endRow();
       });
       ma.closeSync();
+      const api = duckdb!; // loaded: this store has an instance
       const pa = await this.con.createAppender("anomstack_stage_points", "main", "temp");
-      for (let s = 0; s < rows.length; s += CHUNK_ROWS) {
-        const e = Math.min(rows.length, s + CHUNK_ROWS);
-        const chunk = DuckDBDataChunk.create([DOUBLE, INTEGER, INTEGER, DOUBLE], e - s);
+      for (let s = 0; s < count; s += CHUNK_ROWS) {
+        const e = Math.min(count, s + CHUNK_ROWS);
+        const chunk = api.DuckDBDataChunk.create([api.DOUBLE, api.INTEGER, api.INTEGER, api.DOUBLE], e - s);
         chunk.setColumns([millis.slice(s, e), sids.slice(s, e), mids.slice(s, e), values.slice(s, e)]);
         pa.appendDataChunk(chunk);
       }
@@ -375,6 +497,37 @@ class DuckdbStore implements MetricsStore {
 
   private assertOpen(): void {
     if (this.closed) throw new StoreError(`store ${this.location} is closed`);
+  }
+}
+
+// DuckDB type ids (DuckDBTypeId) read straight from their vectors; other types go through the JS converter.
+const NUMBER_TYPES = new Set([1, 2, 3, 4, 6, 7, 8, 10, 11]); // BOOLEAN, TINYINT..INTEGER, UTINYINT..UINTEGER, FLOAT, DOUBLE
+const BIGINT_TYPES = new Set([5, 9]); // BIGINT, UBIGINT
+const TIMESTAMP = 12;
+const VARCHAR = 17;
+
+/** Append column `c` of `chunk` to `out`: numbers, strings, timestamps as epoch ms, null for NULL. */
+function appendColumn(chunk: DuckDBDataChunk, c: number, out: unknown[]): void {
+  const vector = chunk.getColumnVector(c);
+  const typeId = vector.type.typeId as number;
+  const n = chunk.rowCount;
+  if (NUMBER_TYPES.has(typeId) || typeId === VARCHAR) {
+    for (let i = 0; i < n; i++) out.push(vector.getItem(i));
+  } else if (BIGINT_TYPES.has(typeId)) {
+    for (let i = 0; i < n; i++) {
+      const v = vector.getItem(i) as bigint | null;
+      out.push(v === null ? null : Number(v));
+    }
+  } else if (typeId === TIMESTAMP) {
+    // As the JS converter does (micros / 1000 as a bigint), without a Date per value.
+    for (let i = 0; i < n; i++) {
+      const v = vector.getItem(i) as DuckDBTimestampValue | null;
+      out.push(v === null ? null : Number(v.micros / 1000n));
+    }
+  } else {
+    for (const v of chunk.convertColumnValues(c, duckdb!.JSDuckDBValueConverter)) {
+      out.push(typeof v === "bigint" ? Number(v) : v instanceof Date ? v.getTime() : v);
+    }
   }
 }
 

@@ -2,7 +2,7 @@
 // on (batch, name, type, timestamp), idempotent appends (`on conflict do nothing`), transactions.
 // Timestamps are `timestamp` (without zone) holding UTC, as in the DuckDB store.
 //nobundling
-import pg from "pg";
+import type pg from "pg";
 import type { MetricRow } from "../metric-row.ts";
 import { StoreError, quoteTableKey, type MetricsStore, type QueryRow } from "../metrics-store.ts";
 import { sqlTimestamp } from "../../core/time.ts";
@@ -14,12 +14,15 @@ export { describeConnection, type PostgresConnection } from "./connection.ts";
 /** Rows per INSERT statement: big enough to be fast, small enough for Postgres's parameter limits. */
 const CHUNK_ROWS = 10_000;
 
+/** The driver, loaded by the first connection (a DuckDB-only run never needs it). */
+let driver: typeof pg | undefined;
+
 // Parse `timestamp` (1114) as UTC and `int8` (20) as a number, per client (not globally).
 const TYPES = {
   getTypeParser(oid: number, format?: string) {
     if (oid === 1114) return (s: string) => new Date(`${s.replace(" ", "T")}Z`);
     if (oid === 20) return (s: string) => Number(s);
-    return pg.types.getTypeParser(oid, format as "text");
+    return driver!.types.getTypeParser(oid, format as "text");
   },
 };
 
@@ -48,7 +51,8 @@ export function toPgPlaceholders(sql: string): string {
 export async function openPostgresStore(opts: { connection: PostgresConnection; tableKey?: string }): Promise<MetricsStore> {
   const tableKey = opts.tableKey ?? "metrics";
   const table = quoteTableKey(tableKey, "postgres");
-  const client = new pg.Client(clientConfig(opts.connection));
+  driver ??= (await import("pg")).default;
+  const client = new driver.Client(clientConfig(opts.connection));
   const where = describeConnection(opts.connection);
   try {
     await client.connect();
