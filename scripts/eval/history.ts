@@ -2,7 +2,8 @@
 // an anomaly alert is stored, and the dashboard's thumbs up / down.
 import type { EvalSeries } from "./evaluate.ts";
 import type { FeedbackRow } from "./labels.ts";
-import { quoteTableKey } from "../../f/anomstack/store/metrics-store.ts";
+import { quoteTable } from "../../f/anomstack/store/dialect.ts";
+import { sqlOf } from "../../f/anomstack/store/dialects.ts";
 import type { JobContext } from "../../f/anomstack/jobs/job-context.ts";
 import { toMillis } from "../../f/anomstack/core/time.ts";
 import { sqlTimestamp } from "../../f/anomstack/core/time.ts";
@@ -17,9 +18,9 @@ interface Row {
 /** The batch's history up to `ctx.now`, one series per metric (metrics excluded from scoring included). */
 export async function readEvalHistory(ctx: JobContext): Promise<{ series: EvalSeries[]; feedback: FeedbackRow[] }> {
   const rows = await ctx.store.query<Row>(
-    `select metric_name, metric_type, metric_timestamp, avg(metric_value) as metric_value from ${quoteTableKey(ctx.store.tableKey)}
+    `select metric_name, metric_type, metric_timestamp, avg(metric_value) as metric_value from ${quoteTable(sqlOf(ctx.store), ctx.store.tableKey)}
      where metric_batch = ? and metric_type in ('metric', 'score', 'alert', 'thumbsup', 'thumbsdown')
-       and metric_timestamp <= cast(? as timestamp)
+       and metric_timestamp <= ${sqlOf(ctx.store).timestamp("?")}
      group by metric_name, metric_type, metric_timestamp
      order by metric_name, metric_timestamp`,
     [ctx.cfg.metric_batch, sqlTimestamp(ctx.now)],
