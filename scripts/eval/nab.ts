@@ -20,7 +20,7 @@ import { evaluateWindows, type EvalSeries, type WindowEvaluation } from "./evalu
 import { replayJob } from "../../f/anomstack/jobs/replay.ts";
 import { closeJobContext, openJobContext } from "../../f/anomstack/jobs/job-context.ts";
 import { createLogger } from "../../f/anomstack/core/log.ts";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import type { MetricRow } from "../../f/anomstack/store/metric-row.ts";
 import { hasNabCorpus, loadNabCorpus, REPO_ROOT, resolveNabDir, type NabFile } from "./corpus.ts";
 import { readEvalHistory } from "./history.ts";

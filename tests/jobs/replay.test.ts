@@ -1,7 +1,7 @@
 // Replay: scores are causal (later data never changes an earlier score), history alerts are stored, and
 // re-running is idempotent.
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import { replayJob, replayScores } from "../../f/anomstack/jobs/replay.ts";
 import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
 import { trainJob } from "../../f/anomstack/jobs/train.ts";
