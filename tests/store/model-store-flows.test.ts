@@ -12,7 +12,7 @@ import { withJobContext } from "../../f/anomstack/stages/run-stage.ts";
 import { memoryLogger } from "../../f/anomstack/core/log.ts";
 import { plan } from "../../scripts/generate/main.ts";
 import { parseFlowYaml, runFlow } from "../../scripts/flow-runner/runner.ts";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
 import { makeWorkspace, noise, REPO_DIR, seriesRows, storedRows, type Workspace } from "../helpers/workspace.ts";
 import { startS3StandIn, type S3StandIn } from "./helpers/s3-stand-in.ts";
