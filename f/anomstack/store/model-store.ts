@@ -2,6 +2,7 @@
 // JSON artifacts per shard per training run plus one small manifest per shard naming the current run, so
 // a training run costs a handful of requests whatever the number of metrics. Layout: docs/model-store.md.
 //nobundling
+import { quietAwsNotice } from "./quiet-aws.ts";
 import { createHash, randomBytes } from "node:crypto";
 import path from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
@@ -538,7 +539,10 @@ export function openModelStore(modelPath: string, where = "model_path", env: Env
   const { bucket, prefix } = parsed;
   const objects =
     parsed.scheme === "s3"
-      ? new LazyObjectStore(url, async () => (await import("./model-objects-s3.ts")).openS3Objects(bucket, prefix, env))
+      ? new LazyObjectStore(url, async () => {
+          quietAwsNotice();
+          return (await import("./model-objects-s3.ts")).openS3Objects(bucket, prefix, env);
+        })
       : new LazyObjectStore(url, async () => (await import("./model-objects-gcs.ts")).openGcsObjects(bucket, prefix, env));
   return new RunModelStore(url, objects);
 }

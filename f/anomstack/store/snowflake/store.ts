@@ -3,8 +3,8 @@
 // re-run inserts nothing), and transactions are BEGIN / COMMIT / ROLLBACK on the store's session.
 //nobundling
 import { AsyncLocalStorage } from "node:async_hooks";
-import "./quiet-aws.ts";
-import snowflake from "snowflake-sdk";
+import { quietAwsNotice } from "../quiet-aws.ts";
+import type snowflake from "snowflake-sdk";
 import type { MetricRow } from "../metric-row.ts";
 import { StoreError, type MetricsStore, type QueryRow } from "../metrics-store.ts";
 import { checkRows, uniqueRows } from "../append-rows.ts";
@@ -20,9 +20,22 @@ export interface SnowflakeStoreOptions {
   batch: string;
 }
 
-// The driver would log into a snowflake.log file in the working folder: off. Its errors reach the
-// store, which reports them naming the batch and the key.
-snowflake.configure({ logLevel: "OFF" });
+let driver: typeof snowflake | undefined;
+
+/**
+ * The driver, loaded by the first Snowflake store (after the AWS notice is switched off: an import at
+ * the top would run before that in a bundle, which hoists package imports).
+ */
+async function loadDriver(): Promise<typeof snowflake> {
+  if (driver) return driver;
+  quietAwsNotice();
+  const loaded = (await import("snowflake-sdk")).default;
+  // The driver would log into a snowflake.log file in the working folder: off. Its errors reach the
+  // store, which reports them naming the batch and the key.
+  loaded.configure({ logLevel: "OFF" });
+  driver = loaded;
+  return loaded;
+}
 
 /** The driver's connection options of a connection. */
 export function driverOptions(conn: SnowflakeConnection): snowflake.ConnectionOptions {
@@ -51,7 +64,7 @@ export async function openSnowflakeStore(opts: SnowflakeStoreOptions): Promise<M
   const ref = parseTableKey(opts.tableKey, opts.batch, opts.connection.database, opts.connection.schema);
   const where = describeSnowflake(opts.connection);
   const at = `${opts.batch} (table_key ${opts.tableKey}, ${where})`;
-  const conn = snowflake.createConnection(driverOptions(opts.connection));
+  const conn = (await loadDriver()).createConnection(driverOptions(opts.connection));
   try {
     await new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve())));
   } catch (e) {
