@@ -18,6 +18,7 @@ beforeEach(() => {
   ws = makeWorkspace();
   ws.writeBatch("r", "ingest_sql: select 1\nalert_smooth_n: 0\ndetector_preset: original\n");
   ws.writeBatch("d", "ingest_sql: select 1\n");
+  ws.writeBatch("rb", "ingest_sql: select 1\ndetector_preset: robust\n");
 });
 afterAll(async () => {
   await closeAllDuckdbInstances();
@@ -83,6 +84,39 @@ describe("replayScores (default detector)", () => {
     // between retrains the range grows with every scored point, as retraining would make it
     expect(a.filter((x) => x > 0).length).toBeGreaterThan(0);
     expect(b.slice(0, 100).map((x) => x > 0)).toEqual(a.slice(0, 100).map((x) => x > 0));
+  });
+});
+
+describe("replayScores (robust preset): repeated incidents", () => {
+  // 10-minute points: quiet noise, a big spike, a smaller one 60 points later, a permanent shift up,
+  // then a drop back to the old level (inside the range the two levels span)
+  const STEP10 = 600_000;
+  const values = noise(2400, 7).map((x, i) => 10 + x + (i >= 1500 ? 5 : 0));
+  values[900] = 40;
+  values[960] = 13;
+  values[1800] -= 3.5;
+  const ts = values.map((_, i) => Date.UTC(2026, 0, 5) + i * STEP10);
+
+  it("finds every incident, while the first default's min-max ranges hide the later ones", () => {
+    const robust = ws.load("rb");
+    const r = replayScores(robust, ts, values, 50);
+    for (const i of [900, 960, 1500, 1800]) expect(r[i], `point ${i}`).toBeGreaterThan(robust.alert_threshold);
+    // the shift became the new normal: nothing alerts in its second half-day
+    expect(Math.max(...r.slice(1600, 1790))).toBeLessThan(robust.alert_threshold);
+    const d = replayScores(ws.load("d"), ts, values, 50);
+    expect(d[900]).toBeGreaterThan(0.9);
+    expect(d[960]).toBe(0); // inside the range the spike at 900 widened
+    expect(d[1800]).toBe(0); // inside the range both levels span
+  });
+
+  it("score_suppress_n does not hide a distinct later incident (score_suppress_quiet_n)", () => {
+    const robust = ws.load("rb");
+    expect(robust.score_suppress_quiet_n).toBe(6);
+    const withQuiet = replayScores(robust, ts, values, 50);
+    const without = replayScores({ ...robust, score_suppress_quiet_n: 0 }, ts, values, 50);
+    // 60 points after a bigger spike: suppressed as a repeat unless the quiet points make it a new incident
+    expect(without[960]).toBe(0);
+    expect(withQuiet[960]).toBeGreaterThan(robust.alert_threshold);
   });
 });
 

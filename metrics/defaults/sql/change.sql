@@ -1,4 +1,4 @@
--- Change data: per metric, the newest {{ change_max_n }} values within {{ change_metric_timestamp_max_days_ago }} days,
+-- Change data: per metric, the newest {{ change_max_n }} values (plus change_smooth_n - 1 for the first levels) within {{ change_metric_timestamp_max_days_ago }} days,
 -- with whether a change alert is already stored for the point (0/1). The change job fits MAD on all
 -- but the newest change_detect_last_n values and tests those (as the original intends).
 {% from 'defaults/sql/macros.sql' import per_point, recency_rank, same_point with context -%}
@@ -14,5 +14,5 @@ ranked as (
 )
 select metric_timestamp, metric_name, metric_value, metric_change
 from ranked
-where metric_recency_rank <= {{ change_max_n }}
+where metric_recency_rank <= {{ change_max_n + ((change_smooth_n - 1) if change_smooth_n > 1 else 0) }}
 order by metric_name, metric_timestamp
