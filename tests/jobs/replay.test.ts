@@ -155,6 +155,40 @@ describe("live train + score equal replay", () => {
   });
 });
 
+describe("live train + score equal replay (robust preset)", () => {
+  it("the score job gives each new point the score replay gives it, the new-incident test included", async () => {
+    const values = noise(300, 9).map((x) => 10 + x);
+    values[250] = 14; // a spike
+    values[262] = 12; // lower, after six quiet points: a new incident, not a repeat
+    values[266] = 11.9; // lower again, four points later: a repeat
+    const end = new Date(NOW.getTime() + 59 * STEP);
+    const all = seriesRows("rb", "m", values, end, STEP);
+    const ts = all.map((r) => r.metric_timestamp.getTime());
+    const expected = replayScores(ws.load("rb"), ts, values, 1);
+    const ctx = await ws.open("rb", new Date(ts[239]));
+    await ctx.store.append(all.slice(0, 240));
+    await replayJob(ctx, { retrainEvery: 1 });
+    await closeJobContext(ctx);
+    for (let i = 240; i < values.length; i++) {
+      const at = new Date(ts[i]);
+      const live = await ws.open("rb", at);
+      await live.store.append([all[i]]);
+      await trainJob(live);
+      await scoreJob(live);
+      await closeJobContext(live);
+    }
+    const check = await ws.open("rb", end);
+    const stored = await storedRows(check, "score");
+    await closeJobContext(check);
+    const byTime = new Map(stored.map((r) => [r.metric_timestamp.getTime(), r.metric_value]));
+    const got = ts.map((t) => byTime.get(t) ?? Number.NaN);
+    expect(got.slice(240)).toEqual(expected.slice(240));
+    expect(got[250]).toBeGreaterThan(0.9);
+    expect(got[262]).toBeGreaterThan(0.6);
+    expect(got[266]).toBe(0);
+  }, 240_000);
+});
+
 describe("replayJob", () => {
   it("stores history scores and alerts once, without delivering them, and saves the latest models", async () => {
     const ctx = await ws.open("r", NOW);
