@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { launchChromium } from "../dashboard/browser.ts";
 import { startDashboardServer } from "../dashboard/server.ts";
 import { seedWorkspace } from "../dashboard/seed.ts";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 
 const { values: args } = parseArgs({
   options: {

@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { combineProbabilities, predictProba, preprocess, trainModel, type ModelConfig } from "../../f/anomstack/ml/index.ts";
-import { closeAllDuckdbInstances, openDuckdbStore } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances, openDuckdbStore } from "../../f/anomstack/store/duckdb/store.ts";
 import { wrangleIngested } from "../../f/anomstack/jobs/wrangle.ts";
 import type { MetricRow } from "../../f/anomstack/store/metric-row.ts";
 import { trainMetricModels } from "../../f/anomstack/jobs/train.ts";

@@ -2,7 +2,7 @@
 // stage scripts run. The only place that reads the clock (`--now` overrides it).
 import fs from "node:fs";
 import { Command } from "commander";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import { listCommand } from "./list.ts";
 import { examplesCommand } from "./examples.ts";
 import { configCommand } from "./config.ts";

@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { MetricRow } from "../../f/anomstack/store/metric-row.ts";
-import { openDuckdbStore } from "../../f/anomstack/store/duckdb-store.ts";
+import { openDuckdbStore } from "../../f/anomstack/store/duckdb/store.ts";
 import { REPO_ROOT } from "./bundle.ts";
 
 export interface SeedBatch {

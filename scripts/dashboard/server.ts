@@ -7,7 +7,7 @@ import crypto from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { DashboardInputError } from "../../f/anomstack/dashboard/errors.ts";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import { APP_DIR, bundleApp, type AppBundle } from "./bundle.ts";
 import { BackendCallError, loadRunnables, runRunnable, type Runnable } from "./backend.ts";
 

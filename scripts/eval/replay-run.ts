@@ -11,7 +11,7 @@ import { loadBatch, type BatchConfig } from "../../f/anomstack/config/index.ts";
 import { replayJob } from "../../f/anomstack/jobs/replay.ts";
 import { closeJobContext, openJobContext } from "../../f/anomstack/jobs/job-context.ts";
 import { createLogger } from "../../f/anomstack/core/log.ts";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import type { MetricRow } from "../../f/anomstack/store/metric-row.ts";
 import type { EvalSeries } from "./evaluate.ts";
 import { REPO_ROOT } from "./corpus.ts";

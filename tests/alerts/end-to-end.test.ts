@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runStage } from "../../f/anomstack/stages/run-stage.ts";
 import { memoryLogger } from "../../f/anomstack/core/log.ts";
 import { main as notifyFailure } from "../../f/anomstack/notify_failure.ts";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
 import { makeWorkspace, noise, seriesRows, type Workspace } from "../helpers/workspace.ts";
 import { slackCalls, startSlack, type StandIn } from "./helpers/http-standin.ts";

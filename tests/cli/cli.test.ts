@@ -5,7 +5,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { BATCH_JOBS } from "../../f/anomstack/config/index.ts";
 import { makeWorkspace, REPO_DIR, type Workspace } from "../helpers/workspace.ts";
-import { closeAllDuckdbInstances, openDuckdbStore } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances, openDuckdbStore } from "../../f/anomstack/store/duckdb/store.ts";
 import { exampleRoutes, startReplay } from "../examples/helpers/replay-server.ts";
 
 let ws: Workspace;

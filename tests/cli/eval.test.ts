@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { replayJob } from "../../f/anomstack/jobs/replay.ts";
 import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import { makeWorkspace, noise, REPO_DIR, seriesRows, storedRows, type Workspace } from "../helpers/workspace.ts";
 
 const NOW = new Date("2026-03-01T12:00:00Z");

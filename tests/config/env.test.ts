@@ -1,6 +1,6 @@
 // Tests of the typed per-batch env overrides ANOMSTACK__<BATCH>__<PARAM>=value.
 import { describe, expect, it } from "vitest";
-import { batchEnvName, type ConfigError, loadBatch, loadConfig } from "../../f/anomstack/config/index.ts";
+import { batchEnvName, resolveDuckdbLockTimeout, type ConfigError, loadBatch, loadConfig } from "../../f/anomstack/config/index.ts";
 import { caught, makeMetricsDir, writeBatch, writeFile } from "./helpers.ts";
 
 function load(env: Record<string, string>, extra = "") {
@@ -106,6 +106,17 @@ describe("env overrides", () => {
         `${file}: b.preprocess_params: env ANOMSTACK__B__PREPROCESS_PARAMS: cannot parse value as YAML/JSON: Flow sequence must end with a ]`,
         `${file}: b.source_dir: env ANOMSTACK__B__SOURCE_DIR: this key cannot be overridden from the environment`,
       ].join("\n"),
+    );
+  });
+});
+
+describe("ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS", () => {
+  it("is a number of seconds, unset means the store's default, anything else is refused naming the variable", () => {
+    expect(resolveDuckdbLockTimeout({})).toBeUndefined();
+    expect(resolveDuckdbLockTimeout({ ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS: " 2.5 " })).toBe(2.5);
+    expect(resolveDuckdbLockTimeout({ ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS: "0" })).toBe(0);
+    expect(() => resolveDuckdbLockTimeout({ ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS: "soon" })).toThrow(
+      'ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS must be a number of seconds >= 0; got "soon"',
     );
   });
 });

@@ -10,9 +10,10 @@ import { main as feedbackMain } from "../../f/anomstack/dashboard_feedback.ts";
 import { loadBatchView } from "../../f/anomstack/dashboard/batch.ts";
 import { loadOverview } from "../../f/anomstack/dashboard/overview.ts";
 import { storeFeedback } from "../../f/anomstack/dashboard/feedback.ts";
-import { llmExplanation } from "../../f/anomstack/dashboard/metric-series.ts";
+import { dashboardSql, gatherColumns, llmExplanation, queryDashboardColumns, type DashboardRow } from "../../f/anomstack/dashboard/metric-series.ts";
+import { loadBatch } from "../../f/anomstack/config/index.ts";
+import { closeAllDuckdbInstances, openDuckdbStore } from "../../f/anomstack/store/duckdb/store.ts";
 import { parseWindow } from "../../f/anomstack/dashboard/window.ts";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
 import { REPO_DIR } from "../helpers/workspace.ts";
 import { EXPLANATION, NOW, ORDERS_SCORES, at, feedbackRows, makeFixture, type Fixture } from "./fixture.ts";
 
@@ -176,6 +177,26 @@ describe("dashboard_batch", () => {
     expect(llmExplanation("")).toBe("");
     expect(llmExplanation('{"other": 1}')).toBe("");
     expect(llmExplanation("plain text")).toBe("plain text");
+  });
+});
+
+describe("dashboard columns on other databases", () => {
+  it("gathers the template's plain rows into the same columns as DuckDB's lists (the path of PostgreSQL and the others)", async () => {
+    const cfg = loadBatch("shop", { metricsDir: f.metricsDir, env: f.env });
+    const store = await openDuckdbStore({ path: f.duckdbPath, tableKey: cfg.table_key });
+    try {
+      for (const window of [
+        { spec: "90n", lastN: 90 },
+        { spec: "45m", cutoff: new Date("2024-01-01T09:15:00Z") },
+      ]) {
+        const fromLists = await queryDashboardColumns(store, cfg, window, new Date(NOW));
+        const rows = await store.query<DashboardRow>(dashboardSql(cfg, window, new Date(NOW)));
+        expect(fromLists.length).toBeGreaterThan(0);
+        expect(gatherColumns(rows)).toEqual(fromLists);
+      }
+    } finally {
+      await store.close();
+    }
   });
 });
 

@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { closeAllDuckdbInstances, openDuckdbStore } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances, openDuckdbStore } from "../../f/anomstack/store/duckdb/store.ts";
 import type { MetricRow, MetricType } from "../../f/anomstack/store/metric-row.ts";
 import { seedRows, type SeedBatch } from "../../scripts/dashboard/seed.ts";
 import { REPO_DIR } from "../helpers/workspace.ts";

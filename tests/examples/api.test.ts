@@ -3,7 +3,7 @@
 // when the API fails, rate-limits or answers with something else.
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import { startReplay, exampleRoutes, type ReplayServer, type Route } from "./helpers/replay-server.ts";
 import { byName, EXAMPLES_DIR, runExampleIngest } from "./helpers/run-example.ts";
 

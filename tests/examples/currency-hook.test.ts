@@ -5,7 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import { closeJobContext, openJobContext } from "../../f/anomstack/jobs/job-context.ts";
 import { trainJob, trainMetricModels } from "../../f/anomstack/jobs/train.ts";
 import { scoreJob } from "../../f/anomstack/jobs/score.ts";

@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { renderTemplate, type BatchConfig } from "../../f/anomstack/config/index.ts";
-import { closeAllDuckdbInstances, openDuckdbStore } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances, openDuckdbStore } from "../../f/anomstack/store/duckdb/store.ts";
 import { openMetricsStore } from "../../f/anomstack/store/open.ts";
 import { byName, loadExample, runExampleIngest } from "./helpers/run-example.ts";
 

@@ -6,7 +6,7 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { resolveChannelSettings } from "../../f/anomstack/alerts/channel-settings.ts";
 import { createEmailChannel } from "../../f/anomstack/alerts/email.ts";
 import type { AlertChannel, Notice } from "../../f/anomstack/alerts/channel.ts";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import { alertJob } from "../../f/anomstack/jobs/alert.ts";
 import { changeJob } from "../../f/anomstack/jobs/change.ts";
 import { tholdalertJob } from "../../f/anomstack/jobs/tholdalert.ts";

@@ -1,6 +1,6 @@
 // Bad input gets a clear error naming the batch, the job and what is wrong, and nothing stored is lost.
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import { ingestJob } from "../../f/anomstack/jobs/ingest.ts";
 import { trainJob } from "../../f/anomstack/jobs/train.ts";
 import { deleteJob } from "../../f/anomstack/jobs/delete.ts";

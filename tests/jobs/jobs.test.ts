@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import { ingestJob } from "../../f/anomstack/jobs/ingest.ts";
 import { trainJob } from "../../f/anomstack/jobs/train.ts";
 import { scoreJob } from "../../f/anomstack/jobs/score.ts";

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AlertChannel, Notice } from "../../f/anomstack/alerts/channel.ts";
 import { llmalertJob } from "../../f/anomstack/jobs/llmalert.ts";
 import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import { startStandIn, toolReply, type StandIn } from "../alerts/helpers/http-standin.ts";
 import { makeWorkspace, noise, seriesRows, storedRows, type Workspace } from "../helpers/workspace.ts";
 

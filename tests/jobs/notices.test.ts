@@ -7,7 +7,7 @@ import { rankMetrics } from "../../f/anomstack/jobs/summary.ts";
 import { runSummary } from "../../f/anomstack/stages/notices.ts";
 import { memoryLogger } from "../../f/anomstack/core/log.ts";
 import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import type { MetricRow } from "../../f/anomstack/store/metric-row.ts";
 import { makeWorkspace, seriesRows, type Workspace } from "../helpers/workspace.ts";
 

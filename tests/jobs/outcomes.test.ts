@@ -7,7 +7,7 @@ import { ingestJob } from "../../f/anomstack/jobs/ingest.ts";
 import { trainJob } from "../../f/anomstack/jobs/train.ts";
 import { scoreJob } from "../../f/anomstack/jobs/score.ts";
 import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import { makeWorkspace, noise, seriesRows, storedRows, type Workspace } from "../helpers/workspace.ts";
 
 const NOW = new Date("2026-03-01T12:00:00Z");

@@ -1,7 +1,7 @@
 // preprocess_fn: a batch's own features, used by train, score and replay alike (so replay == live), checked
 // when the config loads, and failing with the batch, the metric and the model named.
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import { ConfigError, loadBatch } from "../../f/anomstack/config/index.ts";
 import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
 import { trainJob, trainMetricModels } from "../../f/anomstack/jobs/train.ts";

@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import { replayJob, replayScores } from "../../f/anomstack/jobs/replay.ts";
 import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
 import { trainJob } from "../../f/anomstack/jobs/train.ts";

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { closeAllDuckdbInstances, openDuckdbStore } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances, openDuckdbReader, openDuckdbStore } from "../../f/anomstack/store/duckdb/store.ts";
 import { quoteTableKey } from "../../f/anomstack/store/metrics-store.ts";
 import { StoreError, type MetricsStore } from "../../f/anomstack/store/metrics-store.ts";
 import { iso, re, row, rows, tempDir } from "./helpers.ts";
@@ -613,11 +613,14 @@ describe("a DuckDB file held by another process", () => {
     });
     expect(firstLine).toBe("ready 2");
 
-    const err = await rejection(openDuckdbStore({ path: file }));
+    // Waits (with back-off) for the holder, then gives up naming it.
+    const started = Date.now();
+    const err = await rejection(openDuckdbStore({ path: file, lockTimeoutSeconds: 1 }));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(err).toBeInstanceOf(StoreError);
     expect(err.message).toMatch(
       new RegExp(
-        `^DuckDB file ${re(file)} is locked by another process \\(PID ${child.pid}\\); ` +
+        `^DuckDB file ${re(file)} is locked by another process \\(PID ${child.pid}\\) \\(waited 1 s, ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS\\); ` +
           `stop that process or set ANOMSTACK_DUCKDB_PATH to another file\\. DuckDB said: .*Conflicting lock`,
       ),
     );
@@ -628,5 +631,61 @@ describe("a DuckDB file held by another process", () => {
     // The failed open is not cached: the next open succeeds and sees the rows.
     const again = await openDuckdbStore({ path: file });
     expect(await count(again)).toBe(2);
+  });
+});
+
+describe("openDuckdbReader", () => {
+  let reader: ChildProcess | undefined;
+  afterEach(async () => {
+    reader?.kill("SIGKILL");
+    reader = undefined;
+    await closeAllDuckdbInstances();
+  });
+
+  it("creates nothing: null for a missing file or table, and the file stays absent", async () => {
+    const dir = tempDir();
+    const file = path.join(dir, "none", "a.duckdb");
+    expect(await openDuckdbReader({ path: file })).toBeNull();
+    expect(fs.existsSync(path.join(dir, "none"))).toBe(false);
+    const other = path.join(dir, "b.duckdb");
+    const w = await openDuckdbStore({ path: other, tableKey: "other" });
+    await w.close();
+    await closeAllDuckdbInstances();
+    expect(await openDuckdbReader({ path: other, tableKey: "metrics" })).toBeNull();
+    const r = await openDuckdbReader({ path: other, tableKey: "other" });
+    expect(r).not.toBeNull();
+    await expect(r!.exec("delete from other")).rejects.toThrow(/read-only/i);
+  });
+
+  it("reads while another process reads the same file, and is reopened for writing in this process once its readers are closed", async () => {
+    const file = path.join(tempDir(), "shared.duckdb");
+    const w = await openDuckdbStore({ path: file });
+    await w.append(rows("cpu", [[0, 1]]));
+    await closeAllDuckdbInstances();
+    const script = `
+      import { DuckDBInstance } from "@duckdb/node-api";
+      const db = await DuckDBInstance.create(process.argv[1], { access_mode: "READ_ONLY" });
+      const con = await db.connect();
+      await con.run("select 1");
+      console.log("ready");
+      setInterval(() => void [db, con], 1000);
+    `;
+    reader = spawn(process.execPath, ["--input-type=module", "-e", script, file], { cwd: REPO_DIR, stdio: ["ignore", "pipe", "pipe"] });
+    await new Promise<void>((resolve, reject) => {
+      reader!.stdout!.on("data", (d) => String(d).includes("ready") && resolve());
+      reader!.once("exit", (code) => reject(new Error(`reader exited with ${code}`)));
+    });
+    const mine = await openDuckdbReader({ path: file, lockTimeoutSeconds: 0 });
+    expect(await count(mine!)).toBe(1);
+    // A writer of this process while its reader is open is refused with a clear message.
+    await expect(openDuckdbStore({ path: file, lockTimeoutSeconds: 0 })).rejects.toThrow(/open read-only in this process/);
+    await mine!.close();
+    // Once the reader is closed, a writer reopens the file; the other process's reader still holds it.
+    await expect(openDuckdbStore({ path: file, lockTimeoutSeconds: 0 })).rejects.toThrow(/locked by another process/);
+    const exited = new Promise((r) => reader!.once("exit", r));
+    reader.kill("SIGKILL");
+    await exited;
+    const again = await openDuckdbStore({ path: file, lockTimeoutSeconds: 0 });
+    expect(await count(again)).toBe(1);
   });
 });

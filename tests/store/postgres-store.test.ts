@@ -3,7 +3,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PG_URL, requirePostgres } from "../helpers/services.ts";
-import { describeConnection, openPostgresStore, toPgPlaceholders } from "../../f/anomstack/store/postgres-store.ts";
+import { describeConnection, openPostgresStore, toPgPlaceholders } from "../../f/anomstack/store/postgres/store.ts";
 import type { MetricsStore } from "../../f/anomstack/store/metrics-store.ts";
 import type { MetricRow } from "../../f/anomstack/store/metric-row.ts";
 

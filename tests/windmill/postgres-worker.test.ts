@@ -4,7 +4,7 @@
 // Bun process in an empty folder (scripts/flow-runner/worker.ts).
 import fs from "node:fs";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { plan } from "../../scripts/generate/main.ts";
 import { parseFlowYaml, runFlow } from "../../scripts/flow-runner/runner.ts";
 import { startWorker, type Worker } from "../../scripts/flow-runner/worker.ts";
@@ -13,6 +13,9 @@ import { withJobContext } from "../../f/anomstack/stages/run-stage.ts";
 import { memoryLogger } from "../../f/anomstack/core/log.ts";
 import { PG_URL, requirePostgres } from "../helpers/services.ts";
 import { makeWorkspace, REPO_DIR, type Workspace } from "../helpers/workspace.ts";
+
+// Each step is a Bun process: on a loaded 2-core machine a whole pipeline takes minutes, not seconds.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 const SCHEMA = `anomstack_worker_${process.pid}_${Date.now()}`;
 const NOW = new Date("2026-03-01T12:00:00Z");

@@ -10,7 +10,7 @@ import { plan } from "../../scripts/generate/main.ts";
 import { errorOf, FlowError, parseFlowYaml, runFlow, type FlowModule, type OpenFlow, type RunFlowOptions } from "../../scripts/flow-runner/runner.ts";
 import { backfillJob } from "../../f/anomstack/jobs/backfill.ts";
 import { withJobContext } from "../../f/anomstack/stages/run-stage.ts";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import { memoryLogger } from "../../f/anomstack/core/log.ts";
 import { makeWorkspace, REPO_DIR, storedRows, type Workspace } from "../helpers/workspace.ts";
 

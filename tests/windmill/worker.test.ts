@@ -5,16 +5,19 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { plan } from "../../scripts/generate/main.ts";
 import { FlowError, inProcessRunner, parseFlowYaml, runFlow, type FlowModule, type OpenFlow } from "../../scripts/flow-runner/runner.ts";
 import { startWorker, type Worker } from "../../scripts/flow-runner/worker.ts";
 import { backfillJob } from "../../f/anomstack/jobs/backfill.ts";
 import { withJobContext } from "../../f/anomstack/stages/run-stage.ts";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb-store.ts";
+import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import { memoryLogger } from "../../f/anomstack/core/log.ts";
 import { makeWorkspace, REPO_DIR, storedRows, type Workspace } from "../helpers/workspace.ts";
+
+// Each step is a Bun process: on a loaded 2-core machine a whole pipeline takes minutes, not seconds.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 const js = (expr: string) => ({ type: "javascript", expr });
 const step = (id: string, script: string, inputs: Record<string, unknown> = {}): FlowModule => ({

@@ -21,6 +21,20 @@ export function resolveDuckdbPath(env: Env = process.env): string {
   return env.ANOMSTACK_DUCKDB_PATH || "./data/anomstack.duckdb";
 }
 
+/**
+ * How long a job waits for a DuckDB file another process holds: `ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS`
+ * (a number of seconds, 0 = fail at once), else undefined (the store's default).
+ */
+export function resolveDuckdbLockTimeout(env: Env = process.env): number | undefined {
+  const raw = env.ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS?.trim();
+  if (!raw) return undefined;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new Error(`ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS must be a number of seconds >= 0; got "${raw}"`);
+  }
+  return seconds;
+}
+
 /** True if `ANOMSTACK_IGNORE_EXAMPLES` asks to skip `<metricsDir>/examples` (yes/true/1). */
 export function ignoreExamples(env: Env): boolean {
   return /^(yes|true|1)$/i.test((env.ANOMSTACK_IGNORE_EXAMPLES ?? "").trim());

@@ -31,6 +31,7 @@ export {
   loadBatch,
   loadConfig,
   preprocessFnPath,
+  resolveDuckdbLockTimeout,
   resolveDuckdbPath,
   resolveMetricsDir,
   type DisabledBatch,

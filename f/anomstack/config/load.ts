@@ -13,7 +13,7 @@ import { BatchConfigSchema, DERIVED_KEYS, type BatchConfig } from "./schema.ts";
 import { presetSettings } from "./presets.ts";
 import type { Env } from "../core/env.ts";
 
-export { resolveDuckdbPath, resolveMetricsDir } from "./env.ts";
+export { resolveDuckdbLockTimeout, resolveDuckdbPath, resolveMetricsDir } from "./env.ts";
 
 /** Where and how to load configs. */
 export interface LoadOptions {

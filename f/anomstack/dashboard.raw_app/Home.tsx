@@ -19,7 +19,13 @@ function Card({ c, now }: { c: BatchCard; now: string }): React.JSX.Element {
             stale
           </span>
         )}
+        {c.error && (
+          <span className="badge warn" data-stat="error" title={c.error}>
+            unreadable
+          </span>
+        )}
       </div>
+      {c.error && <p className="muted card-error">{c.error}</p>}
       <div className={`rate-bar ${severity(c.anomalyRate)}`} aria-hidden="true">
         <span style={{ width: `${Math.min(100, Math.max(c.anomalyRate > 0 ? 2 : 0, c.anomalyRate * 100 * 4))}%` }} />
       </div>

@@ -5,8 +5,9 @@
 import "../generated/metrics_bundle.ts";
 import fs from "node:fs";
 import { loadConfig, resolveDuckdbPath, type BatchConfig } from "../config/index.ts";
-import { openDuckdbStore } from "../store/duckdb-store.ts";
+import { openDuckdbReader, openDuckdbStore } from "../store/duckdb/store.ts";
 import type { MetricsStore } from "../store/metrics-store.ts";
+import { openMetricsStore } from "../store/open.ts";
 import { settingsToEnv, type C_anomstack_settings } from "../config/settings-resource.ts";
 import { DashboardInputError } from "./errors.ts";
 import { parseNow, truncateToSecond } from "../core/time.ts";
@@ -72,12 +73,23 @@ export function dashboardBatch(scope: DashboardScope, batch: unknown, field = "b
 }
 
 /**
- * Run `fn` with the batch's metrics store; with `null` when the DuckDB file does not exist yet (an empty
- * store: reading must not create it). The store is closed afterwards.
+ * Run `fn` with the batch's own metrics store (its `db`: the DuckDB file, PostgreSQL, ...), closed
+ * afterwards. Reads open a DuckDB file read-only and get `null` when the file or its table does not
+ * exist yet (an empty store: reading must not create it); `write` (feedback) opens it for writing.
  */
-export async function withBatchStore<T>(scope: DashboardScope, cfg: BatchConfig, fn: (store: MetricsStore | null) => Promise<T>): Promise<T> {
-  if (scope.duckdbPath !== ":memory:" && !fs.existsSync(scope.duckdbPath)) return fn(null);
-  const store = await openDuckdbStore({ path: scope.duckdbPath, tableKey: cfg.table_key });
+export async function withBatchStore<T>(
+  scope: DashboardScope,
+  cfg: BatchConfig,
+  fn: (store: MetricsStore | null) => Promise<T>,
+  mode: "read" | "write" = "read",
+): Promise<T> {
+  let store: MetricsStore | null;
+  if (cfg.db !== "duckdb") store = await openMetricsStore(cfg, scope.env);
+  else if (mode === "write") {
+    const exists = scope.duckdbPath === ":memory:" || fs.existsSync(scope.duckdbPath);
+    store = exists ? await openDuckdbStore({ path: scope.duckdbPath, tableKey: cfg.table_key }) : null;
+  } else store = await openDuckdbReader({ path: scope.duckdbPath, tableKey: cfg.table_key });
+  if (!store) return fn(null);
   try {
     return await fn(store);
   } finally {

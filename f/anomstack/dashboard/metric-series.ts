@@ -7,6 +7,7 @@ import { quoteTableKey } from "../store/metrics-store.ts";
 import type { PerPointRow } from "../store/metric-row.ts";
 import type { FeedbackKind, MetricSeries } from "./types.ts";
 import type { Window } from "./window.ts";
+import { sqlTimestamp } from "../core/time.ts";
 
 /** One row of `dashboard_sql`. */
 export interface DashboardRow extends PerPointRow {
@@ -49,6 +50,16 @@ export function dashboardSql(cfg: BatchConfig, window: Window, now: Date): strin
  */
 export async function queryDashboardColumns(store: MetricsStore, cfg: BatchConfig, window: Window, now: Date): Promise<DashboardColumns[]> {
   const sql = dashboardSql(cfg, window, now);
+  const failed = (e: unknown) =>
+    new Error(`${cfg.metric_batch} dashboard_sql: SQL failed: ${(e as Error).message}\n--- rendered SQL ---\n${sql.trim()}\n---`, { cause: e });
+  if (store.dialect !== "duckdb") {
+    // Other databases return the template's rows as they are; they are gathered here.
+    try {
+      return gatherColumns(await store.query<DashboardRow>(sql.trim().replace(/;\s*$/, "")));
+    } catch (e) {
+      throw failed(e);
+    }
+  }
   const ms = "epoch_ms(metric_timestamp)::DOUBLE";
   const flag = (col: string) => `coalesce(list(${ms}) filter (where ${col} >= 1), [])`;
   const wrapped = `with d as (
@@ -72,8 +83,40 @@ ${sql.trim().replace(/;\s*$/, "")}
   try {
     return await store.query<DashboardColumns>(wrapped);
   } catch (e) {
-    throw new Error(`${cfg.metric_batch} dashboard_sql: SQL failed: ${(e as Error).message}\n--- rendered SQL ---\n${sql.trim()}\n---`, { cause: e });
+    throw failed(e);
   }
+}
+
+/** The rows of `dashboard_sql` as per-metric columns, as DuckDB's lists give them: by metric name, oldest first. */
+export function gatherColumns(rows: readonly DashboardRow[]): DashboardColumns[] {
+  const byMetric = new Map<string, DashboardRow[]>();
+  for (const r of rows) {
+    const list = byMetric.get(r.metric_name);
+    if (list) list.push(r);
+    else byMetric.set(r.metric_name, [r]);
+  }
+  const names = [...byMetric.keys()].sort();
+  return names.map((metric_name) => {
+    const points = byMetric.get(metric_name)!.sort((a, b) => a.metric_timestamp.getTime() - b.metric_timestamp.getTime());
+    const t = points.map((p) => p.metric_timestamp.getTime());
+    const flagged = (col: keyof DashboardRow) => points.filter((p) => Number(p[col] ?? 0) >= 1).map((p) => p.metric_timestamp.getTime());
+    return {
+      metric_name,
+      t,
+      value: points.map((p) => Number(p.metric_value)),
+      score: points.map((p) => (p.metric_score === null || p.metric_score === undefined ? null : Number(p.metric_score))),
+      alert: flagged("metric_alert"),
+      change: flagged("metric_change"),
+      tholdalert: flagged("metric_tholdalert"),
+      llmalert: flagged("metric_llmalert"),
+      feedback: points
+        .filter((p) => Number(p.metric_thumbsup) > 0 || Number(p.metric_thumbsdown) > 0)
+        .map((p) => ({ t: p.metric_timestamp.getTime(), up: Number(p.metric_thumbsup), down: Number(p.metric_thumbsdown) })),
+      metadata: points
+        .filter((p) => Number(p.metric_llmalert) >= 1 && p.metric_llmalert_metadata)
+        .map((p) => ({ t: p.metric_timestamp.getTime(), m: p.metric_llmalert_metadata })),
+    };
+  });
 }
 
 /**
@@ -167,8 +210,8 @@ export function byAnomalyRate(a: { anomalyRate: number; avgScore: number; name: 
 export async function latestPoint(store: MetricsStore, cfg: BatchConfig, now: Date): Promise<Date | null> {
   const [row] = await store.query<{ latest: Date | null }>(
     `select max(metric_timestamp) as latest from ${quoteTableKey(cfg.table_key)}
-     where metric_batch = ? and metric_type = 'metric' and metric_timestamp <= epoch_ms(?::BIGINT)`,
-    [cfg.metric_batch, now.getTime()],
+     where metric_batch = ? and metric_type = 'metric' and metric_timestamp <= cast(? as timestamp)`,
+    [cfg.metric_batch, sqlTimestamp(now)],
   );
   return row?.latest ?? null;
 }

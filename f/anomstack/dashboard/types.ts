@@ -68,6 +68,8 @@ export interface BatchCard {
   latest: string | null;
   /** No new point for more than three ingest periods (by `ingest_cron_schedule`). */
   stale: boolean;
+  /** Why the batch's store could not be read (its database down, bad credentials); absent when it was. */
+  error?: string;
 }
 
 /** `dashboard_overview`: the home page. */

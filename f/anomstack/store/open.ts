@@ -2,9 +2,9 @@
 // Connection settings come from the environment (locally) or the settings resource (on Windmill).
 //nobundling
 import type { BatchConfig } from "../config/index.ts";
-import { resolveDuckdbPath } from "../config/index.ts";
-import { openDuckdbStore } from "./duckdb-store.ts";
-import { openPostgresStore, type PostgresConnection } from "./postgres-store.ts";
+import { resolveDuckdbLockTimeout, resolveDuckdbPath } from "../config/index.ts";
+import { openDuckdbStore } from "./duckdb/store.ts";
+import { openPostgresStore, type PostgresConnection } from "./postgres/store.ts";
 import { StoreError, type MetricsStore } from "./metrics-store.ts";
 import type { Env } from "../core/env.ts";
 
@@ -33,7 +33,11 @@ export function postgresConnection(env: Env, batch: string): PostgresConnection 
 export async function openMetricsStore(cfg: BatchConfig, env: Env, duckdbPath?: string): Promise<MetricsStore> {
   switch (cfg.db) {
     case "duckdb":
-      return openDuckdbStore({ path: duckdbPath ?? resolveDuckdbPath(env), tableKey: cfg.table_key });
+      return openDuckdbStore({
+        path: duckdbPath ?? resolveDuckdbPath(env),
+        tableKey: cfg.table_key,
+        lockTimeoutSeconds: resolveDuckdbLockTimeout(env),
+      });
     case "postgres":
       return openPostgresStore({ connection: postgresConnection(env, cfg.metric_batch), tableKey: cfg.table_key });
     default:

@@ -5,11 +5,16 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import fs from "node:fs";
 import path from "node:path";
 import { DOUBLE, DuckDBDataChunk, DuckDBInstance, INTEGER, type DuckDBConnection } from "@duckdb/node-api";
-import type { MetricRow } from "./metric-row.ts";
-import { StoreError, quoteTableKey, type MetricsStore, type QueryRow } from "./metrics-store.ts";
+import type { MetricRow } from "../metric-row.ts";
+import { StoreError, quoteTableKey, type MetricsStore, type QueryRow } from "../metrics-store.ts";
 
-// One DuckDB instance per file per process: DuckDB refuses a second writer instance on the same file.
-const instances = new Map<string, Promise<DuckDBInstance>>();
+// One DuckDB instance per file per process: DuckDB refuses a second instance of the same file in a
+// process. A read-only instance lets other read-only processes open the file at the same time.
+interface CachedInstance {
+  instance: Promise<DuckDBInstance>;
+  readOnly: boolean;
+}
+const instances = new Map<string, CachedInstance>();
 // The open stores: a connection keeps its file open (and locked) until it is closed.
 const openStores = new Set<DuckdbStore>();
 let memoryInstances = 0;
@@ -22,7 +27,15 @@ export interface DuckdbStoreOptions {
   path: string;
   /** Table name, optionally `schema.table` (the schema is created too). Default "metrics". */
   tableKey?: string;
+  /**
+   * How long to wait for a file another process holds (ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS), retrying
+   * with back-off. Default 60 s; 0 fails at once.
+   */
+  lockTimeoutSeconds?: number;
 }
+
+/** Default wait for a DuckDB file held by another process. */
+export const DEFAULT_DUCKDB_LOCK_TIMEOUT_SECONDS = 60;
 
 /**
  * The stores of one file take turns: one statement or transaction at a time across all of them. Two
@@ -34,41 +47,65 @@ interface Lane {
 }
 const lanes = new Map<string, Lane>();
 
-async function getInstance(file: string): Promise<{ instance: DuckDBInstance; lane: Lane }> {
+async function getInstance(file: string, lockTimeoutSeconds: number, readOnly: boolean): Promise<{ instance: DuckDBInstance; lane: Lane }> {
   const key = file === ":memory:" ? `:memory:${memoryInstances++}` : path.resolve(file);
-  let inst = instances.get(key);
-  if (!inst) {
-    inst = createInstance(file);
-    instances.set(key, inst);
-    inst.catch(() => instances.delete(key));
+  let cached = instances.get(key);
+  if (cached?.readOnly && !readOnly) {
+    // A writer after readers in this process (the local dashboard's feedback): reopen for writing.
+    if ([...openStores].some((s) => s.key === key)) {
+      throw new StoreError(`DuckDB file ${file} is open read-only in this process; close its readers before writing`);
+    }
+    instances.delete(key);
+    await lanes.get(key)?.tail;
+    (await cached.instance.catch(() => null))?.closeSync();
+    cached = undefined;
+  }
+  if (!cached) {
+    cached = { instance: createInstance(file, lockTimeoutSeconds, readOnly), readOnly };
+    instances.set(key, cached);
+    cached.instance.catch(() => instances.delete(key));
   }
   let lane = lanes.get(key);
   if (!lane) lanes.set(key, (lane = { tail: Promise.resolve() }));
-  return { instance: await inst, lane };
+  return { instance: await cached.instance, lane };
 }
 
-async function createInstance(file: string): Promise<DuckDBInstance> {
-  if (file !== ":memory:") {
+const isLockConflict = (e: Error) => /Could not set lock|Conflicting lock/i.test(e.message);
+
+/**
+ * Open the file, waiting while another process holds it: on Windmill every step is its own process and
+ * several may run at once (parallel shards, flows sharing a cron minute), and a DuckDB file has one
+ * writer process at a time. Back-off from 50 ms doubling to 2 s, until `lockTimeoutSeconds`.
+ */
+async function createInstance(file: string, lockTimeoutSeconds: number, readOnly: boolean): Promise<DuckDBInstance> {
+  if (file !== ":memory:" && !readOnly) {
     try {
       fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     } catch (e) {
       throw new StoreError(`cannot create the folder of DuckDB file ${file}: ${(e as Error).message}`);
     }
   }
-  try {
-    return await DuckDBInstance.create(file);
-  } catch (e) {
-    throw explainOpenError(file, e as Error);
+  const deadline = Date.now() + lockTimeoutSeconds * 1000;
+  for (let pause = 50; ; pause = Math.min(pause * 2, 2000)) {
+    try {
+      return await DuckDBInstance.create(file, readOnly ? { access_mode: "READ_ONLY" } : undefined);
+    } catch (e) {
+      const err = e as Error;
+      const left = deadline - Date.now();
+      if (!isLockConflict(err) || left <= 0) throw explainOpenError(file, err, lockTimeoutSeconds);
+      await new Promise((r) => setTimeout(r, Math.min(pause, left)));
+    }
   }
 }
 
 /** Turn DuckDB's open errors into messages that say what to do. */
-function explainOpenError(file: string, e: Error): StoreError {
+function explainOpenError(file: string, e: Error, lockTimeoutSeconds: number): StoreError {
   const msg = e.message;
-  if (/Could not set lock|Conflicting lock/i.test(msg)) {
+  if (isLockConflict(e)) {
     const pid = /PID (\d+)/.exec(msg)?.[1];
+    const waited = lockTimeoutSeconds > 0 ? ` (waited ${lockTimeoutSeconds} s, ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS)` : "";
     return new StoreError(
-      `DuckDB file ${file} is locked by another process${pid ? ` (PID ${pid})` : ""}; ` +
+      `DuckDB file ${file} is locked by another process${pid ? ` (PID ${pid})` : ""}${waited}; ` +
         `stop that process or set ANOMSTACK_DUCKDB_PATH to another file. DuckDB said: ${msg}`,
     );
   }
@@ -86,7 +123,7 @@ export async function closeAllDuckdbInstances(): Promise<void> {
   lanes.clear();
   for (const p of all) {
     try {
-      (await p).closeSync();
+      (await p.instance).closeSync();
     } catch {
       // already failed to open: nothing to close
     }
@@ -97,9 +134,9 @@ export async function closeAllDuckdbInstances(): Promise<void> {
 export async function openDuckdbStore(opts: DuckdbStoreOptions): Promise<MetricsStore> {
   const tableKey = opts.tableKey ?? "metrics";
   const table = quoteTableKey(tableKey);
-  const { instance, lane } = await getInstance(opts.path);
+  const { instance, lane } = await getInstance(opts.path, opts.lockTimeoutSeconds ?? DEFAULT_DUCKDB_LOCK_TIMEOUT_SECONDS, false);
   const con = await instance.connect();
-  const store = new DuckdbStore(con, lane, opts.path, tableKey, table);
+  const store = new DuckdbStore(con, lane, opts.path, tableKey, table, instanceKey(opts.path));
   openStores.add(store);
   try {
     await store.ensureTable();
@@ -109,6 +146,30 @@ export async function openDuckdbStore(opts: DuckdbStoreOptions): Promise<Metrics
   }
   return store;
 }
+
+/**
+ * Open the metrics table of a DuckDB file for reading only (the dashboard): creates nothing, lets other
+ * read-only processes read the file at the same time, and returns null when the file or the table does
+ * not exist yet. Reuses this process's instance when the file is already open for writing.
+ */
+export async function openDuckdbReader(opts: DuckdbStoreOptions): Promise<MetricsStore | null> {
+  if (opts.path !== ":memory:" && !fs.existsSync(opts.path)) return null;
+  const tableKey = opts.tableKey ?? "metrics";
+  const { instance, lane } = await getInstance(opts.path, opts.lockTimeoutSeconds ?? DEFAULT_DUCKDB_LOCK_TIMEOUT_SECONDS, true);
+  const con = await instance.connect();
+  const store = new DuckdbStore(con, lane, opts.path, tableKey, quoteTableKey(tableKey), instanceKey(opts.path));
+  openStores.add(store);
+  const [schema, name] = tableKey.includes(".") ? tableKey.split(".") : ["main", tableKey];
+  const [found] = await store.query<{ n: number }>(
+    "select count(*)::INTEGER as n from information_schema.tables where table_schema = ? and table_name = ?",
+    [schema, name],
+  );
+  if (found.n > 0) return store;
+  await store.close();
+  return null;
+}
+
+const instanceKey = (file: string) => (file === ":memory:" ? file : path.resolve(file));
 
 class DuckdbStore implements MetricsStore {
   private closed = false;
@@ -123,6 +184,8 @@ class DuckdbStore implements MetricsStore {
     readonly location: string,
     readonly tableKey: string,
     readonly table: string,
+    /** The file's key in this process's instance cache. */
+    readonly key: string,
   ) {}
 
   readonly dialect = "duckdb" as const;

@@ -3,9 +3,9 @@
 // Timestamps are `timestamp` (without zone) holding UTC, as in the DuckDB store.
 //nobundling
 import pg from "pg";
-import type { MetricRow } from "./metric-row.ts";
-import { StoreError, quoteTableKey, type MetricsStore, type QueryRow } from "./metrics-store.ts";
-import { sqlTimestamp } from "../core/time.ts";
+import type { MetricRow } from "../metric-row.ts";
+import { StoreError, quoteTableKey, type MetricsStore, type QueryRow } from "../metrics-store.ts";
+import { sqlTimestamp } from "../../core/time.ts";
 
 /** Connection settings: a `postgresql://` URL or the fields of Windmill's `postgresql` resource. */
 export type PostgresConnection =
