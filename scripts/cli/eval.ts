@@ -1,4 +1,5 @@
 // `anomstack eval --batch B`: scores the batch's stored (replayed) history against labels and prints a
+// (`anomstack eval --suite`: the repeated-incident suite instead, scripts/eval/suite.ts)
 // table: NAB windows (the NAB score of the scores under NAB's three profiles, and of the stored alerts),
 // point labels (precision / recall / F1 of the alerts), and the dashboard's thumbs up / down.
 import fs from "node:fs";
@@ -82,9 +83,9 @@ export function formatReport(r: EvalReport): string {
   return `${out.join("\n")}\n`;
 }
 
-function nonNegativeInt(v: string): number {
+function nonNegativeInt(v: string, name = "--tolerance"): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error("--tolerance must be a non-negative integer");
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer`);
   return n;
 }
 
@@ -92,19 +93,31 @@ export function evalCommand(program: Command): void {
   program
     .command("eval")
     .description("score the batch's stored (replayed) history against labels: NAB windows, point labels, thumbs up/down")
-    .requiredOption("-b, --batch <name>", "metric batch")
+    .option("-b, --batch <name>", "metric batch (required unless --suite)")
+    .option("--suite", "run the repeated-incident suite instead: synthetic series replayed with the shipped default (or --set)")
+    .option("--seed <n>", "the suite's seed", (v: string) => nonNegativeInt(v, "--seed"))
+    .option("--set <key=value...>", "with --suite: config overrides of the suite's batch, typed like ANOMSTACK__<BATCH>__<KEY>")
     .option("-w, --windows <file>", "NAB-style windows JSON ({metric: [[start, end], ...]}, e.g. NAB's combined_windows.json)")
     .option("-l, --labels <file>", "CSV of point labels: metric_timestamp (or timestamp), metric_name (or metric), label")
     .option("--label-column <name>", "label column of --labels (1/true = anomaly)", "label")
     .option("--metric <name>", "metric of every row of --labels when it has no metric column")
-    .option("--tolerance <n>", "an alert up to n points after a labelled point still catches it", nonNegativeInt, 0)
+    .option("--tolerance <n>", "an alert up to n points after a labelled point still catches it", (v: string) => nonNegativeInt(v), 0)
     .option("--feedback", "the dashboard's thumbs up/down on alerts (the default when no label file is given)")
     .option("--now <iso>", "evaluate history up to this time (default: now)")
     .option("--json", "print the report as JSON")
-    .action(async (opts: EvalOptions & { batch: string; now?: string; json?: boolean }) => {
-      const report = await withJobContext(opts.batch, { now: parseNow(opts.now) }, async (ctx) => {
+    .action(async (opts: EvalOptions & { batch?: string; now?: string; json?: boolean; suite?: boolean; seed?: number; set?: string[] }) => {
+      if (opts.suite) {
+        // Loaded here: the suite pulls in the replay runner, which plain `eval --batch` does not need.
+        const { formatSuite, runSuite } = await import("../eval/suite.ts");
+        const r = await runSuite({ seed: opts.seed, set: opts.set });
+        process.stdout.write(opts.json ? `${JSON.stringify(r, null, 2)}\n` : formatSuite(r));
+        return;
+      }
+      if (!opts.batch) throw new Error("eval: --batch <name> is required (or --suite)");
+      const batch = opts.batch;
+      const report = await withJobContext(batch, { now: parseNow(opts.now) }, async (ctx) => {
         const { series, feedback } = await readEvalHistory(ctx);
-        return evaluate(opts.batch, series, feedback, opts);
+        return evaluate(batch, series, feedback, opts);
       });
       process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
     });

@@ -12,6 +12,8 @@ export interface EvalSeries {
   scores: number[];
   /** Whether an anomaly alert is stored for the point. */
   alerts: boolean[];
+  /** Whether a change alert is stored for the point (absent when not read). */
+  changes?: boolean[];
 }
 
 /** NAB results of one profile. */

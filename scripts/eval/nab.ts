@@ -9,21 +9,13 @@
 //   npm run eval:nab -- --json                         the report as JSON
 //
 // The corpus: $ANOMSTACK_NAB_DIR, else ../shared/data/nab next to the repository.
-import { fork } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { loadBatch, type BatchConfig } from "../../f/anomstack/config/index.ts";
-import { evaluateWindows, type EvalSeries, type WindowEvaluation } from "./evaluate.ts";
-import { replayJob } from "../../f/anomstack/jobs/replay.ts";
-import { closeJobContext, openJobContext } from "../../f/anomstack/jobs/job-context.ts";
-import { createLogger } from "../../f/anomstack/core/log.ts";
-import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
-import type { MetricRow } from "../../f/anomstack/store/metric-row.ts";
-import { hasNabCorpus, loadNabCorpus, REPO_ROOT, resolveNabDir, type NabFile } from "./corpus.ts";
-import { readEvalHistory } from "./history.ts";
+import type { BatchConfig } from "../../f/anomstack/config/index.ts";
+import { evaluateWindows, type WindowEvaluation } from "./evaluate.ts";
+import { hasNabCorpus, loadNabCorpus, resolveNabDir } from "./corpus.ts";
+import { replaySeries } from "./replay-run.ts";
 import { formatReport } from "../cli/eval.ts";
 
 /** Options of one NAB run. */
@@ -65,64 +57,30 @@ export function nabMetricName(file: string): string {
   return file.replace(/\.csv$/i, "");
 }
 
-function overridesEnv(set: readonly string[]): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const s of set) {
-    const i = s.indexOf("=");
-    if (i <= 0) throw new Error(`--set ${JSON.stringify(s)}: expected key=value`);
-    env[`ANOMSTACK__${BATCH.toUpperCase()}__${s.slice(0, i).trim().toUpperCase()}`] = s.slice(i + 1);
-  }
-  return env;
-}
-
-/** A throw-away metrics folder (the repository's defaults plus the nab batch) and the batch's config. */
-function setup(tmp: string, set: readonly string[]): BatchConfig {
-  const metricsDir = path.join(tmp, "metrics");
-  fs.cpSync(path.join(REPO_ROOT, "metrics", "defaults"), path.join(metricsDir, "defaults"), { recursive: true });
-  fs.mkdirSync(path.join(metricsDir, BATCH));
-  fs.writeFileSync(path.join(metricsDir, BATCH, `${BATCH}.yaml`), `metric_batch: ${BATCH}\ningest_sql: select 1\n`);
-  const env = { ...overridesEnv(set), ANOMSTACK_MODEL_PATH: `local://${path.join(tmp, "models")}` };
-  return loadBatch(BATCH, { metricsDir, env });
-}
-
-/** Ingest `files` into a fresh store under `tmp`, replay them, and read the history back. */
-async function replayFiles(
-  cfg: BatchConfig,
-  files: NabFile[],
-  tmp: string,
-  retrainEvery: number,
-  onProgress?: NabRunOptions["onProgress"],
-): Promise<EvalSeries[]> {
-  const end = Math.max(...files.map((f) => f.timestamps[f.timestamps.length - 1]));
-  const ctx = await openJobContext(cfg, {
-    duckdbPath: path.join(tmp, "nab.duckdb"),
-    now: new Date(end + 1000),
-    log: createLogger({ level: "error" }),
-    channels: [],
-  });
-  try {
-    const rows: MetricRow[] = [];
-    for (const f of files) {
-      const metric_name = nabMetricName(f.name);
-      f.timestamps.forEach((t, i) => {
-        rows.push({
-          metric_timestamp: new Date(t),
-          metric_batch: BATCH,
-          metric_name,
-          metric_type: "metric",
-          metric_value: f.values[i],
-          metadata: "",
-        });
-      });
-    }
-    await ctx.store.append(rows);
-    const r = await replayJob(ctx, { retrainEvery, rescore: true, onProgress });
-    if (r.failed.length) throw new Error(`replay failed for ${r.failed.map((x) => `${x.metric}: ${x.error}`).join("; ")}`);
-    return (await readEvalHistory(ctx)).series;
-  } finally {
-    await closeJobContext(ctx);
-    await closeAllDuckdbInstances();
-  }
+/** The detector keys a run reports (what was evaluated). */
+export function detectorSummary(cfg: BatchConfig): NabRunResult["config"] {
+  const {
+    detector_preset,
+    model_configs,
+    model_combination_method,
+    score_calibration,
+    score_suppress_n,
+    preprocess_params,
+    alert_threshold,
+    alert_smooth_n,
+    alert_snooze_n,
+  } = cfg;
+  return {
+    detector_preset,
+    model_configs,
+    model_combination_method,
+    score_calibration,
+    score_suppress_n,
+    preprocess_params,
+    alert_threshold,
+    alert_smooth_n,
+    alert_snooze_n,
+  };
 }
 
 /** Run the NAB evaluation: throw-away folder(s), ingest, replay, evaluate. */
@@ -134,103 +92,13 @@ export async function runNab(opts: NabRunOptions = {}): Promise<NabRunResult> {
   }
   const files = loadNabCorpus(dir, opts.only);
   if (files.length === 0) throw new Error(`no NAB file matches --only ${opts.only?.join(",")}`);
-  const set = opts.set ?? [];
-  const retrainEvery = opts.retrainEvery ?? 50;
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "anomstack-nab-"));
-  try {
-    const cfg = setup(tmp, set);
-    const workers = Math.max(1, Math.min(opts.workers ?? Math.min(2, os.availableParallelism()), files.length));
-    let series: EvalSeries[];
-    if (workers === 1) {
-      series = await replayFiles(cfg, files, tmp, retrainEvery, opts.onProgress);
-    } else {
-      // Deal the files out by size, largest first, so the processes finish together.
-      const shares: string[][] = Array.from({ length: workers }, () => []);
-      const load = new Array<number>(workers).fill(0);
-      for (const f of [...files].sort((a, b) => b.values.length - a.values.length)) {
-        const w = load.indexOf(Math.min(...load));
-        shares[w].push(f.name);
-        load[w] += f.values.length;
-      }
-      let done = 0;
-      const parts = await Promise.all(
-        shares.map((names, w) =>
-          runWorker({ dir, names, set, retrainEvery, tmp: path.join(tmp, `w${w}`) }, (metric) => opts.onProgress?.(++done, files.length, metric)),
-        ),
-      );
-      series = parts.flat();
-    }
-    const windows = new Map(files.map((f) => [f.name, f.windows] as [string, [number, number][]]));
-    const evaluation = evaluateWindows(series, windows);
-    const {
-      detector_preset,
-      model_configs,
-      model_combination_method,
-      score_calibration,
-      score_suppress_n,
-      preprocess_params,
-      alert_threshold,
-      alert_smooth_n,
-      alert_snooze_n,
-    } = cfg;
-    return {
-      config: {
-        detector_preset,
-        model_configs,
-        model_combination_method,
-        score_calibration,
-        score_suppress_n,
-        preprocess_params,
-        alert_threshold,
-        alert_smooth_n,
-        alert_snooze_n,
-      },
-      files: files.length,
-      seconds: (performance.now() - started) / 1000,
-      evaluation,
-    };
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
-}
-
-interface WorkerTask {
-  dir: string;
-  names: string[];
-  set: string[];
-  retrainEvery: number;
-  tmp: string;
-}
-
-/** Replay a share of the files in a child process (this script, `--worker`), into its own store. */
-function runWorker(task: WorkerTask, progress: (metric: string) => void): Promise<EvalSeries[]> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ["--worker"], { stdio: ["ignore", "ignore", "inherit", "ipc"], serialization: "advanced" });
-    child.on("message", (m: { progress?: string; series?: EvalSeries[]; error?: string }) => {
-      if (m.progress) progress(m.progress);
-      if (m.series) resolve(m.series.map((s) => ({ ...s, scores: s.scores.map((x) => (x === null ? Number.NaN : x)) })));
-      if (m.error) reject(new Error(m.error));
-    });
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      if (code !== 0) reject(new Error(`NAB worker exited with code ${code}`));
-    });
-    child.send(task);
-  });
-}
-
-async function workerMain(): Promise<void> {
-  process.once("message", async (task: WorkerTask) => {
-    try {
-      fs.mkdirSync(task.tmp, { recursive: true });
-      const files = loadNabCorpus(task.dir).filter((f) => task.names.includes(f.name));
-      const cfg = setup(task.tmp, task.set);
-      const series = await replayFiles(cfg, files, task.tmp, task.retrainEvery, (_d, _t, metric) => process.send!({ progress: metric }));
-      process.send!({ series }, () => process.exit(0));
-    } catch (e) {
-      process.send!({ error: (e as Error).stack ?? String(e) }, () => process.exit(1));
-    }
-  });
+  const { cfg, series } = await replaySeries(
+    files.map((f) => ({ metric: nabMetricName(f.name), timestamps: f.timestamps, values: f.values })),
+    { batch: BATCH, set: opts.set, retrainEvery: opts.retrainEvery, workers: opts.workers, onProgress: opts.onProgress },
+  );
+  const windows = new Map(files.map((f) => [f.name, f.windows] as [string, [number, number][]]));
+  const evaluation = evaluateWindows(series, windows);
+  return { config: detectorSummary(cfg), files: files.length, seconds: (performance.now() - started) / 1000, evaluation };
 }
 
 /** The result as text: the NAB table, and the published scoreboard's neighbours for comparison. */
@@ -286,9 +154,7 @@ async function main(): Promise<void> {
   process.stdout.write(values.json ? `${JSON.stringify(r, null, 2)}\n` : formatNab(r));
 }
 
-if (process.argv.includes("--worker")) {
-  await workerMain();
-} else if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
     await main();
   } catch (e) {

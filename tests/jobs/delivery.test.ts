@@ -235,7 +235,8 @@ describe("every alert kind", () => {
   it("anomaly, change and threshold alerts arrive with their plot, expected range and methods", async () => {
     const email = channel("email", "ops@example.com");
     const slack = channel("slack", "#alerts");
-    const yaml = "disable_tholdalert: false\ntholdalert_methods: slack\ntholdalert_thresholds:\n  orders:\n    upper: 20\n";
+    // change_smooth_n 1: a single value can be a change (the default asks for a new level over 12 points)
+    const yaml = "disable_tholdalert: false\nchange_smooth_n: 1\ntholdalert_methods: slack\ntholdalert_thresholds:\n  orders:\n    upper: 20\n";
     const ctx = await seeded("shop", yaml, [email.ch, slack.ch]);
     await ctx.store.append(scoredRows("shop", "orders", 30, 0.95));
     await alertJob(ctx);

@@ -14,9 +14,10 @@ import { changeJob } from "../../f/anomstack/jobs/change.ts";
 import { tholdalertJob } from "../../f/anomstack/jobs/tholdalert.ts";
 import { deleteJob } from "../../f/anomstack/jobs/delete.ts";
 import { backfillJob, ingestTimes } from "../../f/anomstack/jobs/backfill.ts";
-import { fitMad, madScore } from "../../f/anomstack/ml/mad.ts";
 import { shardOf } from "../../f/anomstack/core/shard.ts";
 import type { QueryColumns } from "../../f/anomstack/store/metrics-store.ts";
+import { median } from "../../f/anomstack/ml/mad.ts";
+import { changeScore, fitChangeLevels } from "../../f/anomstack/rules/change-rule.ts";
 import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
 import { makeWorkspace, noise, seriesRows, storedRows, type Workspace } from "../helpers/workspace.ts";
 
@@ -407,9 +408,17 @@ describe("change", () => {
     ws.writeBatch("ch", "ingest_sql: select 1\n");
     const ctx = await ws.open("ch", NOW);
     const base = noise(60).map((x) => 10 + x);
-    await ctx.store.append(seriesRows("ch", "m", [...base, 20], NOW, STEP));
+    // one value at 20 is not a change (the level is the median of the newest change_smooth_n = 12 values) ...
+    const before = new Date(NOW.getTime() - 5 * STEP);
+    await ctx.store.append(seriesRows("ch", "m", [...base, 20], before, STEP));
+    const first = await ws.open("ch", before);
+    expect((await changeJob(first)).changes).toEqual([]);
+    await closeJobContext(first);
+    // ... a new level is: the sixth value at 20 makes half of the newest 12
+    await ctx.store.append(seriesRows("ch", "m", [20, 20, 20, 20, 20], NOW, STEP));
     const r = await changeJob(ctx);
-    const expected = madScore(fitMad(base), 20);
+    const all = [...base, 20, 20, 20, 20, 20, 20];
+    const expected = changeScore(fitChangeLevels(all.slice(0, -1)), median(all.slice(-12)));
     expect(r.changes).toHaveLength(1);
     expect(r.changes[0].metric).toBe("m");
     expect(r.changes[0].score).toBeCloseTo(expected, 6);
@@ -417,7 +426,7 @@ describe("change", () => {
     expect(await storedRows(ctx, "change")).toHaveLength(1);
     // next point is also far off, but the metric is snoozed (a change among its newest change_snooze_n)
     const next = new Date(NOW.getTime() + STEP);
-    await ctx.store.append(seriesRows("ch", "m", [21], next));
+    await ctx.store.append(seriesRows("ch", "m", [20], next));
     const later = await ws.open("ch", next);
     expect(await changeJob(later)).toMatchObject({ changes: [], snoozed: ["m"] });
     await closeJobContext(ctx);

@@ -24,7 +24,8 @@ beforeAll(async () => {
   ws.env.ANOMSTACK_POSTGRES_URL = PG_URL;
   ws.writeBatch(
     "pgb",
-    `db: postgres\ntable_key: ${SCHEMA}.metrics\nalert_smooth_n: 0\ningest_sql: "select cast({{ now | sql_str }} as timestamp) as metric_timestamp, 'sql_metric' as metric_name, 2.5 as metric_value"\ningest_cron_schedule: "*/5 * * * *"\n`,
+    // change_smooth_n 1: the one spike below is also a change (the default asks for a new level over 12 points)
+    `db: postgres\ntable_key: ${SCHEMA}.metrics\nalert_smooth_n: 0\nchange_smooth_n: 1\ningest_sql: "select cast({{ now | sql_str }} as timestamp) as metric_timestamp, 'sql_metric' as metric_name, 2.5 as metric_value"\ningest_cron_schedule: "*/5 * * * *"\n`,
   );
 });
 afterAll(async () => {

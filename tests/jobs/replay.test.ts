@@ -16,6 +16,7 @@ beforeEach(() => {
   ws = makeWorkspace();
   ws.writeBatch("r", "ingest_sql: select 1\nalert_smooth_n: 0\ndetector_preset: original\n");
   ws.writeBatch("d", "ingest_sql: select 1\n");
+  ws.writeBatch("rb", "ingest_sql: select 1\ndetector_preset: robust\n");
 });
 afterAll(async () => {
   await closeAllDuckdbInstances();
@@ -84,6 +85,39 @@ describe("replayScores (default detector)", () => {
   });
 });
 
+describe("replayScores (robust preset): repeated incidents", () => {
+  // 10-minute points: quiet noise, a big spike, a smaller one 60 points later, a permanent shift up,
+  // then a drop back to the old level (inside the range the two levels span)
+  const STEP10 = 600_000;
+  const values = noise(2400, 7).map((x, i) => 10 + x + (i >= 1500 ? 5 : 0));
+  values[900] = 40;
+  values[960] = 13;
+  values[1800] -= 3.5;
+  const ts = values.map((_, i) => Date.UTC(2026, 0, 5) + i * STEP10);
+
+  it("finds every incident, while the first default's min-max ranges hide the later ones", () => {
+    const robust = ws.load("rb");
+    const r = replayScores(robust, ts, values, 50);
+    for (const i of [900, 960, 1500, 1800]) expect(r[i], `point ${i}`).toBeGreaterThan(robust.alert_threshold);
+    // the shift became the new normal: nothing alerts in its second half-day
+    expect(Math.max(...r.slice(1600, 1790))).toBeLessThan(robust.alert_threshold);
+    const d = replayScores(ws.load("d"), ts, values, 50);
+    expect(d[900]).toBeGreaterThan(0.9);
+    expect(d[960]).toBe(0); // inside the range the spike at 900 widened
+    expect(d[1800]).toBe(0); // inside the range both levels span
+  });
+
+  it("score_suppress_n does not hide a distinct later incident (score_suppress_quiet_n)", () => {
+    const robust = ws.load("rb");
+    expect(robust.score_suppress_quiet_n).toBe(6);
+    const withQuiet = replayScores(robust, ts, values, 50);
+    const without = replayScores({ ...robust, score_suppress_quiet_n: 0 }, ts, values, 50);
+    // 60 points after a bigger spike: suppressed as a repeat unless the quiet points make it a new incident
+    expect(without[960]).toBe(0);
+    expect(withQuiet[960]).toBeGreaterThan(robust.alert_threshold);
+  });
+});
+
 describe("live train + score equal replay", () => {
   it("the score job gives each new point the score replay gives it (range, suppression, features)", async () => {
     const values = noise(230, 5).map((x) => 10 + x);
@@ -117,6 +151,40 @@ describe("live train + score equal replay", () => {
     expect(got.slice(200).filter((x) => x > 0).length).toBeGreaterThanOrEqual(2);
     expect(got[211]).toBe(0);
   });
+});
+
+describe("live train + score equal replay (robust preset)", () => {
+  it("the score job gives each new point the score replay gives it, the new-incident test included", async () => {
+    const values = noise(300, 9).map((x) => 10 + x);
+    values[250] = 14; // a spike
+    values[262] = 12; // lower, after six quiet points: a new incident, not a repeat
+    values[266] = 11.9; // lower again, four points later: a repeat
+    const end = new Date(NOW.getTime() + 59 * STEP);
+    const all = seriesRows("rb", "m", values, end, STEP);
+    const ts = all.map((r) => r.metric_timestamp.getTime());
+    const expected = replayScores(ws.load("rb"), ts, values, 1);
+    const ctx = await ws.open("rb", new Date(ts[239]));
+    await ctx.store.append(all.slice(0, 240));
+    await replayJob(ctx, { retrainEvery: 1 });
+    await closeJobContext(ctx);
+    for (let i = 240; i < values.length; i++) {
+      const at = new Date(ts[i]);
+      const live = await ws.open("rb", at);
+      await live.store.append([all[i]]);
+      await trainJob(live);
+      await scoreJob(live);
+      await closeJobContext(live);
+    }
+    const check = await ws.open("rb", end);
+    const stored = await storedRows(check, "score");
+    await closeJobContext(check);
+    const byTime = new Map(stored.map((r) => [r.metric_timestamp.getTime(), r.metric_value]));
+    const got = ts.map((t) => byTime.get(t) ?? Number.NaN);
+    expect(got.slice(240)).toEqual(expected.slice(240));
+    expect(got[250]).toBeGreaterThan(0.9);
+    expect(got[262]).toBeGreaterThan(0.6);
+    expect(got[266]).toBe(0);
+  }, 240_000);
 });
 
 describe("replayJob", () => {

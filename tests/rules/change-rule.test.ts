@@ -1,6 +1,14 @@
 // The change rule: MAD fitted on the older values, the newest detect_last_n tested (as the original intends: it fires).
 import { describe, expect, it } from "vitest";
-import { decideChanges, MIN_CHANGE_TRAIN_POINTS, type ChangeParams, type ChangePoint } from "../../f/anomstack/rules/change-rule.ts";
+import {
+  CHANGE_SCORE_MAX,
+  decideChanges,
+  fitChangeLevels,
+  MIN_CHANGE_TRAIN_POINTS,
+  trailingMedians,
+  type ChangeParams,
+  type ChangePoint,
+} from "../../f/anomstack/rules/change-rule.ts";
 
 const MIN = 60_000;
 
@@ -100,10 +108,52 @@ describe("decideChanges", () => {
     expect(decideChanges([], params({})).skipped).toBe("too_few_points");
   });
 
-  it("with MAD = 0 scores 0 for the median and the largest double for anything else", () => {
-    // Train [5, 5, 5, 5, 5]: median 5, MAD 0.
-    const r = decideChanges(points([5, 5, 5, 5, 5, 5, 5.001]), params({ detect_last_n: 2, threshold: 1e300 }));
-    expect(r.scores).toEqual([0, 0, 0, 0, 0, 0, Number.MAX_VALUE]);
-    expect(r.changes).toEqual([{ index: 6, timestamp: 6 * MIN, value: 5.001, score: Number.MAX_VALUE }]);
+  it("with a constant window scores 0 for the same value and the cap (not 1.8e308) for anything else", () => {
+    // Train [5, 5, 5, 5, 5]: median 5, MAD 0 and mean absolute deviation 0.
+    const r = decideChanges(points([5, 5, 5, 5, 5, 5, 5.001]), params({ detect_last_n: 2, threshold: 3.5 }));
+    expect(r.scores).toEqual([0, 0, 0, 0, 0, 0, CHANGE_SCORE_MAX]);
+    expect(r.changes).toEqual([{ index: 6, timestamp: 6 * MIN, value: 5.001, score: CHANGE_SCORE_MAX }]);
+  });
+
+  it("with MAD = 0 but some spread (a mostly-zero count) scales by the mean absolute deviation: finite scores", () => {
+    // Train: 0 x 18, 1, 1 → median 0, MAD 0, mean |x| = 0.1 → MAD 0.1 · 0.6745 · √(π/2).
+    const train = [...new Array(18).fill(0), 1, 1];
+    const model = fitChangeLevels(train);
+    expect(model).toEqual({ median: 0, mad: 0.1 * 0.6745 * Math.sqrt(Math.PI / 2) });
+    const r = decideChanges(points([...train, 1]), params({}));
+    expect(r.scores.every((x) => Number.isFinite(x) && x <= CHANGE_SCORE_MAX)).toBe(true);
+    expect(r.scores[20]).toBeCloseTo(0.6745 / model.mad, 12);
+  });
+});
+
+describe("decideChanges with change_smooth_n (the level is the median of the newest values)", () => {
+  const sparse = (n: number) => Array.from({ length: n }, (_, i) => (i % 20 === 7 ? 1 : 0)); // a count that is mostly 0
+
+  it("a mostly-zero count does not change on a single non-zero value, at any size", () => {
+    for (const burst of [1, 3, 50]) {
+      const values = [...sparse(250), burst];
+      // the level of the newest 12 values is still 0
+      expect(decideChanges(points(values), params({ smooth_n: 12 })).changes).toEqual([]);
+    }
+    // as the original's single-value rule would (MAD 0): a change on every non-zero value
+    expect(decideChanges(points([...sparse(250), 1]), params({ smooth_n: 1 })).changes).toHaveLength(1);
+  });
+
+  it("it changes once its level changes: half of the newest 12 values at a new level", () => {
+    const values = [...sparse(245), 0, 0, 0, 0, 0, 4, 5, 3, 4, 6, 4];
+    const r = decideChanges(points(values), params({ smooth_n: 12, detect_last_n: 6 }));
+    expect(r.changes.map((c) => c.index)).toEqual([255]);
+    expect(r.changes[0].score).toBeLessThanOrEqual(CHANGE_SCORE_MAX);
+    // five values at the new level are not yet half of the 12
+    expect(decideChanges(points(values.slice(0, 255)), params({ smooth_n: 12, detect_last_n: 5 })).changes).toEqual([]);
+  });
+
+  it("scores the level with the older values' median and MAD", () => {
+    const values = [1, 2, 3, 4, 100, 9, 8, 10];
+    // train [1, 2, 3, 4, 100]: median 3, MAD 1; the level of the newest 3 values [9, 8, 10] is 9 → 0.6745·6
+    const r = decideChanges(points(values), params({ smooth_n: 3, threshold: 3, detect_last_n: 3 }));
+    expect(r.scores[7]).toBeCloseTo(0.6745 * 6, 12);
+    expect(r.scores.slice(0, 2).every(Number.isNaN)).toBe(true);
+    expect(trailingMedians([1, 9, 2, 3], 3).slice(2)).toEqual([2, 3]);
   });
 });

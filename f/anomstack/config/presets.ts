@@ -10,7 +10,10 @@ type PresetName = (typeof DETECTOR_PRESET_NAMES)[number];
  * - `default`: nothing on top of defaults.yaml, whose detector is the range detector (docs/detection.md);
  * - `original`: the original Anomstack's detector exactly: diff/smooth/lag features, PCA + KNN with
  *   min-max calibration, mean combination, no suppression, and the alert smoothing and threshold tuned
- *   for it (0.8 on the trailing mean of 4 scores).
+ *   for it (0.8 on the trailing mean of 4 scores);
+ * - `robust`: the repeated-incident detector (docs/detection.md, "The robust preset"): four RANGE members
+ *   with envelopes of trimmed quantiles instead of min-max ranges (earlier anomalies do not widen what
+ *   counts as normal), the fourth measured from the local level (a level shift becomes the new normal).
  */
 export const DETECTOR_PRESETS: Record<PresetName, Record<string, unknown>> = {
   default: {},
@@ -25,6 +28,21 @@ export const DETECTOR_PRESETS: Record<PresetName, Record<string, unknown>> = {
     score_suppress_n: 0,
     alert_threshold: 0.8,
     alert_smooth_n: 3,
+    alert_snooze_n: 3,
+  },
+  robust: {
+    model_configs: [
+      { model_name: "RANGE", model_tag: "level", model_params: { trim: 0.01, widen: 1.75 } },
+      { model_name: "RANGE", model_tag: "level_smooth", preprocess_params: { smooth_n: 24 }, model_params: { trim: 0.01, widen: 1.75 } },
+      { model_name: "RANGE", model_tag: "hour_of_day", model_params: { seasonal: "hour_of_day", trim: 0.01, widen: 1.75 } },
+      { model_name: "RANGE", model_tag: "local", model_params: { seasonal: "hour_of_day", local_n: 36, trim: 0.01, widen: 1.75 } },
+    ],
+    model_combination_method: "max",
+    score_calibration: "range",
+    score_suppress_n: 100,
+    score_suppress_quiet_n: 6,
+    alert_threshold: 0.6,
+    alert_smooth_n: 0,
     alert_snooze_n: 3,
   },
 };

@@ -64,7 +64,7 @@ function looksLikeDefaultKey(key: string): boolean {
 const preprocessParams = z.looseObject(preprocessShape);
 
 /** Detector presets (`detector_preset`); their settings are in presets.ts. */
-export const DETECTOR_PRESET_NAMES = ["default", "original"] as const;
+export const DETECTOR_PRESET_NAMES = ["default", "original", "robust"] as const;
 /** Calibrations of raw model scores (`score_calibration`); the same list as ml/detector.ts CALIBRATION_METHODS. */
 export const SCORE_CALIBRATIONS = ["minmax", "range", "likelihood"] as const;
 
@@ -179,6 +179,7 @@ const shape = {
   detector_preset: z.enum(DETECTOR_PRESET_NAMES),
   score_calibration: z.enum(SCORE_CALIBRATIONS),
   score_suppress_n: count,
+  score_suppress_quiet_n: count,
   // ingest / train / score
   ingest_metric_rounding: rounding,
   ingest_max_future_minutes: count,

@@ -2,7 +2,15 @@
 // preprocess_params with the model's own overrides), the history a point's score depends on, and the
 // combined, rounded scores of a series.
 //nobundling
-import { combineProbabilities, LIKELIHOOD_WINDOW, predictProba, type FeatureMatrix, type PreprocessParams, type TrainedModel } from "../ml/index.ts";
+import {
+  combineProbabilities,
+  LIKELIHOOD_WINDOW,
+  predictProba,
+  quietBefore,
+  type FeatureMatrix,
+  type PreprocessParams,
+  type TrainedModel,
+} from "../ml/index.ts";
 import { roundTo } from "../store/metric-row.ts";
 import type { BatchConfig } from "../config/index.ts";
 import { DEFAULT_FEATURES, type BatchFeatures } from "./preprocess-hook.ts";
@@ -28,8 +36,10 @@ export function featureSignature(cfg: BatchConfig, mc: Pick<ModelConfigEntry, "p
  * batch's models (the preprocess_fn's `lookback`, if it has one), plus the likelihood calibration's averaging window.
  */
 export function scoreLookback(cfg: BatchConfig, features: BatchFeatures = DEFAULT_FEATURES): number {
-  const widest = Math.max(...cfg.model_configs.map((mc) => features.lookback(modelPreprocess(cfg, mc))));
-  return widest + (cfg.score_calibration === "likelihood" ? LIKELIHOOD_WINDOW - 1 : 0);
+  // A RANGE member's local level reads its local_n feature rows before the point.
+  const widest = Math.max(...cfg.model_configs.map((mc) => features.lookback(modelPreprocess(cfg, mc)) + Number(mc.model_params?.local_n ?? 0)));
+  const quiet = cfg.score_suppress_n > 0 ? cfg.score_suppress_quiet_n : 0; // the suppression's new-incident test
+  return widest + Math.max(quiet, cfg.score_calibration === "likelihood" ? LIKELIHOOD_WINDOW - 1 : 0);
 }
 
 /** Points scored since a model's training that the score job reads to widen the "range" calibration. */
@@ -112,7 +122,8 @@ export interface SeriesOptions {
  * Combined anomaly probabilities of a series (oldest first), rounded to `score_metric_rounding`: one per
  * timestamp where every model has a feature row. Every row is scored; earlier rows also serve as the
  * history of later ones (feature windows, the range calibration's points since training, the likelihood's
- * recent mean), so pass the points before the ones of interest along.
+ * recent mean, the suppression's new-incident test: `fresh`, see quietBefore), so pass the points before
+ * the ones of interest along.
  *
  * @throws Error when a model was trained on other features than its config now gives (retrain).
  */
@@ -121,7 +132,7 @@ export function scoreSeries(
   models: readonly TrainedModel[],
   series: { timestamps: number[]; values: number[] },
   opts: SeriesOptions = {},
-): { timestamps: number[]; scores: number[] } {
+): { timestamps: number[]; scores: number[]; fresh: boolean[] } {
   const features = opts.features ?? DEFAULT_FEATURES;
   const matrices = new Map<string, FeatureMatrix>();
   const perModel = models.map((m) => {
@@ -142,8 +153,9 @@ export function scoreSeries(
     }
     return { timestamps: X.timestamps, p: predictProba(m, X) };
   });
-  if (perModel.length === 0) return { timestamps: [], scores: [] };
+  if (perModel.length === 0) return { timestamps: [], scores: [], fresh: [] };
   const { timestamps, probs } = commonRows(perModel);
   const combined = combineProbabilities(probs, cfg.model_combination_method);
-  return { timestamps, scores: Array.from(combined, (p) => roundTo(p, cfg.score_metric_rounding)) };
+  const scores = Array.from(combined, (p) => roundTo(p, cfg.score_metric_rounding));
+  return { timestamps, scores, fresh: quietBefore(scores, cfg.score_suppress_quiet_n) };
 }

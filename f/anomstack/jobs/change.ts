@@ -39,6 +39,7 @@ export async function changeJob(ctx: JobContext): Promise<ChangeResult> {
       threshold: cfg.change_threshold,
       detect_last_n: cfg.change_detect_last_n,
       snooze_n: cfg.change_snooze_n,
+      smooth_n: cfg.change_smooth_n,
     });
     if (decided.skipped === "snoozed") result.snoozed.push(metric);
     for (const c of decided.changes) {

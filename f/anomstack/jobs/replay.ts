@@ -5,7 +5,7 @@
 //nobundling
 import type { TrainedModel } from "../ml/index.ts";
 import { decideAnomalyAlerts, type ScoredPoint } from "../rules/alert-rule.ts";
-import { decideChanges, type ChangePoint } from "../rules/change-rule.ts";
+import { decideChanges, trailingMedians, type ChangeDecision, type ChangePoint } from "../rules/change-rule.ts";
 import { decideTholdalertBreaches } from "../rules/tholdalert-rule.ts";
 import { deleteTypesUntil, readBatchHistory } from "../store/queries.ts";
 import type { MetricRow } from "../store/metric-row.ts";
@@ -51,6 +51,7 @@ const DAY_MS = 86_400_000;
 export function replayScores(cfg: BatchConfig, timestamps: number[], values: number[], retrainEvery: number, opts: SeriesOptions = {}): number[] {
   const n = values.length;
   const computed = new Map<number, number>();
+  const fresh = new Set<number>();
   const lookback = scoreLookback(cfg, opts.features);
   let models: TrainedModel[] | undefined;
   let warmupError: unknown;
@@ -72,13 +73,15 @@ export function replayScores(cfg: BatchConfig, timestamps: number[], values: num
     const from = Math.max(0, c - lookback);
     const r = scoreSeries(cfg, models, { timestamps: timestamps.slice(from, end), values: values.slice(from, end) }, opts);
     r.timestamps.forEach((t, i) => {
-      if (t >= timestamps[c]) computed.set(t, r.scores[i]);
+      if (t < timestamps[c]) return;
+      computed.set(t, r.scores[i]);
+      if (r.fresh[i]) fresh.add(t);
     });
     c = end;
   }
   // Never trained although there were points: say why, unless it was only a lack of data.
   if (!models && warmupError && !(warmupError instanceof NotEnoughData)) throw warmupError;
-  return Array.from(finalScores(cfg, timestamps, computed));
+  return Array.from(finalScores(cfg, timestamps, computed, undefined, fresh));
 }
 
 export async function replayJob(ctx: JobContext, opts: ReplayOptions = {}): Promise<ReplayResult> {
@@ -188,25 +191,43 @@ function latestModels(ctx: JobContext, ts: number[], values: number[], opts: Ser
   }
 }
 
-/** The change rule at every point in turn, each seeing only the `change_max_n` values up to it. */
+/**
+ * The change rule at every point in turn, oldest first, each seeing only the `change_max_n` values (plus
+ * the level's `change_smooth_n - 1`) up to it, as the change job would have seen them. `changed`: points
+ * with a stored change alert.
+ */
+export function replayChangeDecisions(cfg: BatchConfig, ts: readonly number[], values: readonly number[], changed: boolean[]): ChangeDecision[] {
+  const flags = changed.slice();
+  const smooth = Math.max(cfg.change_smooth_n, 1);
+  const levels = trailingMedians(values, smooth); // a level reads only the values up to it: computed once
+  const out: ChangeDecision[] = [];
+  for (let i = 0; i < ts.length; i++) {
+    const a = Math.max(0, i - cfg.change_max_n - smooth + 2);
+    const points: ChangePoint[] = [];
+    for (let k = a; k <= i; k++) points.push({ timestamp: ts[k], value: values[k], changed: flags[k] });
+    // The first smooth - 1 levels of the window read values before it: as the change job, which has not read them.
+    const window = levels.slice(a, i + 1).map((l, k) => (k < smooth - 1 ? Number.NaN : l));
+    const r = decideChanges(points, { threshold: cfg.change_threshold, detect_last_n: 1, snooze_n: cfg.change_snooze_n, smooth_n: smooth }, window);
+    for (const c of r.changes) {
+      flags[a + c.index] = true;
+      out.push({ ...c, index: a + c.index });
+    }
+  }
+  return out;
+}
+
 function replayChanges(ctx: JobContext, metric: string, ts: number[], values: number[], stored: Map<number, number>, out: MetricRow[]): number {
   const { cfg } = ctx;
   const include = cfg.change_include_metrics;
   if ((include?.length && !include.includes(metric)) || cfg.change_exclude_metrics?.includes(metric)) return 0;
-  const changed = ts.map((t) => stored.has(t));
-  let n = 0;
-  for (let i = 0; i < ts.length; i++) {
-    const a = Math.max(0, i - cfg.change_max_n + 1);
-    const points: ChangePoint[] = [];
-    for (let k = a; k <= i; k++) points.push({ timestamp: ts[k], value: values[k], changed: changed[k] });
-    const r = decideChanges(points, { threshold: cfg.change_threshold, detect_last_n: 1, snooze_n: cfg.change_snooze_n });
-    for (const c of r.changes) {
-      changed[a + c.index] = true;
-      out.push(flagRow(ctx, metric, "change", c.timestamp, { change_score: c.score, change_threshold: cfg.change_threshold }));
-      n++;
-    }
-  }
-  return n;
+  const decisions = replayChangeDecisions(
+    cfg,
+    ts,
+    values,
+    ts.map((t) => stored.has(t)),
+  );
+  for (const c of decisions) out.push(flagRow(ctx, metric, "change", c.timestamp, { change_score: c.score, change_threshold: cfg.change_threshold }));
+  return decisions.length;
 }
 
 /** The threshold rule over the whole history, oldest first, with the snooze. */

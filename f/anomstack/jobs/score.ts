@@ -24,17 +24,24 @@ export interface ScoreResult {
 /**
  * The scores to store for a metric's series (oldest first): the stored score where there is one, else the
  * computed one (`computed`, by timestamp; NaN where none), with {@link suppressRepeats} over
- * `score_suppress_n` points applied to the new ones. Replay and the score job both end here.
+ * `score_suppress_n` points applied to the new ones (`fresh`: the points that start a new incident).
+ * Replay and the score job both end here.
  */
 export function finalScores(
   cfg: BatchConfig,
   timestamps: readonly number[],
   computed: ReadonlyMap<number, number>,
   stored?: ReadonlyMap<number, number>,
+  fresh?: ReadonlySet<number>,
 ): Float64Array {
   const fixed = timestamps.map((t) => stored?.has(t) ?? false);
   const s = timestamps.map((t) => stored?.get(t) ?? computed.get(t) ?? Number.NaN);
-  return suppressRepeats(s, cfg.score_suppress_n, fixed);
+  return suppressRepeats(
+    s,
+    cfg.score_suppress_n,
+    fixed,
+    timestamps.map((t) => fresh?.has(t) ?? false),
+  );
 }
 
 /** One metric's models out of the batch's; missing ones are left out, corrupt ones too (with a warning). */
@@ -97,7 +104,8 @@ export async function scoreJob(ctx: JobContext): Promise<ScoreResult> {
       });
       // The series' points (with resampling, `freq`, the feature rows are bins: they join in time order).
       const points = [...new Set([...timestamps, ...computed.timestamps])].sort((a, b) => a - b);
-      const scores = finalScores(cfg, points, byTime, stored);
+      const fresh = new Set(computed.timestamps.filter((_, i) => computed.fresh[i]));
+      const scores = finalScores(cfg, points, byTime, stored, fresh);
       let n = 0;
       points.forEach((ts, i) => {
         if (!unscored.has(ts) || Number.isNaN(scores[i])) return;

@@ -127,7 +127,8 @@ export function trainModel(config: ModelConfig, X: FeatureMatrix, opts: TrainOpt
     } else detector = buildKnn(X, params as KnnParams);
   } else if (name === "RANGE") {
     detector = fitRange(X, params as RangeParams);
-    trainScores = rangeScores(detector, X);
+    // An envelope maps to raw scores [0.5, 1]: its calibration range is [0, 1] whatever the rows score.
+    trainScores = detector.envelope ? Float64Array.of(0, 1) : rangeScores(detector, X);
   } else {
     detector = fitZscore(X);
     trainScores = zscoreScores(detector, X);
@@ -203,7 +204,9 @@ export function predictProba(m: TrainedModel, X: FeatureMatrix): Float64Array {
     return likelihoodProba(m.likelihood, raw);
   }
   const until = m.trained_until ?? Number.POSITIVE_INFINITY;
-  const extend = X.timestamps.length === X.rows ? X.timestamps.map((t) => t > until) : new Array<boolean>(X.rows).fill(false);
+  // A RANGE envelope is what normal looks like; points scored since training (anomalies among them) do not widen it.
+  const widens = X.timestamps.length === X.rows && !(m.detector.kind === "range" && (m.detector as RangeModel).envelope);
+  const extend = widens ? X.timestamps.map((t) => t > until) : new Array<boolean>(X.rows).fill(false);
   return rangeProba(m.calibration, raw, extend);
 }
 
@@ -304,6 +307,12 @@ export function parseTrainedModel(json: unknown, where: string): TrainedModel {
       fail(where, `detector.profile must hold ${size} numbers or nulls`);
     }
     finiteArray([d.level, d.center], 2, where, "detector level/center");
+    if (d.local_n !== undefined && !isPosInt(d.local_n)) fail(where, "detector.local_n must be a positive integer");
+    if (d.envelope !== undefined) {
+      if (!isObj(d.envelope)) fail(where, "detector.envelope must be an object");
+      const [lo, hi] = finiteArray([d.envelope.lo, d.envelope.hi], 2, where, "detector.envelope lo/hi");
+      if (lo < 0 || hi < 0) fail(where, "detector.envelope lo/hi must be non-negative");
+    }
   } else if (name === "ZSCORE") {
     if (d.kind !== "zscore") fail(where, `ZSCORE detector kind must be "zscore", got ${JSON.stringify(d.kind)}`);
     const [, scale] = finiteArray([d.median, d.scale], 2, where, "detector median/scale");

@@ -126,6 +126,9 @@ export const MODEL_PARAMS: Record<ModelName, Record<string, ParamSpec>> = {
   },
   RANGE: {
     seasonal: { check: oneOf(SEASONAL_PROFILES), expected: `one of ${SEASONAL_PROFILES.join(", ")}`, default: "none" },
+    trim: { check: (v) => isNum(v) && v >= 0 && v < 0.5, expected: "a number in [0, 0.5)", default: 0 },
+    widen: { check: (v) => isNum(v) && v >= 1, expected: "a number >= 1", default: 1 },
+    local_n: { check: (v) => v === 0 || isPosInt(v), expected: "a non-negative integer", default: 0 },
   },
   ZSCORE: {},
 };
