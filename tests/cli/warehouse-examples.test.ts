@@ -86,8 +86,10 @@ describe("warehouse examples through the anomstack command (stand-ins)", () => {
       expect(counts.filter((l) => l.startsWith("score "))).toEqual(c.metrics.map((m) => `score ${m} 25`));
       // The example's own SQL reached the warehouse as written (its functions, its quoting).
       expect(c.ingestSql().some((q) => q.includes(`'${c.metrics[2]}'`))).toBe(true);
-      const models = fs.readdirSync(path.join(dir, "models", c.batch));
-      expect(models.length).toBeGreaterThanOrEqual(3);
+      // The models are one training run (docs/model-store.md): a manifest naming its artifacts.
+      const batchModels = path.join(dir, "models", c.batch);
+      expect(fs.readdirSync(path.join(batchModels, "manifests"))).toEqual(["shard-0-of-1.json"]);
+      expect(fs.readdirSync(path.join(batchModels, "runs", "shard-0-of-1")).length).toBeGreaterThanOrEqual(1);
     });
   }
 });
