@@ -630,3 +630,50 @@ describe("a DuckDB file held by another process", () => {
     expect(await count(again)).toBe(2);
   });
 });
+
+describe("waiting for a DuckDB file another process holds (lockTimeoutMs, ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS)", () => {
+  /** A process that opens `file`, says "ready", and holds it for `holdMs`. */
+  async function holdFile(file: string, holdMs: number): Promise<ChildProcess> {
+    const script = `
+      import { DuckDBInstance } from "@duckdb/node-api";
+      const db = await DuckDBInstance.create(process.argv[1]);
+      const con = await db.connect();
+      console.log("ready");
+      setTimeout(() => { con.closeSync(); db.closeSync(); process.exit(0); }, ${holdMs});
+      setInterval(() => void [db, con], 1000);
+    `;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script, file], { cwd: REPO_DIR, stdio: ["ignore", "pipe", "pipe"] });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on("data", (d) => String(d).includes("ready") && resolve());
+      child.once("exit", (code) => reject(new Error(`holder exited with ${code}`)));
+    });
+    return child;
+  }
+
+  it("waits for the holder to let go, then opens (bounded retries with back-off)", async () => {
+    const file = path.join(tempDir(), "wait.duckdb");
+    const holder = await holdFile(file, 3000);
+    const exited = new Promise((r) => holder.once("exit", r));
+    // held now: without a wait, the open fails at once
+    expect((await rejection(openDuckdbStore({ path: file }))).message).toMatch(/is locked by another process/);
+    const store = await openDuckdbStore({ path: file, lockTimeoutMs: 60_000 });
+    expect(await store.append([row("m", 1, 1)])).toBe(1);
+    await exited;
+  });
+
+  it("gives up after the timeout with a StoreError naming the file, the holder's PID and the wait", async () => {
+    const file = path.join(tempDir(), "held.duckdb");
+    const holder = await holdFile(file, 20_000);
+    try {
+      const err = await rejection(openDuckdbStore({ path: file, lockTimeoutMs: 400 }));
+      expect(err).toBeInstanceOf(StoreError);
+      expect(err.message).toMatch(
+        new RegExp(
+          `^DuckDB file ${re(file)} is locked by another process \\(PID ${holder.pid}\\), still after waiting 0\\.\\d s \\(ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS\\); `,
+        ),
+      );
+    } finally {
+      holder.kill("SIGKILL");
+    }
+  });
+});

@@ -35,10 +35,10 @@ afterAll(async () => {
 });
 
 describe("two processes writing one DuckDB file", () => {
-  // Fails today: the second process fails at once with DuckDB's "Conflicting lock" (the store opens the
-  // file for the whole job and does not wait). To pass, the DuckDB store (f/anomstack/store/
-  // duckdb/store.ts) must wait for the file with bounded retries (longer than this test's ~10 s hold).
-  it.fails("FAILS until the DuckDB store waits for a locked file: two runs at once both finish, nothing lost or duplicated", async () => {
+  // The second process finds the file locked by the first (which holds it for its whole job, ~8 s here):
+  // the DuckDB store waits for it with bounded retries and back-off (ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS,
+  // default 60 s) instead of failing at once with DuckDB's "Conflicting lock".
+  it("two runs at once both finish, nothing lost or duplicated", async () => {
     const ws = makeWorkspace();
     ws.writeFile("twin/ingest.ts", RENDEZVOUS_INGEST);
     ws.writeBatch("twin", "ingest_fn: ingest.ts\njob_retries: 0\n");

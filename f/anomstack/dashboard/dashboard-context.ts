@@ -6,6 +6,7 @@ import "../generated/metrics_bundle.ts";
 import fs from "node:fs";
 import { loadConfig, resolveDuckdbPath, type BatchConfig } from "../config/index.ts";
 import { openDuckdbStore } from "../store/duckdb/store.ts";
+import { duckdbLockTimeoutMs, openMetricsStore } from "../store/open.ts";
 import type { MetricsStore } from "../store/metrics-store.ts";
 import { settingsToEnv, type C_anomstack_settings } from "../config/settings-resource.ts";
 import { DashboardInputError } from "./errors.ts";
@@ -72,12 +73,24 @@ export function dashboardBatch(scope: DashboardScope, batch: unknown, field = "b
 }
 
 /**
- * Run `fn` with the batch's metrics store; with `null` when the DuckDB file does not exist yet (an empty
- * store: reading must not create it). The store is closed afterwards.
+ * Run `fn` with the batch's metrics store (on its own `db`); with `null` when its DuckDB file does not
+ * exist yet (an empty store: reading must not create it). The store is closed afterwards.
  */
+/**
+ * A page does not wait for a DuckDB file a job holds unless ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS says
+ * so: the local dashboard server retries briefly and answers "busy" (scripts/dashboard/server.ts).
+ */
+function dashboardLockWaitMs(scope: DashboardScope, cfg: BatchConfig): number {
+  return scope.env.ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS ? duckdbLockTimeoutMs(scope.env, cfg.metric_batch) : 0;
+}
+
 export async function withBatchStore<T>(scope: DashboardScope, cfg: BatchConfig, fn: (store: MetricsStore | null) => Promise<T>): Promise<T> {
-  if (scope.duckdbPath !== ":memory:" && !fs.existsSync(scope.duckdbPath)) return fn(null);
-  const store = await openDuckdbStore({ path: scope.duckdbPath, tableKey: cfg.table_key });
+  const localDuckdb = cfg.db === "duckdb" && !/^(md|motherduck):/i.test(scope.duckdbPath);
+  if (localDuckdb && scope.duckdbPath !== ":memory:" && !fs.existsSync(scope.duckdbPath)) return fn(null);
+  // each batch is read from its own store (PostgreSQL, SQLite, ClickHouse, ...), DuckDB's file included
+  const store = localDuckdb
+    ? await openDuckdbStore({ path: scope.duckdbPath, tableKey: cfg.table_key, lockTimeoutMs: dashboardLockWaitMs(scope, cfg) })
+    : await openMetricsStore(cfg, scope.env);
   try {
     return await fn(store);
   } finally {

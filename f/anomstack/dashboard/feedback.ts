@@ -2,7 +2,7 @@
 // Thumbs up = the alert was right, down = it was not; stored as a `thumbsup` / `thumbsdown` row (value 1) at the point's timestamp.
 // Every field is checked against the config and the store; a changed mind replaces the other kind.
 //nobundling
-import { quoteTableKey } from "../store/metrics-store.ts";
+import { deletePointsWithin, hasMetric, pointWithin } from "../store/queries.ts";
 import { dashboardBatch, dashboardScope, withBatchStore, type DashboardOptions } from "./dashboard-context.ts";
 import { DashboardInputError } from "./errors.ts";
 import type { FeedbackKind, FeedbackResult } from "./types.ts";
@@ -55,22 +55,11 @@ export async function storeFeedback(input: FeedbackInput, opts: DashboardOptions
   const at = parseFeedbackTimestamp(input.timestamp);
   const kind = checkKind(input.kind);
   return withBatchStore(scope, cfg, async (store) => {
-    const table = quoteTableKey(cfg.table_key);
-    const [known] = store
-      ? await store.query<{ n: number }>(
-          `select count(*) as n from (select 1 from ${table} where metric_batch = ? and metric_name = ? and metric_type = 'metric' limit 1)`,
-          [cfg.metric_batch, metric],
-        )
-      : [{ n: 0 }];
-    if (!store || known.n === 0) throw new DashboardInputError("metric", `batch "${cfg.metric_batch}" has no metric "${metric.slice(0, 80)}"`);
+    if (!store || !(await hasMetric(store, cfg.metric_batch, metric)))
+      throw new DashboardInputError("metric", `batch "${cfg.metric_batch}" has no metric "${metric.slice(0, 80)}"`);
     // The stored point within the same millisecond (the store and the app work in milliseconds).
-    const [point] = await store.query<{ ts: Date }>(
-      `select min(metric_timestamp) as ts from ${table}
-       where metric_batch = ? and metric_name = ? and metric_type = 'metric'
-         and metric_timestamp >= epoch_ms(?::BIGINT) and metric_timestamp < epoch_ms(?::BIGINT)`,
-      [cfg.metric_batch, metric, at.getTime(), at.getTime() + 1],
-    );
-    if (!point?.ts) {
+    const ts = await pointWithin(store, cfg.metric_batch, metric, "metric", at.getTime(), at.getTime() + 1);
+    if (!ts) {
       throw new DashboardInputError(
         "timestamp",
         `metric "${metric.slice(0, 80)}" of batch "${cfg.metric_batch}" has no point at ${at.toISOString()}`,
@@ -78,18 +67,14 @@ export async function storeFeedback(input: FeedbackInput, opts: DashboardOptions
     }
     const other = kind === "thumbsup" ? "thumbsdown" : "thumbsup";
     const replaced = await store.transaction(async () => {
-      const n = await store.exec(
-        `delete from ${table} where metric_batch = ? and metric_name = ? and metric_type = ?
-           and metric_timestamp >= epoch_ms(?::BIGINT) and metric_timestamp < epoch_ms(?::BIGINT)`,
-        [cfg.metric_batch, metric, other, point.ts.getTime(), point.ts.getTime() + 1],
-      );
+      const n = await deletePointsWithin(store, cfg.metric_batch, metric, other, ts.getTime(), ts.getTime() + 1);
       await store.append([
-        { metric_timestamp: point.ts, metric_batch: cfg.metric_batch, metric_name: metric, metric_type: kind, metric_value: 1, metadata: "" },
+        { metric_timestamp: ts, metric_batch: cfg.metric_batch, metric_name: metric, metric_type: kind, metric_value: 1, metadata: "" },
       ]);
       return n;
     });
     return {
-      stored: { metric_timestamp: point.ts.toISOString(), metric_batch: cfg.metric_batch, metric_name: metric, metric_type: kind, metric_value: 1 },
+      stored: { metric_timestamp: ts.toISOString(), metric_batch: cfg.metric_batch, metric_name: metric, metric_type: kind, metric_value: 1 },
       replaced,
     };
   });

@@ -3,7 +3,8 @@
 //nobundling
 import { renderTemplate, type BatchConfig } from "../config/index.ts";
 import type { MetricsStore } from "../store/metrics-store.ts";
-import { quoteTableKey } from "../store/metrics-store.ts";
+import { latestMetricPoint } from "../store/queries.ts";
+import { toMillis } from "../core/time.ts";
 import type { PerPointRow } from "../store/metric-row.ts";
 import type { FeedbackKind, MetricSeries } from "./types.ts";
 import type { Window } from "./window.ts";
@@ -49,6 +50,7 @@ export function dashboardSql(cfg: BatchConfig, window: Window, now: Date): strin
  */
 export async function queryDashboardColumns(store: MetricsStore, cfg: BatchConfig, window: Window, now: Date): Promise<DashboardColumns[]> {
   const sql = dashboardSql(cfg, window, now);
+  if (store.dialect !== "duckdb") return gatherColumns(store, cfg, sql);
   const ms = "epoch_ms(metric_timestamp)::DOUBLE";
   const flag = (col: string) => `coalesce(list(${ms}) filter (where ${col} >= 1), [])`;
   const wrapped = `with d as (
@@ -91,6 +93,38 @@ export interface DashboardColumns {
   llmalert: number[];
   feedback: { t: number; up: number; down: number }[];
   metadata: { t: number; m: string }[];
+}
+
+/** The dashboard's rows as per-metric columns, gathered here: every store but DuckDB (which gathers them itself). */
+async function gatherColumns(store: MetricsStore, cfg: BatchConfig, sql: string): Promise<DashboardColumns[]> {
+  let rows: Record<string, unknown>[];
+  try {
+    rows = await store.query<Record<string, unknown>>(sql);
+  } catch (e) {
+    throw new Error(`${cfg.metric_batch} dashboard_sql: SQL failed: ${(e as Error).message}\n--- rendered SQL ---\n${sql.trim()}\n---`, { cause: e });
+  }
+  const byMetric = new Map<string, DashboardColumns>();
+  const sorted = rows
+    .map((r) => ({ r, t: toMillis(r.metric_timestamp) }))
+    .sort((a, b) => (a.r.metric_name === b.r.metric_name ? a.t - b.t : String(a.r.metric_name) < String(b.r.metric_name) ? -1 : 1));
+  for (const { r, t } of sorted) {
+    const name = String(r.metric_name);
+    let c = byMetric.get(name);
+    if (!c) {
+      c = { metric_name: name, t: [], value: [], score: [], alert: [], change: [], tholdalert: [], llmalert: [], feedback: [], metadata: [] };
+      byMetric.set(name, c);
+    }
+    c.t.push(t);
+    c.value.push(Number(r.metric_value));
+    c.score.push(r.metric_score === null || r.metric_score === undefined ? null : Number(r.metric_score));
+    for (const k of ["alert", "change", "tholdalert", "llmalert"] as const) if (Number(r[`metric_${k}`]) >= 1) c[k].push(t);
+    const up = Number(r.metric_thumbsup ?? 0);
+    const down = Number(r.metric_thumbsdown ?? 0);
+    if (up > 0 || down > 0) c.feedback.push({ t, up, down });
+    const md = String(r.metric_llmalert_metadata ?? "");
+    if (Number(r.metric_llmalert) >= 1 && md !== "") c.metadata.push({ t, m: md });
+  }
+  return [...byMetric.values()];
 }
 
 /** Shape per-metric columns into series with their stats. */
@@ -165,10 +199,5 @@ export function byAnomalyRate(a: { anomalyRate: number; avgScore: number; name: 
 
 /** Time of the batch's newest metric point at or before `now`, or null. */
 export async function latestPoint(store: MetricsStore, cfg: BatchConfig, now: Date): Promise<Date | null> {
-  const [row] = await store.query<{ latest: Date | null }>(
-    `select max(metric_timestamp) as latest from ${quoteTableKey(cfg.table_key)}
-     where metric_batch = ? and metric_type = 'metric' and metric_timestamp <= epoch_ms(?::BIGINT)`,
-    [cfg.metric_batch, now.getTime()],
-  );
-  return row?.latest ?? null;
+  return latestMetricPoint(store, cfg.metric_batch, now);
 }

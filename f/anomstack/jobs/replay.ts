@@ -7,7 +7,7 @@ import type { TrainedModel } from "../ml/index.ts";
 import { decideAnomalyAlerts, type ScoredPoint } from "../rules/alert-rule.ts";
 import { decideChanges, type ChangePoint } from "../rules/change-rule.ts";
 import { decideTholdalertBreaches } from "../rules/tholdalert-rule.ts";
-import { quoteTableKey } from "../store/metrics-store.ts";
+import { deleteTypesUntil, readBatchHistory } from "../store/queries.ts";
 import type { MetricRow } from "../store/metric-row.ts";
 import { JobError, errorMessage } from "../core/errors.ts";
 import type { JobContext } from "./job-context.ts";
@@ -19,7 +19,6 @@ import { loadBatchFeatures } from "./preprocess-hook.ts";
 import { anomalyAlertParams } from "./alert.ts";
 import { flagRow } from "./emit.ts";
 import type { BatchConfig } from "../config/index.ts";
-import { sqlTimestamp } from "../core/time.ts";
 
 export interface ReplayOptions {
   /** Retrain after this many points (default 50). */
@@ -88,14 +87,7 @@ export async function replayJob(ctx: JobContext, opts: ReplayOptions = {}): Prom
     throw new JobError(cfg.metric_batch, "replay", `--retrain-every must be a positive integer, got ${retrainEvery}`);
   }
   const features = await loadBatchFeatures(cfg);
-  const table = quoteTableKey(store.tableKey, store.dialect);
-  const history = await store.query<{ metric_timestamp: Date; metric_name: string; metric_type: string; metric_value: number }>(
-    `select metric_timestamp, metric_name, metric_type, avg(metric_value) as metric_value from ${table}
-     where metric_batch = ? and metric_timestamp <= cast(? as timestamp)
-     group by metric_timestamp, metric_name, metric_type
-     order by metric_name, metric_timestamp`,
-    [cfg.metric_batch, sqlTimestamp(ctx.now)],
-  );
+  const history = await readBatchHistory(store, cfg.metric_batch, ctx.now);
   const excluded = new Set(cfg.score_exclude_metrics ?? []);
   const byMetric = new Map<string, Map<string, Map<number, number>>>();
   for (const r of history) {
@@ -160,10 +152,7 @@ export async function replayJob(ctx: JobContext, opts: ReplayOptions = {}): Prom
   }
   await store.transaction(async () => {
     if (opts.rescore) {
-      await store.exec(
-        `delete from ${table} where metric_batch = ? and metric_type in ('score', 'alert', 'change', 'tholdalert') and metric_timestamp <= cast(? as timestamp)`,
-        [cfg.metric_batch, sqlTimestamp(ctx.now)],
-      );
+      await deleteTypesUntil(store, cfg.metric_batch, ["score", "alert", "change", "tholdalert"], ctx.now);
     }
     await store.append(out);
   });

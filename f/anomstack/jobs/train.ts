@@ -2,7 +2,7 @@
 // the metric's recent values and saved as JSON. A metric that fails is reported; the others still train.
 //nobundling
 import { trainModel, type FeatureMatrix, type TrainedModel } from "../ml/index.ts";
-import { quoteTableKey } from "../store/metrics-store.ts";
+import { lastScoredByMetric } from "../store/queries.ts";
 import { featureSignature, modelPreprocess, type SeriesOptions } from "./batch-detector.ts";
 import { DEFAULT_FEATURES, loadBatchFeatures } from "./preprocess-hook.ts";
 import { errorMessage, throwIfAllFailed } from "../core/errors.ts";
@@ -72,12 +72,7 @@ export class NotEnoughData extends Error {
  * scored by a model that has not seen them, as in a replay (a metric without scores trains on all).
  */
 async function lastScored(ctx: JobContext): Promise<Map<string, number>> {
-  const rows = await ctx.store.query<{ metric_name: string; last_scored: Date }>(
-    `select metric_name, max(metric_timestamp) as last_scored from ${quoteTableKey(ctx.store.tableKey, ctx.store.dialect)}
-     where metric_batch = ? and metric_type = 'score' group by metric_name`,
-    [ctx.cfg.metric_batch],
-  );
-  return new Map(rows.map((r) => [r.metric_name, toMillis(r.last_scored)]));
+  return lastScoredByMetric(ctx.store, ctx.cfg.metric_batch);
 }
 
 export async function trainJob(ctx: JobContext, opts: { metrics?: ReadonlySet<string> } = {}): Promise<TrainResult> {

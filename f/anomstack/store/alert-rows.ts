@@ -2,8 +2,9 @@
 // that raised them) by their time span, so the delivery of alerts rebuilds each message from its row's
 // metadata; and the newest point of a batch, to tell when its data stopped arriving.
 //nobundling
-import { sqlTimestamp, toMillis } from "../core/time.ts";
-import { quoteTableKey, type MetricsStore } from "./metrics-store.ts";
+import { toMillis } from "../core/time.ts";
+import type { MetricsStore } from "./metrics-store.ts";
+import { latestMetricPoint, readRowsBetween } from "./queries.ts";
 
 export interface AlertRow {
   metric_name: string;
@@ -13,23 +14,12 @@ export interface AlertRow {
 
 /** The batch's `type` flag rows from `from` to `to` (epoch ms, both included). */
 export async function readAlertRows(store: MetricsStore, batch: string, type: string, from: number, to: number): Promise<AlertRow[]> {
-  const rows = await store.query<{ metric_name: string; metric_timestamp: Date; metadata: string }>(
-    `select metric_name, metric_timestamp, metadata from ${quoteTableKey(store.tableKey, store.dialect)}
-     where metric_batch = ? and metric_type = ?
-       and metric_timestamp >= cast(? as timestamp) and metric_timestamp <= cast(? as timestamp)`,
-    [batch, type, sqlTimestamp(from), sqlTimestamp(to)],
-  );
-  return rows;
+  return readRowsBetween<AlertRow>(store, "metric_name, metric_timestamp, metadata", batch, [type], from, to);
 }
 
 /** The newest `metric` point of the batch, or null when it has none. */
 export async function readLatestPoint(store: MetricsStore, batch: string): Promise<Date | null> {
-  const [row] = await store.query<{ latest: unknown }>(
-    `select max(metric_timestamp) as latest from ${quoteTableKey(store.tableKey, store.dialect)} where metric_batch = ? and metric_type = 'metric'`,
-    [batch],
-  );
-  const ms = row?.latest === null || row?.latest === undefined ? Number.NaN : toMillis(row.latest);
-  return Number.isFinite(ms) ? new Date(ms) : null;
+  return latestMetricPoint(store, batch);
 }
 
 /** The batch's values and scores from `from` to `to` (epoch ms), by metric and timestamp: `metric\u0001ms` → {value, score}. */
@@ -39,11 +29,13 @@ export async function readPointValues(
   from: number,
   to: number,
 ): Promise<Map<string, { value?: number; score?: number }>> {
-  const rows = await store.query<{ metric_name: string; metric_type: string; metric_timestamp: Date; metric_value: number }>(
-    `select metric_name, metric_type, metric_timestamp, metric_value from ${quoteTableKey(store.tableKey, store.dialect)}
-     where metric_batch = ? and metric_type in ('metric', 'score')
-       and metric_timestamp >= cast(? as timestamp) and metric_timestamp <= cast(? as timestamp)`,
-    [batch, sqlTimestamp(from), sqlTimestamp(to)],
+  const rows = await readRowsBetween<{ metric_name: string; metric_type: string; metric_timestamp: Date; metric_value: number }>(
+    store,
+    "metric_name, metric_type, metric_timestamp, metric_value",
+    batch,
+    ["metric", "score"],
+    from,
+    to,
   );
   const out = new Map<string, { value?: number; score?: number }>();
   for (const r of rows) {

@@ -30,6 +30,21 @@ export interface SqlDialect {
   minusDays(expr: string, days: number): string;
   /** Seconds since the epoch of a timestamp expression. */
   epochSeconds(expr: string): string;
+  /** `not null` of a column, or "" where the dialect has no such constraint (ClickHouse 18.16). */
+  readonly notNull: string;
+  /** What follows `create table t (...)`: ClickHouse's engine and sort key; "" elsewhere. */
+  tableOptions(keyColumns: readonly string[]): string;
+  /** A statement deleting the rows of `table` where `condition` holds (ClickHouse: a mutation). */
+  deleteWhere(table: string, condition: string): string;
+  /** A statement setting `assignments` on the rows of `table` where `condition` holds. */
+  updateWhere(table: string, assignments: string, condition: string): string;
+  /**
+   * True where `updateWhere` / `deleteWhere` report no changed-row count (ClickHouse's mutations):
+   * the store's named queries count the matching rows first.
+   */
+  readonly countsBeforeChange?: boolean;
+  /** True where timestamps hold whole seconds (ClickHouse 18.16's DateTime). */
+  readonly wholeSeconds?: boolean;
 }
 
 /** `table_key` quoted for `dialect`, after checking its shape. @throws Error naming the key and the shapes. */
@@ -50,6 +65,10 @@ export function standardDialect(name: DialectName, own: Partial<SqlDialect> = {}
     timestamp: (t) => `cast(${t} as timestamp)`,
     minusDays: (e, d) => `${e} - interval '${d} day'`,
     epochSeconds: (e) => `extract(epoch from ${e})`,
+    notNull: "not null",
+    tableOptions: () => "",
+    deleteWhere: (t, c) => `delete from ${t} where ${c}`,
+    updateWhere: (t, a, c) => `update ${t} set ${a} where ${c}`,
     ...own,
   };
 }

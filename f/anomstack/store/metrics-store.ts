@@ -4,6 +4,7 @@
 import type { MetricRow } from "./metric-row.ts";
 import { sqlIdent } from "../config/sql-filters.ts";
 import { tableKeyParts, type DialectName } from "../config/sql-dialect.ts";
+import type { SqlDialect } from "./dialect.ts";
 
 export type QueryRow = Record<string, unknown>;
 
@@ -30,6 +31,11 @@ export function quoteTableKey(tableKey: string, dialect: DialectName = "duckdb")
 export interface MetricsStore {
   /** SQL dialect of the queries this store runs. */
   readonly dialect: DialectName;
+  /**
+   * The store's own SQL dialect (dialect.ts), when it brings one; otherwise that of its database's
+   * folder is used (`sqlOf` in dialects.ts). The named queries (queries.ts) and the outbox use it.
+   */
+  readonly sql?: SqlDialect;
   /** Where the data lives (a file path), for messages. */
   readonly location: string;
   /** The table key as configured, e.g. `metrics` or `tmp.metrics`. */

@@ -18,6 +18,20 @@ import type { Env } from "../core/env.ts";
 
 export { postgresConnection } from "./postgres/connection.ts";
 
+/** Default wait for a DuckDB file another process holds (Windmill runs each step in its own process). */
+export const DEFAULT_DUCKDB_LOCK_TIMEOUT_SECONDS = 60;
+
+/** ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS in ms (0 = fail at once). @throws StoreError for a bad value. */
+export function duckdbLockTimeoutMs(env: Env, batch: string): number {
+  const raw = env.ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS;
+  if (raw === undefined || raw === "") return DEFAULT_DUCKDB_LOCK_TIMEOUT_SECONDS * 1000;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    throw new StoreError(`${batch}: ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS must be a number of seconds >= 0, got "${raw}"`);
+  }
+  return seconds * 1000;
+}
+
 /** The batch's metrics store. `duckdbPath` overrides ANOMSTACK_DUCKDB_PATH for DuckDB batches. */
 export async function openMetricsStore(cfg: BatchConfig, env: Env, duckdbPath?: string): Promise<MetricsStore> {
   const tableKey = cfg.table_key;
@@ -30,7 +44,12 @@ export async function openMetricsStore(cfg: BatchConfig, env: Env, duckdbPath?: 
     case "duckdb":
     case "motherduck": {
       const conn = duckdbConnection(env, cfg.db, cfg.metric_batch, duckdbPath);
-      return openDuckdbStore({ path: conn.path, motherduckToken: conn.motherduckToken, tableKey });
+      return openDuckdbStore({
+        path: conn.path,
+        motherduckToken: conn.motherduckToken,
+        tableKey,
+        lockTimeoutMs: duckdbLockTimeoutMs(env, cfg.metric_batch),
+      });
     }
     case "postgres":
       return openPostgresStore({ connection: postgresConnection(env, cfg.metric_batch), tableKey });

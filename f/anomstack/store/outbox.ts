@@ -1,11 +1,15 @@
 // The alert outbox: one record per alert, channel and destination, in a table beside the metrics table
 // (`<table_key>_outbox`). A record is added with its alert's flag row (one transaction), claimed by the
 // run that sends it (a conditional update on its version, so two runs never send one record), and
-// updated after each attempt. Written in portable SQL over the store's query / exec, so every store
-// gets it; only the column types differ per dialect.
+// updated after each attempt. Written over the store's query / exec and its dialect (dialect.ts: column
+// types, timestamps, updates), so every store gets it. ClickHouse enforces no keys and updates through
+// mutations: there a record is added when no row has its key, and a claim counts its row first.
 //nobundling
 import { sqlTimestamp, toMillis } from "../core/time.ts";
-import { quoteTableKey, type MetricsStore } from "./metrics-store.ts";
+import { quoteTable, type SqlDialect } from "./dialect.ts";
+import { sqlOf } from "./dialects.ts";
+import type { MetricsStore } from "./metrics-store.ts";
+import { deleteWhere, updateWhere } from "./queries.ts";
 
 export type DeliveryStatus = "pending" | "sending" | "sent" | "failed" | "skipped";
 
@@ -39,17 +43,6 @@ export interface OutboxRecord {
 /** The new-record fields a job plans; the rest start empty. */
 export type NewOutboxRecord = Omit<OutboxRecord, "attempts" | "version" | "error" | "warning" | "state" | "sentAt"> & { error?: string };
 
-/**
- * How each dialect stores the outbox: its column types, and whether it enforces a primary key (then two
- * runs adding one record at once store it once: `on conflict do nothing`; else `where not exists`).
- */
-const DIALECTS: Record<string, { text: string; int: string; ts: string; primaryKey: boolean }> = {
-  duckdb: { text: "VARCHAR", int: "INTEGER", ts: "TIMESTAMP", primaryKey: true },
-  postgres: { text: "TEXT", int: "INTEGER", ts: "TIMESTAMP", primaryKey: true },
-  bigquery: { text: "STRING", int: "INT64", ts: "TIMESTAMP", primaryKey: false },
-  snowflake: { text: "VARCHAR", int: "INTEGER", ts: "TIMESTAMP_NTZ", primaryKey: false },
-};
-const OTHER_DIALECT = { text: "VARCHAR", int: "INTEGER", ts: "TIMESTAMP", primaryKey: false };
 const KEY_COLUMNS = "metric_batch, metric_name, metric_type, metric_timestamp, channel, destination";
 
 interface Row {
@@ -66,48 +59,61 @@ interface Row {
   detail: string;
 }
 
-const KEY =
-  "metric_batch = ? and metric_name = ? and metric_type = ? and metric_timestamp = cast(? as timestamp) and channel = ? and destination = ?";
+/** The condition selecting one record by its key (six `?` parameters: keyParams). */
+const keyOf = (d: SqlDialect) =>
+  `metric_batch = ? and metric_name = ? and metric_type = ? and metric_timestamp = ${d.timestamp("?")} and channel = ? and destination = ?`;
 const keyParams = (r: OutboxRecord | NewOutboxRecord) => [r.batch, r.metric, r.type, sqlTimestamp(r.timestamp), r.channel, r.to];
 
 /** The outbox of one metrics table. Create with {@link openOutbox}. */
 export class Outbox {
+  private readonly key: string;
+
   private constructor(
     private readonly store: MetricsStore,
     private readonly table: string,
-    private readonly primaryKey: boolean,
-  ) {}
+    private readonly d: SqlDialect,
+  ) {
+    this.key = keyOf(d);
+  }
 
   /** The outbox beside `store`'s table, created when missing. */
   static async open(store: MetricsStore): Promise<Outbox> {
-    const table = quoteTableKey(`${store.tableKey}_outbox`, store.dialect);
-    const d = DIALECTS[store.dialect] ?? OTHER_DIALECT;
+    const d = sqlOf(store);
+    const table = quoteTable(d, `${store.tableKey}_outbox`);
+    const { text, int, timestamp } = d.types;
+    const nn = d.notNull ? ` ${d.notNull}` : "";
     await store.exec(
       `create table if not exists ${table} (
-         metric_batch ${d.text} not null, metric_name ${d.text} not null, metric_type ${d.text} not null,
-         metric_timestamp ${d.ts} not null, channel ${d.text} not null, destination ${d.text} not null,
-         status ${d.text} not null, attempts ${d.int} not null, created_at ${d.ts} not null,
-         version ${d.int} not null, detail ${d.text} not null${d.primaryKey ? `,\n         primary key (${KEY_COLUMNS})` : ""}
-       )`,
+         metric_batch ${text}${nn}, metric_name ${text}${nn}, metric_type ${text}${nn},
+         metric_timestamp ${timestamp}${nn}, channel ${text}${nn}, destination ${text}${nn},
+         status ${text}${nn}, attempts ${int}${nn}, created_at ${timestamp}${nn},
+         version ${int}${nn}, detail ${text}${nn}${d.primaryKeys ? `,\n         primary key (${KEY_COLUMNS})` : ""}
+       )${d.tableOptions(KEY_COLUMNS.split(", "))}`,
     );
-    return new Outbox(store, table, d.primaryKey);
+    return new Outbox(store, table, d);
   }
 
   /** Add records not stored yet (a re-run adds nothing). @returns how many were added. */
   async add(records: readonly NewOutboxRecord[]): Promise<number> {
     let added = 0;
     const insert = `insert into ${this.table} (${KEY_COLUMNS}, status, attempts, created_at, version, detail)`;
+    const ts = this.d.timestamp("?");
     for (const r of records) {
       const values = [...keyParams(r), r.status, sqlTimestamp(r.createdAt), detailOf(r)];
-      added += this.primaryKey
-        ? await this.store.exec(
-            `${insert} values (?, ?, ?, cast(? as timestamp), ?, ?, ?, 0, cast(? as timestamp), 0, ?) on conflict do nothing`,
-            values,
-          )
-        : await this.store.exec(
-            `${insert} select ?, ?, ?, cast(? as timestamp), ?, ?, ?, 0, cast(? as timestamp), 0, ? where not exists (select 1 from ${this.table} where ${KEY})`,
-            [...values, ...keyParams(r)],
-          );
+      if (this.d.onConflictDoNothing) {
+        added += await this.store.exec(`${insert} values (?, ?, ?, ${ts}, ?, ?, ?, 0, ${ts}, 0, ?) ${this.d.onConflictDoNothing}`, values);
+      } else if (this.d.countsBeforeChange) {
+        // no changed-row count: look first (one job adds a batch's records, so no one adds it meanwhile)
+        const [{ n }] = await this.store.query<{ n: number }>(`select count(*) as n from ${this.table} where ${this.key}`, keyParams(r));
+        if (Number(n) > 0) continue;
+        await this.store.exec(`${insert} values (?, ?, ?, ${ts}, ?, ?, ?, 0, ${ts}, 0, ?)`, values);
+        added++;
+      } else {
+        added += await this.store.exec(
+          `${insert} select ?, ?, ?, ${ts}, ?, ?, ?, 0, ${ts}, 0, ? where (select count(*) from ${this.table} where ${this.key}) = 0`,
+          [...values, ...keyParams(r)],
+        );
+      }
     }
     return added;
   }
@@ -135,25 +141,27 @@ export class Outbox {
    */
   async claim(r: OutboxRecord, now: Date): Promise<OutboxRecord | undefined> {
     const claimed: OutboxRecord = { ...r, status: "sending", version: r.version + 1 };
-    const changed = await this.store.exec(`update ${this.table} set status = 'sending', version = ?, detail = ? where ${KEY} and version = ?`, [
-      claimed.version,
-      detailOf(claimed, now.getTime()),
-      ...keyParams(r),
-      r.version,
-    ]);
+    const changed = await updateWhere(
+      this.store,
+      this.table,
+      "status = 'sending', version = ?, detail = ?",
+      [claimed.version, detailOf(claimed, now.getTime())],
+      `${this.key} and version = ?`,
+      [...keyParams(r), r.version],
+    );
     return changed === 1 ? claimed : undefined;
   }
 
   /** Write the outcome of an attempt on a record this run claimed. */
   async finish(r: OutboxRecord): Promise<void> {
-    await this.store.exec(`update ${this.table} set status = ?, attempts = ?, version = ?, detail = ? where ${KEY} and version = ?`, [
-      r.status,
-      r.attempts,
-      r.version + 1,
-      detailOf(r),
-      ...keyParams(r),
-      r.version,
-    ]);
+    await updateWhere(
+      this.store,
+      this.table,
+      "status = ?, attempts = ?, version = ?, detail = ?",
+      [r.status, r.attempts, r.version + 1, detailOf(r)],
+      `${this.key} and version = ?`,
+      [...keyParams(r), r.version],
+    );
   }
 
   /** Every record of the batch (tests, `anomstack alerts`). */
@@ -168,10 +176,7 @@ export class Outbox {
 
   /** Delete the batch's records of alerts older than `before` (with the delete job's old rows). */
   async deleteBefore(batch: string, before: Date): Promise<number> {
-    return this.store.exec(`delete from ${this.table} where metric_batch = ? and metric_timestamp < cast(? as timestamp)`, [
-      batch,
-      sqlTimestamp(before),
-    ]);
+    return deleteWhere(this.store, `metric_batch = ? and metric_timestamp < ${this.d.timestamp("?")}`, [batch, sqlTimestamp(before)], this.table);
   }
 }
 

@@ -11,6 +11,13 @@ export const clickhouseDialect = standardDialect("clickhouse", {
   timestamp: (t) => `toDateTime(substring(${t}, 1, 19), 'UTC')`,
   minusDays: (e, d) => `${e} - toIntervalDay(${d})`,
   epochSeconds: (e) => `toUnixTimestamp(${e})`,
+  notNull: "",
+  tableOptions: (key) => ` engine = MergeTree() order by (${key.join(", ")})`,
+  // 18.16 deletes and updates through mutations (no DELETE / UPDATE statements before 22.8)
+  deleteWhere: (t, c) => `alter table ${t} delete where ${c}`,
+  updateWhere: (t, a, c) => `alter table ${t} update ${a} where ${c}`,
+  countsBeforeChange: true,
+  wholeSeconds: true,
 });
 
 /** 'YYYY-MM-DD HH:MM:SS' (UTC) of an instant: how a DateTime value is written and read. */

@@ -129,6 +129,9 @@ class ClickhouseStore implements MetricsStore {
       const del = /^(?:\s*--[^\n]*\n)*\s*alter\s+table\s+(\S+)\s+delete\s+where\s+([\s\S]+?);?\s*$/i.exec(statement);
       if (!del) {
         await this.client.command({ query: statement });
+        // an update is a mutation too: wait for it (its count is the caller's, see SqlDialect.countsBeforeChange)
+        const update = /^(?:\s*--[^\n]*\n)*\s*alter\s+table\s+(\S+)\s+update\b/i.exec(statement);
+        if (update) await this.waitForMutations(update[1]);
         return 0;
       }
       const [, table, condition] = del;

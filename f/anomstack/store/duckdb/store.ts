@@ -25,6 +25,12 @@ export interface DuckdbStoreOptions {
   tableKey?: string;
   /** MotherDuck's token, for an `md:` path (handed to DuckDB as an option). */
   motherduckToken?: string;
+  /**
+   * How long to wait for a file another process holds (DuckDB allows one writing process): retries with
+   * back-off until then, then fails naming the holder. Default 0: fail at once. The jobs pass
+   * ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS (open.ts).
+   */
+  lockTimeoutMs?: number;
 }
 
 /**
@@ -37,12 +43,12 @@ interface Lane {
 }
 const lanes = new Map<string, Lane>();
 
-async function getInstance(conn: DuckdbConnection): Promise<{ instance: DuckDBInstance; lane: Lane }> {
+async function getInstance(conn: DuckdbConnection, lockTimeoutMs = 0): Promise<{ instance: DuckDBInstance; lane: Lane }> {
   const file = conn.path;
   const key = file === ":memory:" ? `:memory:${memoryInstances++}` : isMotherduckPath(file) ? file : path.resolve(file);
   let inst = instances.get(key);
   if (!inst) {
-    inst = createInstance(conn);
+    inst = createInstance(conn, lockTimeoutMs);
     instances.set(key, inst);
     inst.catch(() => instances.delete(key));
   }
@@ -51,7 +57,10 @@ async function getInstance(conn: DuckdbConnection): Promise<{ instance: DuckDBIn
   return { instance: await inst, lane };
 }
 
-async function createInstance(conn: DuckdbConnection): Promise<DuckDBInstance> {
+/** True for DuckDB's error when another process holds the file. */
+const isLockError = (e: unknown) => /Could not set lock|Conflicting lock/i.test((e as Error).message ?? "");
+
+async function createInstance(conn: DuckdbConnection, lockTimeoutMs: number): Promise<DuckDBInstance> {
   const file = conn.path;
   if (file !== ":memory:" && !isMotherduckPath(file)) {
     try {
@@ -60,15 +69,21 @@ async function createInstance(conn: DuckdbConnection): Promise<DuckDBInstance> {
       throw new StoreError(`cannot create the folder of DuckDB file ${file}: ${(e as Error).message}`);
     }
   }
-  try {
-    return await DuckDBInstance.create(...duckdbOpenArgs(conn));
-  } catch (e) {
-    throw explainOpenError(file, e as Error);
+  const started = Date.now();
+  // Back-off from 50 ms doubling to 2 s, with jitter so that waiting processes do not retry in step.
+  for (let delay = 50; ; delay = Math.min(delay * 2, 2000)) {
+    try {
+      return await DuckDBInstance.create(...duckdbOpenArgs(conn));
+    } catch (e) {
+      const waited = Date.now() - started;
+      if (!isLockError(e) || waited + delay > lockTimeoutMs) throw explainOpenError(file, e as Error, lockTimeoutMs > 0 ? waited : undefined);
+      await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random() / 2)));
+    }
   }
 }
 
 /** Turn DuckDB's open errors into messages that say what to do. */
-function explainOpenError(file: string, e: Error): StoreError {
+function explainOpenError(file: string, e: Error, waitedMs?: number): StoreError {
   const msg = e.message;
   if (isMotherduckPath(file)) {
     return new StoreError(
@@ -78,8 +93,9 @@ function explainOpenError(file: string, e: Error): StoreError {
   if (/Could not set lock|Conflicting lock/i.test(msg)) {
     const pid = /PID (\d+)/.exec(msg)?.[1];
     return new StoreError(
-      `DuckDB file ${file} is locked by another process${pid ? ` (PID ${pid})` : ""}; ` +
-        `stop that process or set ANOMSTACK_DUCKDB_PATH to another file. DuckDB said: ${msg}`,
+      `DuckDB file ${file} is locked by another process${pid ? ` (PID ${pid})` : ""}` +
+        (waitedMs !== undefined ? `, still after waiting ${(waitedMs / 1000).toFixed(1)} s (ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS)` : "") +
+        `; stop that process or set ANOMSTACK_DUCKDB_PATH to another file. DuckDB said: ${msg}`,
     );
   }
   if (/Permission denied|Read-only file system|Cannot open file/i.test(msg)) {
@@ -107,7 +123,7 @@ export async function closeAllDuckdbInstances(): Promise<void> {
 export async function openDuckdbStore(opts: DuckdbStoreOptions): Promise<MetricsStore> {
   const tableKey = opts.tableKey ?? "metrics";
   const table = quoteTableKey(tableKey);
-  const { instance, lane } = await getInstance({ path: opts.path, motherduckToken: opts.motherduckToken });
+  const { instance, lane } = await getInstance({ path: opts.path, motherduckToken: opts.motherduckToken }, opts.lockTimeoutMs);
   const con = await instance.connect();
   const store = new DuckdbStore(con, lane, opts.path, tableKey, table);
   openStores.add(store);
