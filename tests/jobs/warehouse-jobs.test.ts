@@ -10,6 +10,8 @@ import { scoreJob } from "../../f/anomstack/jobs/score.ts";
 import { alertJob } from "../../f/anomstack/jobs/alert.ts";
 import { deleteJob } from "../../f/anomstack/jobs/delete.ts";
 import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
+import { loadBatchView } from "../../f/anomstack/dashboard/batch.ts";
+import { storeFeedback } from "../../f/anomstack/dashboard/feedback.ts";
 import { makeWorkspace, noise, seriesRows, type Workspace } from "../helpers/workspace.ts";
 
 const NOW = new Date("2026-03-01T12:00:00Z");
@@ -59,7 +61,7 @@ for (const [batch, dialect] of [
       await closeJobContext(ctx);
     });
 
-    it("train, score, alert and delete work there too", async () => {
+    it("train, score, alert, the dashboard (view, feedback) and delete work there too", async () => {
       const ctx = await ws.open(batch, NOW);
       const values = noise(120).map((x) => 10 + x);
       await ctx.store.append(seriesRows(batch, "m", values, new Date(NOW.getTime() - STEP), STEP));
@@ -69,6 +71,16 @@ for (const [batch, dialect] of [
       const alert = await alertJob(ctx);
       // The same spike alerts as on DuckDB and PostgreSQL (tests/jobs/jobs.test.ts, postgres-jobs.test.ts).
       expect(alert.alerts.map((a) => [a.metric, a.timestamp])).toEqual([["m", NOW.toISOString()]]);
+      // the dashboard reads the batch from its own store, and stores feedback there
+      const view = await loadBatchView(batch, { now: NOW, env: { ...process.env, ...ws.env } });
+      expect(view.latest).toBe(NOW.toISOString());
+      const m = view.metrics.find((x) => x.name === "m");
+      expect(m?.t.at(-1)).toBe(NOW.getTime());
+      expect(m?.value.at(-1)).toBe(40);
+      expect(m?.alert).toContain((m?.t.length ?? 0) - 1); // the spike is flagged (by point index)
+      const fb = { batch, metric: "m", timestamp: NOW.toISOString(), kind: "thumbsup" };
+      expect(await storeFeedback(fb, { env: { ...process.env, ...ws.env } })).toMatchObject({ replaced: 0 });
+      expect(await storeFeedback({ ...fb, kind: "thumbsdown" }, { env: { ...process.env, ...ws.env } })).toMatchObject({ replaced: 1 });
       await ctx.store.append(seriesRows(batch, "m", [1], new Date(NOW.getTime() - 400 * 86_400_000)));
       expect(await deleteJob(ctx)).toEqual({ job: "delete", batch, deleted: 1 });
       await closeJobContext(ctx);

@@ -35,6 +35,7 @@ const MACROS = [
   `CREATE MACRO main.timestamp_sub(t, i) AS t - i`,
   `CREATE MACRO main.timestamp_add(t, i) AS t + i`,
   `CREATE MACRO main.unix_seconds(t) AS CAST(epoch(t) AS BIGINT)`,
+  `CREATE MACRO main.unix_millis(t) AS epoch_ms(t)`,
   `CREATE SCHEMA IF NOT EXISTS safe`,
   `CREATE MACRO safe.ln(x) AS CASE WHEN x > 0 THEN ln(x) END`,
 ];

@@ -26,6 +26,7 @@ const MACROS = [
   `CREATE MACRO uniform(lo, hi, gen) AS lo + (hi - lo) * random()`,
   `CREATE MACRO sf_dateadd_day(n, t) AS t + n * INTERVAL 1 DAY`,
   `CREATE MACRO sf_epoch_second(t) AS CAST(epoch(t) AS BIGINT)`,
+  `CREATE MACRO sf_epoch_millisecond(t) AS epoch_ms(t)`,
 ];
 
 /** SQL that DuckDB runs but Snowflake refuses: the stand-in refuses it too. */
@@ -36,7 +37,7 @@ const NOT_SNOWFLAKE_SQL: [RegExp, string][] = [
   [/\bEPOCH(_MS)?\s*\(/i, "Unknown function EPOCH"],
 ];
 
-/** Snowflake SQL → DuckDB SQL: FLOAT is a double in Snowflake, TIMESTAMP_NTZ a plain timestamp, NUMBER (no scale) an integer. */
+/** Snowflake SQL → DuckDB SQL: FLOAT is a double in Snowflake, NUMBER an integer (NUMBER(38,0)), TIMESTAMP_NTZ a plain timestamp. */
 export function translateSnowflakeSql(sql: string): string {
   const tokens = tokenize(sql, { backslash: true, doubling: true });
   for (const t of tokens) {
@@ -53,11 +54,13 @@ export function translateSnowflakeSql(sql: string): string {
             ? `\`${t.text}\``
             : t.text
                 .replace(/\bFLOAT\b/gi, "DOUBLE")
+                .replace(/\bNUMBER\b(?!\s*\()/gi, "BIGINT")
+                .replace(/\bNUMBER\s*\(/gi, "DECIMAL(")
                 .replace(/\bTIMESTAMP_NTZ\b/gi, "TIMESTAMP")
-                .replace(/\bNUMBER\b/gi, "BIGINT")
                 // date-part keywords as arguments: DuckDB would read them as columns
                 .replace(/\bdateadd\(\s*day\s*,/gi, "sf_dateadd_day(")
-                .replace(/\bdate_part\(\s*epoch_second\s*,/gi, "sf_epoch_second("),
+                .replace(/\bdate_part\(\s*epoch_second\s*,/gi, "sf_epoch_second(")
+                .replace(/\bdate_part\(\s*epoch_millisecond\s*,/gi, "sf_epoch_millisecond("),
     )
     .join("");
 }

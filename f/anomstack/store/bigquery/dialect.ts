@@ -1,5 +1,5 @@
 // The SQL that is BigQuery's own (GoogleSQL): backquoted `project`.`dataset`.`table` names, strings
-// with backslash escapes, STRING / INT64 / FLOAT64 columns, timestamp_sub and unix_seconds, the metrics
+// with backslash escapes, STRING / INT64 / FLOAT64 columns, timestamp_sub and unix_millis, the metrics
 // table's DDL (partitioned by day, clustered by batch, type and name), and the idempotent append as one
 // MERGE. Pure: no I/O.
 //nobundling
@@ -19,8 +19,10 @@ export interface BigqueryTableRef {
 /** BigQuery has no enforced keys: inserts that must not duplicate check with `where not exists`. */
 export const bigqueryDialect = standardDialect("bigquery", {
   types: { text: "STRING", int: "INT64", double: "FLOAT64", timestamp: "TIMESTAMP" },
+  timestamp: (t) => `timestamp(${t})`,
   minusDays: (e, d) => `timestamp_sub(${e}, interval ${d} day)`,
-  epochSeconds: (e) => `unix_seconds(${e})`,
+  // unix_millis keeps the milliseconds that unix_seconds would drop
+  epochSeconds: (e) => `unix_millis(${e}) / 1000`,
 });
 
 const PART = /^[A-Za-z0-9_-]+$/;

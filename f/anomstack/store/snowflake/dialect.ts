@@ -11,10 +11,11 @@ import { StoreError } from "../metrics-store.ts";
 
 /** Snowflake declares primary keys but does not enforce them: inserts check with `where not exists`. */
 export const snowflakeDialect = standardDialect("snowflake", {
-  types: { text: "VARCHAR", int: "INTEGER", double: "FLOAT", timestamp: "TIMESTAMP_NTZ" },
-  timestamp: (t) => `cast(${t} as timestamp_ntz)`,
+  types: { text: "VARCHAR", int: "NUMBER", double: "FLOAT", timestamp: "TIMESTAMP_NTZ" },
+  timestamp: (t) => `to_timestamp_ntz(${t})`,
   minusDays: (e, d) => `dateadd(day, -${d}, ${e})`,
-  epochSeconds: (e) => `date_part(epoch_second, ${e})`,
+  // epoch_millisecond keeps the milliseconds that epoch_second would drop
+  epochSeconds: (e) => `date_part(epoch_millisecond, ${e}) / 1000`,
 });
 
 export interface SnowflakeTableRef {
