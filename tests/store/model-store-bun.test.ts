@@ -4,10 +4,13 @@ import { spawn } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { makeWorkspace, REPO_DIR } from "../helpers/workspace.ts";
 import { startGcsStandIn, type GcsStandIn } from "./helpers/gcs-stand-in.ts";
 import { startS3StandIn, type S3StandIn } from "./helpers/s3-stand-in.ts";
+
+// Bun processes on a loaded 2-core machine: minutes, not seconds.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 const BUN = path.join(REPO_DIR, "node_modules/.bin/bun");
 const EMAIL = "anomstack@test-project.iam.gserviceaccount.com";

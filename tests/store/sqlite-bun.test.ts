@@ -3,10 +3,13 @@
 // failing transaction back and reads the rows; this test then reads the same file under Node.
 import { execFile } from "node:child_process";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { openSqliteStore } from "../../f/anomstack/store/sqlite/store.ts";
 import { REPO_DIR } from "../helpers/workspace.ts";
 import { tempDir } from "./helpers.ts";
+
+// Bun processes on a loaded 2-core machine: minutes, not seconds.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 const BUN = path.join(REPO_DIR, "node_modules/.bin/bun");
 

@@ -4,10 +4,13 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { REPO_DIR } from "../helpers/workspace.ts";
 import { BigqueryStandin } from "../standins/bigquery.ts";
 import { SnowflakeStandin } from "../standins/snowflake.ts";
+
+// Bun processes on a loaded 2-core machine: minutes, not seconds.
+vi.setConfig({ testTimeout: 300_000, hookTimeout: 300_000 });
 
 const BUN = path.join(REPO_DIR, "node_modules/.bin/bun");
 const bigquery = new BigqueryStandin("bun-proj", "ya29.bun");
