@@ -1,15 +1,17 @@
 // The plot job (PNGs as a Windmill rich result) and the daily summary over every batch and table.
+import { spawn } from "node:child_process";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import type { AlertChannel, Notice } from "../../f/anomstack/alerts/channel.ts";
 import { main as plotStage } from "../../f/anomstack/plot.ts";
 import { plotJob, plotRichResult } from "../../f/anomstack/jobs/plot.ts";
 import { rankMetrics } from "../../f/anomstack/jobs/summary.ts";
 import { runSummary } from "../../f/anomstack/stages/notices.ts";
+import { runStage } from "../../f/anomstack/stages/run-stage.ts";
 import { memoryLogger } from "../../f/anomstack/core/log.ts";
 import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
 import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import type { MetricRow } from "../../f/anomstack/store/metric-row.ts";
-import { makeWorkspace, seriesRows, type Workspace } from "../helpers/workspace.ts";
+import { makeWorkspace, REPO_DIR, seriesRows, type Workspace } from "../helpers/workspace.ts";
 
 const NOW = new Date("2026-03-02T09:00:00Z");
 const STEP = 3_600_000;
@@ -149,5 +151,42 @@ describe("daily summary", () => {
         (x) => x.metric,
       ),
     ).toEqual(["e", "b", "c"]);
+  });
+});
+
+describe("readers open the DuckDB file read-only", () => {
+  it("plot and the summary run while another process reads the file; a writing job cannot open it", async () => {
+    await seedTwoTables();
+    await closeAllDuckdbInstances();
+    // Another process holds the file read-only (a dashboard viewer, say): a writer cannot open it, readers can.
+    const script = `
+      import { DuckDBInstance } from "@duckdb/node-api";
+      const db = await DuckDBInstance.create(process.argv[1], { access_mode: "READ_ONLY" });
+      const con = await db.connect();
+      await con.run("select 1");
+      console.log("ready");
+      setInterval(() => void [db, con], 1000);
+    `;
+    const holder = spawn(process.execPath, ["--input-type=module", "-e", script, ws.duckdbPath], {
+      cwd: REPO_DIR,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout!.on("data", (d) => String(d).includes("ready") && resolve());
+        holder.once("exit", (code) => reject(new Error(`holder exited with ${code}`)));
+      });
+      const env = { ...ws.env, ANOMSTACK_DUCKDB_LOCK_TIMEOUT_SECONDS: "0" };
+      const plot = await runStage("plot", "shop", { env, now: NOW.toISOString(), log: memoryLogger(), channels: [] });
+      expect(plot).toMatchObject({ job: "plot", status: "ok" });
+      const summary = await runSummary({ now: NOW, env, channels: [], log: memoryLogger() });
+      expect(summary.batches.map((b) => b.batch)).toEqual(["shop", "web"]);
+      await closeAllDuckdbInstances();
+      await expect(runStage("alert", "shop", { env, now: NOW.toISOString(), log: memoryLogger(), channels: [] })).rejects.toThrow(
+        /locked by another process/,
+      );
+    } finally {
+      holder.kill("SIGKILL");
+    }
   });
 });

@@ -20,6 +20,8 @@ export interface JobSpec {
   readonly pipeline: boolean;
   /** Splits the batch's metrics into shards that run in parallel (see shard_size). */
   readonly sharded: boolean;
+  /** Jobs that only read the store (a DuckDB file is opened read-only for them). */
+  readonly readsOnly?: true;
   /** Alerting jobs: the kind of alert they raise. Their flag rows have `metric_type` = the job's name. */
   readonly alertKind?: AlertKind;
 }
@@ -35,9 +37,9 @@ export const JOB_TABLE = [
   { name: "llmalert", title: "LLM alerts", scope: "batch", pipeline: true, sharded: false, alertKind: "llm" },
   // After the alerting jobs of a run: one message per incident (a metric's alerts of every kind at one point).
   { name: "deliver", title: "Send the alerts", scope: "batch", pipeline: true, sharded: false },
-  { name: "plot", title: "Plots", scope: "batch", pipeline: true, sharded: false },
+  { name: "plot", title: "Plots", scope: "batch", pipeline: true, sharded: false, readsOnly: true },
   { name: "delete", title: "Delete old rows", scope: "batch", pipeline: false, sharded: false },
-  { name: "summary", title: "Daily summary", scope: "global", pipeline: false, sharded: false },
+  { name: "summary", title: "Daily summary", scope: "global", pipeline: false, sharded: false, readsOnly: true },
 ] as const satisfies readonly JobSpec[];
 
 type Row = (typeof JOB_TABLE)[number];

@@ -49,12 +49,14 @@ export interface OpenContextOptions {
   llm?: LlmSettings;
   redact?: (text: string) => string;
   deferDelivery?: boolean;
+  /** The job only reads: a DuckDB file is opened read-only (other readers may read it at once). */
+  readOnly?: boolean;
 }
 
 /** Open the stores a batch's jobs need. Close with {@link closeJobContext}. */
 export async function openJobContext(cfg: BatchConfig, opts: OpenContextOptions): Promise<JobContext> {
   const env = opts.env ?? process.env;
-  const store = await openMetricsStore(cfg, env, opts.duckdbPath);
+  const store = await openMetricsStore(cfg, env, opts.duckdbPath, { readOnly: opts.readOnly });
   return {
     cfg,
     env,

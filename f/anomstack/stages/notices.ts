@@ -7,7 +7,7 @@ import type { AlertChannel } from "../alerts/channel.ts";
 import { failureNoticeOf, summaryNotice, type SummaryMetric } from "../alerts/format.ts";
 import { redactDeep, redactingLogger } from "../core/redact.ts";
 import { resolveChannelSettings } from "../alerts/channel-settings.ts";
-import { isJobEnabled, loadConfig } from "../config/index.ts";
+import { isJobEnabled, jobSpec, loadConfig } from "../config/index.ts";
 import { buildSummary, summarizeBatch } from "../jobs/summary.ts";
 import { errorMessage } from "../core/errors.ts";
 import { createLogger, type Logger } from "../core/log.ts";
@@ -66,7 +66,11 @@ export async function runSummary(opts: NoticeStageOptions = {}): Promise<Summary
     if (!isJobEnabled(cfg, "summary")) continue;
     topN = Math.max(topN, cfg.summary_top_n);
     try {
-      const part = await withJobContext(cfg.metric_batch, { cfg, env, now, log, channels: [] }, (ctx) => summarizeBatch(ctx));
+      const part = await withJobContext(
+        cfg.metric_batch,
+        { cfg, env, now, log, channels: [], readOnly: jobSpec("summary").readsOnly === true },
+        (ctx) => summarizeBatch(ctx),
+      );
       parts.push({ ...part, days: cfg.summary_metric_timestamp_max_days_ago });
     } catch (e) {
       const error = settings.redact(errorMessage(e));

@@ -4,7 +4,7 @@
 
 // The metrics folder bundled for Windmill workers (used when there is no ./metrics folder).
 import "../generated/metrics_bundle.ts";
-import { isJobEnabled, loadBatch, type BatchConfig, type BatchJobName } from "../config/index.ts";
+import { isJobEnabled, jobSpec, loadBatch, type BatchConfig, type BatchJobName } from "../config/index.ts";
 import type { AlertChannel } from "../alerts/channel.ts";
 import { createChannels } from "../alerts/channels.ts";
 import { redactDeep, redactingLogger } from "../core/redact.ts";
@@ -30,6 +30,8 @@ export interface StageOptions {
   settings?: C_anomstack_settings | null;
   /** false: the alerting jobs save their alerts and leave sending them to the run's `deliver` job. */
   deliver?: boolean;
+  /** The job only reads the store (the job table's `readsOnly`): a DuckDB file is opened read-only. */
+  readOnly?: boolean;
   /** Shard of the batch's metrics to handle (train, score). */
   shard?: number;
   shardCount?: number;
@@ -58,6 +60,7 @@ export async function withJobContext<T>(batch: string, opts: StageOptions, fn: (
     llm: channelSettings.llm,
     redact: channelSettings.redact,
     deferDelivery: opts.deliver === false,
+    readOnly: opts.readOnly,
   });
   try {
     return await fn(ctx);
@@ -73,7 +76,7 @@ export async function runStage(job: BatchJobName, batch: string, opts: StageOpti
   if (!isJobEnabled(cfg, job)) {
     return { job, batch: cfg.metric_batch, status: "disabled", reason: `disable_${job} is set` };
   }
-  return withJobContext(batch, { ...opts, env, settings: undefined, cfg }, async (ctx) => {
+  return withJobContext(batch, { ...opts, env, settings: undefined, cfg, readOnly: jobSpec(job).readsOnly === true }, async (ctx) => {
     const log = ctx.log.child(job);
     try {
       const out = await JOB_FUNCTIONS[job]({ ...ctx, log });

@@ -4,7 +4,7 @@
 //nobundling
 import { dialectOfDb, tableKeyParts, type BatchConfig } from "../config/index.ts";
 import { duckdbConnection } from "./duckdb/connection.ts";
-import { openDuckdbStore } from "./duckdb/store.ts";
+import { openDuckdbReader, openDuckdbStore } from "./duckdb/store.ts";
 import { postgresConnection } from "./postgres/connection.ts";
 import { openPostgresStore } from "./postgres/store.ts";
 import { clickhouseConnection } from "./clickhouse/connection.ts";
@@ -32,8 +32,11 @@ export function duckdbLockTimeoutMs(env: Env, batch: string): number {
   return seconds * 1000;
 }
 
-/** The batch's metrics store. `duckdbPath` overrides ANOMSTACK_DUCKDB_PATH for DuckDB batches. */
-export async function openMetricsStore(cfg: BatchConfig, env: Env, duckdbPath?: string): Promise<MetricsStore> {
+/**
+ * The batch's metrics store. `duckdbPath` overrides ANOMSTACK_DUCKDB_PATH for DuckDB batches; `readOnly`
+ * (jobs that only read: plot, summary) opens a DuckDB file read-only when it and its table exist.
+ */
+export async function openMetricsStore(cfg: BatchConfig, env: Env, duckdbPath?: string, opts: { readOnly?: boolean } = {}): Promise<MetricsStore> {
   const tableKey = cfg.table_key;
   try {
     tableKeyParts(tableKey, dialectOfDb(cfg.db));
@@ -44,12 +47,14 @@ export async function openMetricsStore(cfg: BatchConfig, env: Env, duckdbPath?: 
     case "duckdb":
     case "motherduck": {
       const conn = duckdbConnection(env, cfg.db, cfg.metric_batch, duckdbPath);
-      return openDuckdbStore({
+      const duckdbOpts = {
         path: conn.path,
         motherduckToken: conn.motherduckToken,
         tableKey,
         lockTimeoutMs: duckdbLockTimeoutMs(env, cfg.metric_batch),
-      });
+      };
+      // A reader of a file or table that does not exist yet gets the (created, empty) table, as before.
+      return (opts.readOnly ? await openDuckdbReader(duckdbOpts) : null) ?? openDuckdbStore(duckdbOpts);
     }
     case "postgres":
       return openPostgresStore({ connection: postgresConnection(env, cfg.metric_batch), tableKey });
