@@ -183,6 +183,7 @@ export function runStoreConformance(target: ConformanceTarget): void {
           score_max_n: 2,
           alert_max_n: 3,
           change_max_n: 3,
+          change_smooth_n: 1, // no extra rows for the first levels: exactly the newest change_max_n
           tholdalert_recent_n: 1,
           tholdalert_snooze_n: 1,
           llmalert_prompt_max_n: 3,
