@@ -3,6 +3,7 @@
 // Timestamps are `timestamp` (without zone) holding UTC, as in the DuckDB store.
 //nobundling
 import type pg from "pg";
+import { checkRows } from "../append-rows.ts";
 import type { MetricRow } from "../metric-row.ts";
 import { StoreError, quoteTableKey, type MetricsStore, type QueryRow } from "../metrics-store.ts";
 import { sqlTimestamp } from "../../core/time.ts";
@@ -152,12 +153,7 @@ class PostgresStore implements MetricsStore {
   async append(rows: readonly MetricRow[]): Promise<number> {
     this.assertOpen();
     if (rows.length === 0) return 0;
-    rows.forEach((r, i) => {
-      if (!Number.isFinite(r.metric_timestamp.getTime())) throw new StoreError(`row ${i} (${r.metric_name}) has an invalid timestamp`);
-      if (!Number.isFinite(r.metric_value)) {
-        throw new StoreError(`row ${i} (${r.metric_name} at ${r.metric_timestamp.toISOString()}) has a non-finite value`);
-      }
-    });
+    checkRows(rows);
     return this.transaction(async () => {
       let inserted = 0;
       for (let s = 0; s < rows.length; s += CHUNK_ROWS) {

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient, type Client, type InArgs, type ResultSet, type Transaction } from "@libsql/client";
+import { checkRows } from "../append-rows.ts";
 import type { MetricRow } from "../metric-row.ts";
 import { StoreError, type MetricsStore, type QueryRow } from "../metrics-store.ts";
 import { quoteTable } from "../dialect.ts";
@@ -163,12 +164,7 @@ class SqliteStore implements MetricsStore {
   async append(rows: readonly MetricRow[]): Promise<number> {
     this.assertOpen();
     if (rows.length === 0) return 0;
-    rows.forEach((r, i) => {
-      if (!Number.isFinite(r.metric_timestamp.getTime())) throw new StoreError(`row ${i} (${r.metric_name}) has an invalid timestamp`);
-      if (!Number.isFinite(r.metric_value)) {
-        throw new StoreError(`row ${i} (${r.metric_name} at ${r.metric_timestamp.toISOString()}) has a non-finite value`);
-      }
-    });
+    checkRows(rows);
     return this.transaction(async () => {
       let inserted = 0;
       for (let s = 0; s < rows.length; s += CHUNK_ROWS) {
