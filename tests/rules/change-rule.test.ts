@@ -156,4 +156,24 @@ describe("decideChanges with change_smooth_n (the level is the median of the new
     expect(r.scores.slice(0, 2).every(Number.isNaN)).toBe(true);
     expect(trailingMedians([1, 9, 2, 3], 3).slice(2)).toEqual([2, 3]);
   });
+
+  it("decides the same with levels of only the tested points (what the change job passes)", () => {
+    // A seeded walk with level shifts, stored changes and several detect/snooze/smooth settings.
+    let seed = 7;
+    const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    for (let k = 0; k < 60; k++) {
+      const values = Array.from({ length: 40 + (k % 7) * 10 }, (_, i) => (i > 30 + (k % 5) ? 20 : 10) + rand() * (k % 3));
+      const changed = k % 4 === 0 ? [values.length - 5] : [];
+      const p = params({ detect_last_n: 1 + (k % 3), snooze_n: k % 4, smooth_n: 1 + (k % 13), threshold: 2 + (k % 3) });
+      const full = decideChanges(points(values, changed), p);
+      const tested = values.length - p.detect_last_n;
+      const partial = decideChanges(points(values, changed), p, trailingMedians(values, Math.max(1, p.smooth_n ?? 1), tested));
+      expect(partial.changes).toEqual(full.changes);
+      expect(partial.model).toEqual(full.model);
+      expect(partial.skipped).toEqual(full.skipped);
+      if (!full.skipped) expect(partial.scores.slice(tested)).toEqual(full.scores.slice(tested));
+    }
+    expect(trailingMedians([1, 9, 2, 3, 7], 3, 3)).toEqual([Number.NaN, Number.NaN, Number.NaN, 3, 3]);
+    expect(trailingMedians([1, 9, 2], 1, 2)).toEqual([Number.NaN, Number.NaN, 2]);
+  });
 });

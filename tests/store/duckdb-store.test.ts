@@ -575,6 +575,29 @@ describe("query and exec", () => {
     expect(streamed).toEqual(got.columns.metric_value);
   });
 
+  it("queryColumns reads doubles, timestamps and strings as the row read does: NULLs, repeated and long strings, times before 1970 and below a millisecond", async () => {
+    const store = await openIn(tempDir());
+    // 5,000 rows over three chunks; names repeat in runs (as a job query's rows of one metric), some long
+    // (not inlined in DuckDB's string slot), some NULL; timestamps before 1970 and with microseconds.
+    const sql = `select case when i % 97 = 0 then null
+                             when i % 3 = 0 then 'a-rather-long-metric-name-' || (i // 200)
+                             else 'm' || (i // 10) end as name,
+                        case when i % 7 = 0 then null else i / 8 end as v,
+                        case when i % 11 = 0 then null
+                             else make_timestamp(((i - 2500) * 123456789)::BIGINT) end as ts
+                 from range(5000) t(i) order by i`;
+    const rowsRead = (await store.query<{ name: string | null; v: number | null; ts: Date | null }>(sql)).map((r) => ({
+      ...r,
+      ts: r.ts === null ? null : r.ts.getTime(),
+    }));
+    const got = await queryColumns(store, sql);
+    expect(got.rowCount).toBe(5000);
+    expect(rowsRead.map((_, i) => ({ name: got.columns.name[i], v: got.columns.v[i], ts: got.columns.ts[i] }))).toEqual(rowsRead);
+    expect(got.columns.ts[0]).toBeNull();
+    expect(got.columns.ts[1]).toBe(Math.trunc((1 - 2500) * 123456.789));
+    expect(got.columns.name.slice(95, 100)).toEqual(["m9", "a-rather-long-metric-name-0", null, "m9", "a-rather-long-metric-name-0"]);
+  });
+
   it("refuses to work after close", async () => {
     const dir = tempDir();
     const store = await openIn(dir);

@@ -6,8 +6,27 @@
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { Resvg } from "@resvg/resvg-js";
 import type { Env } from "../core/env.ts";
+
+type ResvgModule = typeof import("@resvg/resvg-js");
+let resvgModule: ResvgModule | undefined;
+
+/**
+ * resvg's native addon, loaded by the first plot rather than by every job and CLI command that imports
+ * the charts; found from this module, or from the working folder (as the fonts below).
+ */
+function resvg(): ResvgModule {
+  if (resvgModule) return resvgModule;
+  let failure: unknown;
+  for (const from of [import.meta.url, path.join(process.cwd(), "package.json")]) {
+    try {
+      return (resvgModule = createRequire(from)("@resvg/resvg-js") as ResvgModule);
+    } catch (e) {
+      failure ??= e;
+    }
+  }
+  throw failure;
+}
 
 /** Where Debian (fonts-dejavu-core), Alpine and macOS Homebrew keep DejaVu Sans; ANOMSTACK_PLOT_FONT_DIR comes first. */
 const FONT_DIRS = ["/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu", "/usr/share/fonts/TTF", "/opt/homebrew/share/fonts"];
@@ -47,7 +66,7 @@ export function plotFontFiles(env: Env = process.env): string[] {
  */
 export function svgToPng(svg: string, scale = 2): Uint8Array {
   const files = plotFontFiles();
-  const resvg = new Resvg(svg, {
+  const image = new (resvg().Resvg)(svg, {
     fitTo: { mode: "zoom", value: scale },
     background: "#ffffff",
     font: files.length > 0 ? { loadSystemFonts: false, fontFiles: files, defaultFontFamily: "DejaVu Sans" } : { loadSystemFonts: true },
@@ -55,5 +74,5 @@ export function svgToPng(svg: string, scale = 2): Uint8Array {
     textRendering: 1,
     logLevel: "off",
   });
-  return new Uint8Array(resvg.render().asPng());
+  return new Uint8Array(image.render().asPng());
 }

@@ -1,7 +1,7 @@
 // Change job (as the original intends: it fires, docs/differences.md #1): MAD on each metric's older
 // values, the newest `change_detect_last_n` tested, snoozed after a change; save and deliver.
 //nobundling
-import { decideChanges, type ChangePoint } from "../rules/change-rule.ts";
+import { decideChanges, trailingMedians, type ChangePoint } from "../rules/change-rule.ts";
 import { queryJobSeries, type JobContext } from "./job-context.ts";
 import { expectedFromMad } from "../alerts/expected.ts";
 import { buildAlert, saveAndDeliver, type DeliverySummary, type NewAlert } from "./emit.ts";
@@ -35,12 +35,22 @@ export async function changeJob(ctx: JobContext): Promise<ChangeResult> {
       value: Number(series.metric_value?.[i]),
       changed: Number(series.metric_change?.[i]) > 0,
     }));
-    const decided = decideChanges(points, {
-      threshold: cfg.change_threshold,
-      detect_last_n: cfg.change_detect_last_n,
-      snooze_n: cfg.change_snooze_n,
-      smooth_n: cfg.change_smooth_n,
-    });
+    // Levels only of the points tested: the others' would be scores this job does not use (most of its CPU).
+    const levels = trailingMedians(
+      points.map((p) => p.value),
+      Math.max(1, cfg.change_smooth_n),
+      points.length - cfg.change_detect_last_n,
+    );
+    const decided = decideChanges(
+      points,
+      {
+        threshold: cfg.change_threshold,
+        detect_last_n: cfg.change_detect_last_n,
+        snooze_n: cfg.change_snooze_n,
+        smooth_n: cfg.change_smooth_n,
+      },
+      levels,
+    );
     if (decided.skipped === "snoozed") result.snoozed.push(metric);
     for (const c of decided.changes) {
       const mad = decided.model;

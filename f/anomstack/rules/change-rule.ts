@@ -50,12 +50,13 @@ export const CHANGE_SCORE_MAX = 1000;
 const MEAN_AD_TO_MAD = 0.6745 * Math.sqrt(Math.PI / 2);
 
 /**
- * Trailing medians: `out[i]` = the median of `values[i - n + 1 .. i]`; NaN for the first n - 1.
+ * Trailing medians: `out[i]` = the median of `values[i - n + 1 .. i]`; NaN for the first n - 1, and
+ * before `from` (default 0: every point; the change job needs only the points it tests).
  * @example trailingMedians([1, 9, 2, 3], 3) // => [NaN, NaN, 2, 3]
  */
-export function trailingMedians(values: readonly number[], n: number): number[] {
-  if (n <= 1) return values.slice();
-  return values.map((_, i) => (i < n - 1 ? Number.NaN : median(values.slice(i - n + 1, i + 1))));
+export function trailingMedians(values: readonly number[], n: number, from = 0): number[] {
+  if (n <= 1) return values.map((v, i) => (i < from ? Number.NaN : v));
+  return values.map((_, i) => (i < n - 1 || i < from ? Number.NaN : median(values.slice(i - n + 1, i + 1))));
 }
 
 /**

@@ -8,9 +8,7 @@ import { openDuckdbReader, openDuckdbStore } from "./duckdb/store.ts";
 import { postgresConnection } from "./postgres/connection.ts";
 import { openPostgresStore } from "./postgres/store.ts";
 import { clickhouseConnection } from "./clickhouse/connection.ts";
-import { openClickhouseStore } from "./clickhouse/store.ts";
 import { sqliteConnection } from "./sqlite/connection.ts";
-import { openSqliteStore } from "./sqlite/store.ts";
 import { bigqueryConnection } from "./bigquery/connection.ts";
 import { snowflakeConnection } from "./snowflake/connection.ts";
 import { StoreError, type MetricsStore } from "./metrics-store.ts";
@@ -58,13 +56,20 @@ export async function openMetricsStore(cfg: BatchConfig, env: Env, duckdbPath?: 
     }
     case "postgres":
       return openPostgresStore({ connection: postgresConnection(env, cfg.metric_batch), tableKey });
-    case "sqlite":
-      return openSqliteStore({ connection: sqliteConnection(env), tableKey });
-    case "clickhouse":
-      return openClickhouseStore({ connection: clickhouseConnection(env), tableKey });
-    // The warehouse clients load only for their batches: snowflake-sdk (with the AWS SDK it brings) takes
-    // seconds and ~50 MB to load, which every step of every other batch would pay. A dynamic import of a
-    // relative .ts goes through the same resolver on Windmill's Bun workers (loader.bun.js) as a static one.
+    // The clients of the other databases load only for their batches: snowflake-sdk (with the AWS SDK it
+    // brings) takes seconds and ~50 MB to load, libsql and the ClickHouse client 0.1 s of CPU, which every
+    // step of every other batch (and every CLI command) would pay. A dynamic import of a relative .ts goes
+    // through the same resolver on Windmill's Bun workers (loader.bun.js) as a static one.
+    case "sqlite": {
+      const connection = sqliteConnection(env);
+      const { openSqliteStore } = await import("./sqlite/store.ts");
+      return openSqliteStore({ connection, tableKey });
+    }
+    case "clickhouse": {
+      const connection = clickhouseConnection(env);
+      const { openClickhouseStore } = await import("./clickhouse/store.ts");
+      return openClickhouseStore({ connection, tableKey });
+    }
     case "bigquery": {
       const connection = bigqueryConnection(env, cfg.metric_batch);
       const { openBigqueryStore } = await import("./bigquery/store.ts");
