@@ -3,10 +3,11 @@
 // metric name the store accepts trains and scores.
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import type { AlertChannel, Notice } from "../../f/anomstack/alerts/channel.ts";
-import { ingestJob } from "../../f/anomstack/jobs/ingest.ts";
+import { ingestJob, ingestWrangleOptions } from "../../f/anomstack/jobs/ingest.ts";
+import { wrangleIngested } from "../../f/anomstack/jobs/wrangle.ts";
 import { trainJob } from "../../f/anomstack/jobs/train.ts";
 import { scoreJob } from "../../f/anomstack/jobs/score.ts";
-import { closeJobContext } from "../../f/anomstack/jobs/job-context.ts";
+import { closeJobContext, renderJobSql } from "../../f/anomstack/jobs/job-context.ts";
 import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
 import { makeWorkspace, noise, seriesRows, storedRows, type Workspace } from "../helpers/workspace.ts";
 
@@ -62,6 +63,40 @@ describe("job outcomes", () => {
     );
     expect(await storedRows(ctx, "metric")).toEqual([]);
     await closeJobContext(ctx);
+  });
+
+  it("an ingest_sql of many chunks is checked chunk by chunk as a whole: every row stored once, or bad rows in late chunks named as for the whole result and nothing stored", async () => {
+    // 7,000 rows: DuckDB streams them in chunks of 2,048; duplicates across chunks are stored once.
+    const rowsSql = (bad: string) =>
+      `select cast({{ now | sql_str }} as timestamp) - to_minutes(i % 3500) as metric_timestamp, 'm' || (i % 7) as metric_name,
+              ${bad} as metric_value from range(7000) t(i)`;
+    ws.writeBatch("good", `ingest_sql: "${rowsSql("case when i = 6999 then null else i / 4 end")}"\n`);
+    const good = await ws.open("good", NOW);
+    const r = await ingestJob(good);
+    // i and i + 3,500 are the same point of the same metric when 3,500 % 7 = 0: the second is a repeat
+    expect(r).toMatchObject({ rows: 6999, inserted: 3500, metrics: 7, warnings: ["dropped 1 row(s) of m6 with a missing (null/NaN) metric_value"] });
+    const stored = await storedRows(good, "metric");
+    expect(stored).toHaveLength(3500);
+    // the first of repeated rows is kept (as in one append)
+    expect(stored.find((s) => s.metric_name === "m0" && s.metric_timestamp.getTime() === NOW.getTime())?.metric_value).toBe(0);
+    await closeJobContext(good);
+
+    // invalid values in the first and the last chunks: the same message as the whole result checked at once
+    ws.writeBatch("bad", `ingest_sql: "${rowsSql("case when i in (5, 2047, 2048, 4100, 6998) or i > 6990 then 'x' else cast(i as varchar) end")}"\n`);
+    const bad = await ws.open("bad", NOW);
+    const whole = await bad.store.query(renderJobSql(bad, "ingest", "ingest_sql"));
+    let expected = "";
+    try {
+      wrangleIngested(whole, ingestWrangleOptions(bad));
+    } catch (e) {
+      expected = (e as Error).message;
+    }
+    expect(expected).toMatch(
+      /^ingest returned 13 invalid row\(s\):\n {2}row 5 \(m5\): metric_value "x" is not a number\n[\s\S]*\n {2}\.\.\. and 3 more$/,
+    );
+    await expect(ingestJob(bad)).rejects.toThrow(`bad ingest: ${expected}`);
+    expect(await storedRows(bad, "metric")).toEqual([]);
+    await closeJobContext(bad);
   });
 
   it("a batch whose data stopped gets one stale notice per silence", async () => {

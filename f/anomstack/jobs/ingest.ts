@@ -6,8 +6,8 @@ import path from "node:path";
 import { ConfigJobError, DataError, JobError, SqlError, errorMessage } from "../core/errors.ts";
 import { renderJobSql, type JobContext } from "./job-context.ts";
 import { bundledModule } from "../config/source.ts";
-import { IngestDataError, wrangleIngested, wrangleIngestedColumns, type WrangleOptions } from "./wrangle.ts";
-import { appendColumns, queryColumns, type QueryColumns } from "../store/metrics-store.ts";
+import { IngestColumnsChecker, IngestDataError, wrangleIngested, type WrangleOptions } from "./wrangle.ts";
+import { appendColumns, queryColumns, StoreError, type QueryColumns } from "../store/metrics-store.ts";
 import { createIngestHttp, SourceError } from "../core/http.ts";
 import type { IngestFunction } from "../core/batch-api.ts";
 import { isStale } from "../config/index.ts";
@@ -126,27 +126,62 @@ export function ingestWrangleOptions(ctx: Pick<JobContext, "cfg" | "now">): Wran
 export async function ingestJob(ctx: JobContext): Promise<IngestResult> {
   const { cfg, log } = ctx;
   const notes: string[] = [];
-  let stored: { inserted: number; names: string[]; warnings: string[] };
+  let stored: { inserted: number; rows: number; metrics: number; warnings: string[] };
   try {
     if (cfg.ingest_sql) {
       // Column by column from the query to the table: the same checks as rows, a fraction of the cost.
-      const { columns, warnings } = wrangleIngestedColumns(await fetchIngestSqlColumns(ctx), ingestWrangleOptions(ctx));
-      for (const w of warnings) log.warn(w);
-      stored = { inserted: await appendColumns(ctx.store, cfg.metric_batch, "metric", columns), names: columns.metric_name, warnings };
+      stored = await ingestSql(ctx);
+      for (const w of stored.warnings) log.warn(w);
     } else {
       const { rows, warnings } = wrangleIngested(await fetchIngestRows(ctx, notes), ingestWrangleOptions(ctx));
       for (const w of warnings) log.warn(w);
-      stored = { inserted: await ctx.store.append(rows), names: rows.map((r) => r.metric_name), warnings };
+      stored = { inserted: await ctx.store.append(rows), rows: rows.length, metrics: new Set(rows.map((r) => r.metric_name)).size, warnings };
     }
   } catch (e) {
     if (e instanceof IngestDataError) throw new DataError(cfg.metric_batch, "ingest", e.message, { cause: e });
     throw e;
   }
-  const { inserted, names } = stored;
-  const metrics = new Set(names).size;
-  log.info(`ingested ${names.length} row(s) for ${metrics} metric(s), ${inserted} new`);
+  const { inserted, rows, metrics } = stored;
+  log.info(`ingested ${rows} row(s) for ${metrics} metric(s), ${inserted} new`);
   const stale = await noticeIfStale(ctx);
-  return { job: "ingest", batch: cfg.metric_batch, rows: names.length, inserted, metrics, warnings: [...notes, ...stored.warnings], stale };
+  return { job: "ingest", batch: cfg.metric_batch, rows, inserted, metrics, warnings: [...notes, ...stored.warnings], stale };
+}
+
+/**
+ * The ingest_sql's rows checked and appended. A store that streams a query into an append
+ * (`appendFromQuery`, DuckDB) gets them checked a chunk at a time, so a cold ingest of millions of rows
+ * is never held at once; the others get the whole result checked, then appended. Either way a bad row
+ * stores nothing, with the same messages.
+ */
+async function ingestSql(ctx: JobContext): Promise<{ inserted: number; rows: number; metrics: number; warnings: string[] }> {
+  const { cfg, store } = ctx;
+  const checker = new IngestColumnsChecker(ingestWrangleOptions(ctx));
+  let warnings: string[] = [];
+  let inserted: number;
+  if (store.appendFromQuery) {
+    checkRequiredEnv(ctx);
+    const sql = renderJobSql(ctx, "ingest", "ingest_sql");
+    try {
+      inserted = await store.appendFromQuery(
+        sql,
+        cfg.metric_batch,
+        "metric",
+        (chunk) => checker.add(chunk),
+        () => {
+          warnings = checker.finish();
+        },
+      );
+    } catch (e) {
+      // The checks' and the store's own errors say what is wrong; anything else came from the query.
+      if (e instanceof IngestDataError || e instanceof StoreError) throw e;
+      throw new SqlError(cfg.metric_batch, "ingest", sql, e);
+    }
+  } else {
+    const columns = checker.add(await fetchIngestSqlColumns(ctx));
+    warnings = checker.finish();
+    inserted = await appendColumns(store, cfg.metric_batch, "metric", columns);
+  }
+  return { inserted, rows: checker.stored, metrics: checker.metrics.size, warnings };
 }
 
 /**

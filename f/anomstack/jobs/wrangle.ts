@@ -74,7 +74,9 @@ export function wrangleIngested(data: unknown, opts: WrangleOptions): WrangleRes
   if (data.length === 0) return { rows: [], warnings: ["ingest returned no rows: nothing new in this window"] };
   const rows: MetricRow[] = [];
   const fields: RowFields = { timestamp: undefined, name: undefined, value: undefined, metadata: undefined };
-  const warnings = wrangleEach(
+  const checker = new RowChecker(opts);
+  checker.check(
+    0,
     data.length,
     (i) => {
       const raw = data[i];
@@ -91,7 +93,6 @@ export function wrangleIngested(data: unknown, opts: WrangleOptions): WrangleRes
       fields.metadata = r.metadata;
       return fields;
     },
-    opts,
     (ts, name, value, metadata) =>
       rows.push({
         metric_timestamp: new Date(ts),
@@ -102,7 +103,7 @@ export function wrangleIngested(data: unknown, opts: WrangleOptions): WrangleRes
         metadata,
       }),
   );
-  return { rows, warnings };
+  return { rows, warnings: checker.finish() };
 }
 
 /** Validated ingested rows as columns: what {@link wrangleIngested} gives, without an object per row. */
@@ -116,33 +117,67 @@ export function wrangleIngestedColumns(
   result: { rowCount: number; columns: Record<string, unknown[]> },
   opts: WrangleOptions,
 ): { columns: WrangledColumns; warnings: string[] } {
-  const columns: WrangledColumns = { metric_timestamp: [], metric_name: [], metric_value: [], metadata: [] };
-  if (result.rowCount === 0) return { columns, warnings: ["ingest returned no rows: nothing new in this window"] };
-  // Every row has the same columns: lowered (as for rows) and checked once.
-  const lowered: Record<string, unknown[]> = {};
-  for (const [k, v] of Object.entries(result.columns)) lowered[k.toLowerCase()] = v;
-  const missing = INGEST_COLUMNS.filter((c) => !(c in lowered));
-  const { metric_timestamp: ts, metric_name: name, metric_value: value, metadata } = lowered;
-  const fields: RowFields = { timestamp: undefined, name: undefined, value: undefined, metadata: undefined };
-  const warnings = wrangleEach(
-    result.rowCount,
-    (i) => {
-      if (missing.length) return missingColumns(i, missing, Object.keys(lowered));
-      fields.timestamp = ts[i];
-      fields.name = name[i];
-      fields.value = value[i];
-      fields.metadata = metadata?.[i];
-      return fields;
-    },
-    opts,
-    (ts, name, value, metadata) => {
-      columns.metric_timestamp.push(ts);
-      columns.metric_name.push(name);
-      columns.metric_value.push(value);
-      columns.metadata.push(metadata);
-    },
-  );
-  return { columns, warnings };
+  const checker = new IngestColumnsChecker(opts);
+  const columns = checker.add(result);
+  return { columns, warnings: checker.finish() };
+}
+
+/**
+ * {@link wrangleIngestedColumns} of a result read a window of rows at a time (a big ingest_sql's, so that
+ * it is never held at once): {@link add} checks a window (its rows numbered on from the windows before)
+ * and gives its usable rows, none once any row was invalid (nothing is to be stored then); {@link finish}
+ * throws the error wrangleIngestedColumns would have thrown for the whole result, or gives its warnings.
+ */
+export class IngestColumnsChecker {
+  private readonly checker: RowChecker;
+  private seen = 0;
+  /** Rows given back to store so far. */
+  stored = 0;
+  /** The metrics of those rows. */
+  readonly metrics = new Set<string>();
+
+  constructor(opts: WrangleOptions) {
+    this.checker = new RowChecker(opts);
+  }
+
+  add(window: { rowCount: number; columns: Record<string, unknown[]> }): WrangledColumns {
+    const columns: WrangledColumns = { metric_timestamp: [], metric_name: [], metric_value: [], metadata: [] };
+    if (window.rowCount === 0) return columns;
+    // Every row has the same columns: lowered (as for rows) and checked once.
+    const lowered: Record<string, unknown[]> = {};
+    for (const [k, v] of Object.entries(window.columns)) lowered[k.toLowerCase()] = v;
+    const missing = INGEST_COLUMNS.filter((c) => !(c in lowered));
+    const { metric_timestamp: ts, metric_name: name, metric_value: value, metadata } = lowered;
+    const fields: RowFields = { timestamp: undefined, name: undefined, value: undefined, metadata: undefined };
+    const offset = this.seen;
+    this.seen += window.rowCount;
+    this.checker.check(
+      offset,
+      window.rowCount,
+      (i) => {
+        if (missing.length) return missingColumns(offset + i, missing, Object.keys(lowered));
+        fields.timestamp = ts[i];
+        fields.name = name[i];
+        fields.value = value[i];
+        fields.metadata = metadata?.[i];
+        return fields;
+      },
+      (ts, name, value, metadata) => {
+        columns.metric_timestamp.push(ts);
+        columns.metric_name.push(name);
+        columns.metric_value.push(value);
+        columns.metadata.push(metadata);
+        this.metrics.add(name);
+      },
+    );
+    this.stored += columns.metric_timestamp.length;
+    return columns;
+  }
+
+  finish(): string[] {
+    if (this.seen === 0) return ["ingest returned no rows: nothing new in this window"];
+    return this.checker.finish();
+  }
 }
 
 /** The columns of one ingested row (a reused record: read it before asking for the next row). */
@@ -157,61 +192,85 @@ function missingColumns(i: number, missing: readonly string[], got: readonly str
   return `row ${i}: missing column(s) ${missing.join(", ")}; got columns ${got.join(", ") || "(none)"}`;
 }
 
+/** How many invalid rows an error lists (the others are counted). */
+const ERRORS_SHOWN = 10;
+
 /**
- * Check rows 0..n-1 (`rowAt(i)`: the row's columns, or the message of why it has none), handing each
- * usable one to `emit`; returns the warnings, throws on invalid rows.
+ * Checks rows, possibly in several calls of {@link check}, then {@link finish} throws for the invalid
+ * ones or gives the warnings. Once a row was invalid, no more rows are emitted.
  */
-function wrangleEach(
-  n: number,
-  rowAt: (i: number) => RowFields | string,
-  opts: WrangleOptions,
-  emit: (ts: number, name: string, value: number, metadata: string) => void,
-): string[] {
-  let usable = 0;
-  const droppedByMetric = new Map<string, number>();
-  const errors: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const r = rowAt(i);
-    if (typeof r === "string") {
-      errors.push(r);
-      continue;
-    }
-    const name = r.name;
-    if (typeof name !== "string" || name.trim() === "") {
-      errors.push(`row ${i}: metric_name must be a non-empty string, got ${describe(name)}`);
-      continue;
-    }
-    const ts = parseTimestamp(r.timestamp);
-    if (!Number.isFinite(ts)) {
-      errors.push(`row ${i} (${name}): metric_timestamp ${describe(r.timestamp)} is not a valid timestamp`);
-      continue;
-    }
-    if (opts.latest && ts > opts.latest.ms) {
-      errors.push(`row ${i} (${name}): metric_timestamp ${new Date(ts).toISOString()} is in the future (${opts.latest.why})`);
-      continue;
-    }
-    const value = parseValue(r.value);
-    if (value === "missing") {
-      droppedByMetric.set(name, (droppedByMetric.get(name) ?? 0) + 1);
-      continue;
-    }
-    if (value === "invalid") {
-      errors.push(`row ${i} (${name}): metric_value ${describe(r.value)} is not a number`);
-      continue;
-    }
-    const bounds = opts.thresholds?.[name];
-    const metadata = mergeMetadata(r.metadata, bounds ? { thresholds: bounds } : undefined, i);
-    if (errors.length === 0) emit(ts, name, roundTo(value, opts.rounding), metadata);
-    usable++;
+class RowChecker {
+  private usable = 0;
+  private readonly droppedByMetric = new Map<string, number>();
+  private readonly errors: string[] = [];
+  private errorCount = 0;
+
+  constructor(private readonly opts: WrangleOptions) {}
+
+  private error(message: string): void {
+    if (this.errors.length < ERRORS_SHOWN) this.errors.push(message);
+    this.errorCount++;
   }
-  if (errors.length) {
-    const shown = errors.slice(0, 10).join("\n  ");
-    const more = errors.length > 10 ? `\n  ... and ${errors.length - 10} more` : "";
-    throw new IngestDataError(`ingest returned ${errors.length} invalid row(s):\n  ${shown}${more}`);
+
+  /**
+   * Check rows `first`..`first + n - 1` (`rowAt(i)`, i from 0: the row's columns, or the message of why it
+   * has none), handing each usable one to `emit` while no row was invalid.
+   */
+  check(
+    first: number,
+    n: number,
+    rowAt: (i: number) => RowFields | string,
+    emit: (ts: number, name: string, value: number, metadata: string) => void,
+  ): void {
+    const opts = this.opts;
+    for (let k = 0; k < n; k++) {
+      const i = first + k;
+      const r = rowAt(k);
+      if (typeof r === "string") {
+        this.error(r);
+        continue;
+      }
+      const name = r.name;
+      if (typeof name !== "string" || name.trim() === "") {
+        this.error(`row ${i}: metric_name must be a non-empty string, got ${describe(name)}`);
+        continue;
+      }
+      const ts = parseTimestamp(r.timestamp);
+      if (!Number.isFinite(ts)) {
+        this.error(`row ${i} (${name}): metric_timestamp ${describe(r.timestamp)} is not a valid timestamp`);
+        continue;
+      }
+      if (opts.latest && ts > opts.latest.ms) {
+        this.error(`row ${i} (${name}): metric_timestamp ${new Date(ts).toISOString()} is in the future (${opts.latest.why})`);
+        continue;
+      }
+      const value = parseValue(r.value);
+      if (value === "missing") {
+        this.droppedByMetric.set(name, (this.droppedByMetric.get(name) ?? 0) + 1);
+        continue;
+      }
+      if (value === "invalid") {
+        this.error(`row ${i} (${name}): metric_value ${describe(r.value)} is not a number`);
+        continue;
+      }
+      const bounds = opts.thresholds?.[name];
+      const metadata = mergeMetadata(r.metadata, bounds ? { thresholds: bounds } : undefined, i);
+      if (this.errorCount === 0) emit(ts, name, roundTo(value, opts.rounding), metadata);
+      this.usable++;
+    }
   }
-  const warnings = [...droppedByMetric].map(([name, n]) => `dropped ${n} row(s) of ${name} with a missing (null/NaN) metric_value`);
-  if (usable === 0) warnings.push("ingest returned no usable rows: nothing stored in this window");
-  return warnings;
+
+  /** Throws {@link IngestDataError} listing the invalid rows, if any; else the warnings. */
+  finish(): string[] {
+    if (this.errorCount) {
+      const shown = this.errors.join("\n  ");
+      const more = this.errorCount > ERRORS_SHOWN ? `\n  ... and ${this.errorCount - ERRORS_SHOWN} more` : "";
+      throw new IngestDataError(`ingest returned ${this.errorCount} invalid row(s):\n  ${shown}${more}`);
+    }
+    const warnings = [...this.droppedByMetric].map(([name, n]) => `dropped ${n} row(s) of ${name} with a missing (null/NaN) metric_value`);
+    if (this.usable === 0) warnings.push("ingest returned no usable rows: nothing stored in this window");
+    return warnings;
+  }
 }
 
 function parseValue(v: unknown): number | "missing" | "invalid" {

@@ -111,6 +111,13 @@ export interface MetricsStore {
   append(rows: readonly MetricRow[]): Promise<number>;
   /** Optional: {@link append} of one batch and type given as columns (see {@link appendColumns}). */
   appendColumns?(batch: string, type: MetricType, columns: MetricColumns): Promise<number>;
+  /**
+   * Optional: {@link appendColumns} of what `wrangle` makes of a read query's rows, handed over a chunk
+   * at a time in the query's order, so that a big result (a cold ingest) is never held at once. `done`
+   * runs after the last chunk, before anything is stored; if it throws, nothing is.
+   * @returns the number of rows actually inserted.
+   */
+  appendFromQuery?(sql: string, batch: string, type: MetricType, wrangle: (chunk: QueryColumns) => MetricColumns, done: () => void): Promise<number>;
   /** Run `fn` in one transaction: all its writes are committed together, or none if it throws. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /** Release the connection (the file stays open for other stores of this process). */

@@ -207,6 +207,94 @@ export async function openDuckdbReader(opts: DuckdbStoreOptions): Promise<Metric
   return null;
 }
 
+/** Staged points: epoch ms, series id, metadata id, value (plain arrays or typed ones). */
+interface PointsPart {
+  millis: ArrayLike<number>;
+  sids: ArrayLike<number>;
+  mids: ArrayLike<number>;
+  values: ArrayLike<number>;
+  length: number;
+}
+
+/** Points staged for an insert: series and metadata as ids into their lists. */
+interface StagedPoints {
+  series: [string, string, string][];
+  metadata: string[];
+  parts: PointsPart[];
+  /** Per series, timestamps strictly increase: no duplicates within the points. */
+  increasing: boolean;
+  minTs: number;
+  maxTs: number;
+}
+
+/**
+ * Columns of one batch and type staged for {@link DuckdbStore.insertStaged}, added in one or more calls,
+ * kept as typed arrays of {@link CHUNK_ROWS} points (24 bytes a point, the appender's chunks as they are).
+ */
+class ColumnStaging implements StagedPoints {
+  readonly series: [string, string, string][] = [];
+  readonly metadata: string[] = [""];
+  readonly parts: PointsPart[] = [];
+  count = 0;
+  increasing = true;
+  minTs = Number.POSITIVE_INFINITY;
+  maxTs = Number.NEGATIVE_INFINITY;
+  private readonly seriesIds = new Map<string, number>();
+  private readonly metadataIds = new Map<string, number>([["", 0]]);
+  private readonly lastTs: number[] = [];
+
+  constructor(
+    private readonly batch: string,
+    private readonly type: string,
+  ) {}
+
+  add(columns: MetricColumns): void {
+    const n = columns.metric_timestamp.length;
+    let part = this.parts.at(-1);
+    for (let k = 0; k < n; k++) {
+      const i = this.count; // the row's number among all calls
+      const t = columns.metric_timestamp[k];
+      const name = columns.metric_name[k];
+      const v = columns.metric_value[k];
+      if (!Number.isFinite(t)) throw new StoreError(`row ${i} (${name}) has an invalid timestamp`);
+      if (!Number.isFinite(v)) throw new StoreError(`row ${i} (${name} at ${new Date(t).toISOString()}) has a non-finite value`);
+      let sid = this.seriesIds.get(name);
+      if (sid === undefined) {
+        sid = this.series.length;
+        this.seriesIds.set(name, sid);
+        this.series.push([this.batch, name, this.type]);
+      }
+      const md = columns.metadata[k];
+      let mid = this.metadataIds.get(md);
+      if (mid === undefined) {
+        mid = this.metadata.length;
+        this.metadataIds.set(md, mid);
+        this.metadata.push(md);
+      }
+      if (this.increasing && this.lastTs[sid] !== undefined && t <= this.lastTs[sid]) this.increasing = false;
+      this.lastTs[sid] = t;
+      if (t < this.minTs) this.minTs = t;
+      if (t > this.maxTs) this.maxTs = t;
+      if (!part || part.length === CHUNK_ROWS) {
+        part = {
+          millis: new Float64Array(CHUNK_ROWS),
+          sids: new Int32Array(CHUNK_ROWS),
+          mids: new Int32Array(CHUNK_ROWS),
+          values: new Float64Array(CHUNK_ROWS),
+          length: 0,
+        };
+        this.parts.push(part);
+      }
+      const j = part.length++;
+      (part.millis as Float64Array)[j] = t;
+      (part.sids as Int32Array)[j] = sid;
+      (part.mids as Int32Array)[j] = mid;
+      (part.values as Float64Array)[j] = v;
+      this.count++;
+    }
+  }
+}
+
 class DuckdbStore implements MetricsStore {
   private closed = false;
   // The file's lane runs one statement or transaction at a time. Calls made inside a transaction's
@@ -371,79 +459,41 @@ class DuckdbStore implements MetricsStore {
       mids[i] = mid;
       values[i] = r.metric_value;
     }
-    return this.insertStaged({ series, metadata, millis, sids, mids, values, increasing, minTs, maxTs });
+    return this.insertStaged({ series, metadata, parts: [{ millis, sids, mids, values, length: rows.length }], increasing, minTs, maxTs });
   }
 
   /** {@link append} of one batch and type given as columns: the same checks and staging, no row objects. */
   async appendColumns(batch: string, type: string, columns: MetricColumns): Promise<number> {
     this.assertOpen();
-    const n = columns.metric_timestamp.length;
-    if (n === 0) return 0;
-    const seriesIds = new Map<string, number>();
-    const series: [string, string, string][] = [];
-    const metadataIds = new Map<string, number>([["", 0]]);
-    const metadata: string[] = [""];
-    const sids = new Array<number>(n);
-    const mids = new Array<number>(n);
-    const lastTs: number[] = [];
-    let increasing = true;
-    let minTs = Number.POSITIVE_INFINITY;
-    let maxTs = Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < n; i++) {
-      const t = columns.metric_timestamp[i];
-      const name = columns.metric_name[i];
-      if (!Number.isFinite(t)) throw new StoreError(`row ${i} (${name}) has an invalid timestamp`);
-      if (!Number.isFinite(columns.metric_value[i])) {
-        throw new StoreError(`row ${i} (${name} at ${new Date(t).toISOString()}) has a non-finite value`);
-      }
-      let sid = seriesIds.get(name);
-      if (sid === undefined) {
-        sid = series.length;
-        seriesIds.set(name, sid);
-        series.push([batch, name, type]);
-      }
-      const md = columns.metadata[i];
-      let mid = metadataIds.get(md);
-      if (mid === undefined) {
-        mid = metadata.length;
-        metadataIds.set(md, mid);
-        metadata.push(md);
-      }
-      if (increasing && lastTs[sid] !== undefined && t <= lastTs[sid]) increasing = false;
-      lastTs[sid] = t;
-      if (t < minTs) minTs = t;
-      if (t > maxTs) maxTs = t;
-      sids[i] = sid;
-      mids[i] = mid;
-    }
-    return this.insertStaged({
-      series,
-      metadata,
-      millis: columns.metric_timestamp,
-      sids,
-      mids,
-      values: columns.metric_value,
-      increasing,
-      minTs,
-      maxTs,
-    });
+    if (columns.metric_timestamp.length === 0) return 0;
+    const staging = new ColumnStaging(batch, type);
+    staging.add(columns);
+    return this.insertStaged(staging);
+  }
+
+  /**
+   * A read query's rows, as `wrangle` makes them, appended as {@link appendColumns} appends them: the
+   * query streamed a chunk at a time, each chunk wrangled and staged as numbers, so neither the result
+   * nor its rows are held at once (a cold ingest of millions of rows). `done` runs after the last chunk,
+   * before anything is stored; if it throws, nothing is.
+   */
+  async appendFromQuery(
+    sql: string,
+    batch: string,
+    type: string,
+    wrangle: (chunk: QueryColumns) => MetricColumns,
+    done: () => void,
+  ): Promise<number> {
+    this.assertOpen();
+    const staging = new ColumnStaging(batch, type);
+    await this.streamColumns(sql, undefined, (chunk) => staging.add(wrangle(chunk)));
+    done();
+    return staging.count === 0 ? 0 : this.insertStaged(staging);
   }
 
   /** Insert staged points (series and metadata as ids into their lists) in one transaction; returns how many were new. */
-  private insertStaged(staged: {
-    series: [string, string, string][];
-    metadata: string[];
-    millis: number[];
-    sids: number[];
-    mids: number[];
-    values: number[];
-    /** Per series, timestamps strictly increase: no duplicates within the points. */
-    increasing: boolean;
-    minTs: number;
-    maxTs: number;
-  }): Promise<number> {
-    const { series, metadata, millis, sids, mids, values, increasing, minTs, maxTs } = staged;
-    const count = millis.length;
+  private insertStaged(staged: StagedPoints): Promise<number> {
+    const { series, metadata, parts, increasing, minTs, maxTs } = staged;
     return this.transaction(async () => {
       await this.con.run("CREATE OR REPLACE TEMP TABLE anomstack_stage_series (sid INTEGER, b VARCHAR, n VARCHAR, t VARCHAR)");
       await this.con.run("CREATE OR REPLACE TEMP TABLE anomstack_stage_metadata (mid INTEGER, md VARCHAR)");
@@ -466,11 +516,14 @@ class DuckdbStore implements MetricsStore {
       ma.closeSync();
       const api = duckdb!; // loaded: this store has an instance
       const pa = await this.con.createAppender("anomstack_stage_points", "main", "temp");
-      for (let s = 0; s < count; s += CHUNK_ROWS) {
-        const e = Math.min(count, s + CHUNK_ROWS);
-        const chunk = api.DuckDBDataChunk.create([api.DOUBLE, api.INTEGER, api.INTEGER, api.DOUBLE], e - s);
-        chunk.setColumns([millis.slice(s, e), sids.slice(s, e), mids.slice(s, e), values.slice(s, e)]);
-        pa.appendDataChunk(chunk);
+      for (const { millis, sids, mids, values, length } of parts) {
+        for (let s = 0; s < length; s += CHUNK_ROWS) {
+          const e = Math.min(length, s + CHUNK_ROWS);
+          const chunk = api.DuckDBDataChunk.create([api.DOUBLE, api.INTEGER, api.INTEGER, api.DOUBLE], e - s);
+          // Plain or typed arrays: the chunk reads them by index.
+          chunk.setColumns([millis, sids, mids, values].map((c) => Array.prototype.slice.call(c, s, e)));
+          pa.appendDataChunk(chunk);
+        }
       }
       pa.closeSync();
       // Skip the duplicate checks when they cannot find anything: rows of each series strictly
