@@ -108,6 +108,12 @@ function commonRows(perModel: { timestamps: readonly number[]; p: ArrayLike<numb
 function sameFeatures(a: PreprocessParams, b: PreprocessParams): boolean {
   const x = a as unknown as Record<string, unknown>;
   const y = b as unknown as Record<string, unknown>;
+  // Every key's values identical (the usual case, checked per metric and model at scoring): the same
+  // texts too, without making them; otherwise compared as JSON.
+  let identical = true;
+  for (const k in x) if ((x[k] ?? null) !== (y[k] ?? null)) identical = false;
+  for (const k in y) if ((x[k] ?? null) !== (y[k] ?? null)) identical = false;
+  if (identical) return true;
   return [...new Set([...Object.keys(x), ...Object.keys(y)])].every((k) => JSON.stringify(x[k] ?? null) === JSON.stringify(y[k] ?? null));
 }
 

@@ -44,6 +44,59 @@ export function finalScores(
   );
 }
 
+/**
+ * {@link finalScores} of a series' points and the scores computed for it: the series' timestamps and
+ * the computed ones, in time order, with their final scores. The usual case, the computed timestamps
+ * among the series' own (strictly increasing, no resampling), is one walk over arrays; any other goes
+ * through finalScores' lookups. Both give the same (a test compares them).
+ */
+export function seriesScores(
+  cfg: BatchConfig,
+  timestamps: readonly number[],
+  storedScores: readonly unknown[],
+  computed: { timestamps: readonly number[]; scores: readonly number[]; fresh: readonly boolean[] },
+): { points: readonly number[]; scores: Float64Array } {
+  const n = timestamps.length;
+  const at = new Int32Array(n).fill(-1); // point i's row in `computed`, -1 for none
+  let aligned = true;
+  for (let i = 1; i < n && aligned; i++) aligned = timestamps[i] > timestamps[i - 1];
+  for (let j = 0, i = 0; j < computed.timestamps.length && aligned; j++) {
+    const t = computed.timestamps[j];
+    while (i < n && timestamps[i] < t) i++;
+    aligned = i < n && timestamps[i] === t;
+    if (aligned) at[i++] = j;
+  }
+  if (!aligned) return seriesScoresByLookup(cfg, timestamps, storedScores, computed);
+  const s = new Array<number>(n);
+  const fixed = new Array<boolean>(n);
+  const fresh = new Array<boolean>(n);
+  for (let i = 0; i < n; i++) {
+    const j = at[i];
+    fixed[i] = storedScores[i] !== null;
+    s[i] = fixed[i] ? Number(storedScores[i]) : j >= 0 ? computed.scores[j] : Number.NaN;
+    fresh[i] = j >= 0 && computed.fresh[j];
+  }
+  return { points: timestamps, scores: suppressRepeats(s, cfg.score_suppress_n, fixed, fresh) };
+}
+
+/** {@link seriesScores} by timestamp lookups: any order, repeated timestamps, resampled feature rows. */
+export function seriesScoresByLookup(
+  cfg: BatchConfig,
+  timestamps: readonly number[],
+  storedScores: readonly unknown[],
+  computed: { timestamps: readonly number[]; scores: readonly number[]; fresh: readonly boolean[] },
+): { points: readonly number[]; scores: Float64Array } {
+  const byTime = new Map(computed.timestamps.map((t, i) => [t, computed.scores[i]]));
+  const stored = new Map<number, number>();
+  timestamps.forEach((t, i) => {
+    if (storedScores[i] !== null) stored.set(t, Number(storedScores[i]));
+  });
+  // The series' points (with resampling, `freq`, the feature rows are bins: they join in time order).
+  const points = [...new Set([...timestamps, ...computed.timestamps])].sort((a, b) => a - b);
+  const fresh = new Set(computed.timestamps.filter((_, i) => computed.fresh[i]));
+  return { points, scores: finalScores(cfg, points, byTime, stored, fresh) };
+}
+
 /** One metric's models out of the batch's; missing ones are left out, corrupt ones too (with a warning). */
 export function loadMetricModels(ctx: JobContext, models: BatchModels, metric: string): TrainedModel[] {
   const out: TrainedModel[] = [];
@@ -97,15 +150,7 @@ export async function scoreJob(ctx: JobContext): Promise<ScoreResult> {
     try {
       const values = timestamps.map((_, i) => Number(series.metric_value?.[i]));
       const computed = scoreSeries(cfg, models, { timestamps, values }, { metric, features });
-      const byTime = new Map(computed.timestamps.map((t, i) => [t, computed.scores[i]]));
-      const stored = new Map<number, number>();
-      timestamps.forEach((t, i) => {
-        if (storedScores[i] !== null) stored.set(t, Number(storedScores[i]));
-      });
-      // The series' points (with resampling, `freq`, the feature rows are bins: they join in time order).
-      const points = [...new Set([...timestamps, ...computed.timestamps])].sort((a, b) => a - b);
-      const fresh = new Set(computed.timestamps.filter((_, i) => computed.fresh[i]));
-      const scores = finalScores(cfg, points, byTime, stored, fresh);
+      const { points, scores } = seriesScores(cfg, timestamps, storedScores, computed);
       let n = 0;
       points.forEach((ts, i) => {
         if (!unscored.has(ts) || Number.isNaN(scores[i])) return;
