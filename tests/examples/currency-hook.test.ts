@@ -45,8 +45,8 @@ describe("currency's preprocess_fn", () => {
     const cfg = loadExample("currency");
     const features = await loadBatchFeatures(cfg);
     expect(features.hook).toBe("preprocess.ts");
-    // log_return_n 1, plus the smooth model's 5-point mean
-    expect(scoreLookback(cfg, features)).toBe(1 + 4);
+    // log_return_n 1, plus the smooth model's 5-point mean, plus the suppression's 6 quiet points
+    expect(scoreLookback(cfg, features)).toBe(1 + 4 + 6);
     const values = rates(40, 35);
     const models = trainMetricModels(
       cfg,

@@ -179,7 +179,7 @@ describe("train and score", () => {
     expect(fs.readdirSync(path.join(ws.modelsDir, "t", "manifests"))).toEqual(["shard-0-of-1.json"]);
     expect(fs.readdirSync(path.join(ws.modelsDir, "t", "runs", "shard-0-of-1"))).toHaveLength(1);
     const models = await ctx.models.loadModels("t");
-    expect(Object.keys(models.modelsOf("m") ?? {}).sort()).toEqual(["hour_of_day", "level", "level_smooth"]);
+    expect(Object.keys(models.modelsOf("m") ?? {}).sort()).toEqual(["hour_of_day", "level", "level_smooth", "local"]);
     // level: the 100 values; level_smooth: the 77 means of 24 values; each with the features it was trained on
     expect(models.get("m", "level")).toMatchObject({ model_name: "RANGE", n_train: 100, calibration_method: "range", features: { smooth_n: 0 } });
     expect(models.get("m", "level_smooth")).toMatchObject({ model_name: "RANGE", n_train: 77, features: { smooth_n: 24 } });
@@ -380,15 +380,16 @@ describe("alert", () => {
     await ctx.store.append(seriesRows("al", "m", [30], NOW));
     await scoreJob(ctx);
     const r = await alertJob(ctx);
-    // The level member: training values span [10, 11) (center ~10.5, half-width ~0.5), so 30 is about
-    // 38 widths beyond the range: 38 / (38 + 0.05) = 0.9987.
-    expect(r.alerts).toEqual([{ metric: "m", timestamp: NOW.toISOString(), score_smooth: 0.9987 }]);
+    // The level member: training values span [10, 11), its range is the median ± 4 noise standard
+    // deviations (uniform noise: σ ≈ 0.29) padded by half of one, a half-width of about 1.3, so 30 is
+    // about 14 half-widths beyond it: 14.2 / (14.2 + 0.05) = 0.9965.
+    expect(r.alerts).toEqual([{ metric: "m", timestamp: NOW.toISOString(), score_smooth: 0.9965 }]);
     expect(ctx.sent).toHaveLength(1);
     expect(ctx.sent[0]).toMatchObject({
       kind: "anomaly",
       title: "🔥 [m] looks anomalous (2026-03-01 12:00) 🔥",
       value: 30,
-      score: 0.9987,
+      score: 0.9965,
       threshold: 0.6,
       tags: { metric_batch: "al", metric_name: "m", metric_timestamp: "2026-03-01 12:00", alert_type: "anomaly", priority: "p1" },
     });

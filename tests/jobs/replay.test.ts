@@ -17,6 +17,7 @@ beforeEach(() => {
   ws.writeBatch("r", "ingest_sql: select 1\nalert_smooth_n: 0\ndetector_preset: original\n");
   ws.writeBatch("d", "ingest_sql: select 1\n");
   ws.writeBatch("rb", "ingest_sql: select 1\ndetector_preset: robust\n");
+  ws.writeBatch("mm", "ingest_sql: select 1\nmodel_configs: [{model_name: RANGE, model_tag: level}]\n");
 });
 afterAll(async () => {
   await closeAllDuckdbInstances();
@@ -74,7 +75,8 @@ describe("replayScores (default detector)", () => {
   });
 
   it("is the same whatever the retrain cadence when training only moves the range (RANGE + range calibration)", () => {
-    const cfg = ws.load("d");
+    // the first default's plain min-max member (the default's floors move with each retrain)
+    const cfg = ws.load("mm");
     const values = noise(200, 3).map((x) => 10 + x);
     const ts = values.map((_, i) => i * STEP);
     const a = replayScores(cfg, ts, values, 1);
@@ -95,7 +97,7 @@ describe("replayScores (robust preset): repeated incidents", () => {
   values[1800] -= 3.5;
   const ts = values.map((_, i) => Date.UTC(2026, 0, 5) + i * STEP10);
 
-  it("finds every incident, while the first default's min-max ranges hide the later ones", () => {
+  it("finds every incident, while the default's min-max ranges hide the later ones of the same side", () => {
     const robust = ws.load("rb");
     const r = replayScores(robust, ts, values, 50);
     for (const i of [900, 960, 1500, 1800]) expect(r[i], `point ${i}`).toBeGreaterThan(robust.alert_threshold);
@@ -104,7 +106,9 @@ describe("replayScores (robust preset): repeated incidents", () => {
     const d = replayScores(ws.load("d"), ts, values, 50);
     expect(d[900]).toBeGreaterThan(0.9);
     expect(d[960]).toBe(0); // inside the range the spike at 900 widened
-    expect(d[1800]).toBe(0); // inside the range both levels span
+    expect(d[1500]).toBe(0); // so is the shift
+    // the drop back to the old level: the local member measures it from the new level
+    expect(d[1800]).toBeGreaterThan(ws.load("d").alert_threshold);
   });
 
   it("score_suppress_n does not hide a distinct later incident (score_suppress_quiet_n)", () => {
@@ -121,9 +125,9 @@ describe("replayScores (robust preset): repeated incidents", () => {
 describe("live train + score equal replay", () => {
   it("the score job gives each new point the score replay gives it (range, suppression, features)", async () => {
     const values = noise(230, 5).map((x) => 10 + x);
-    values[210] = 11.6; // above the range
-    values[211] = 11.5; // lower than the previous: suppressed
-    values[222] = 12.4; // higher: a new score
+    values[210] = 13; // above the range
+    values[211] = 12.8; // lower than the previous: suppressed
+    values[214] = 14; // higher: a new score
     const end = new Date(NOW.getTime() + 29 * STEP);
     const all = seriesRows("d", "m", values, end, STEP);
     const ts = all.map((r) => r.metric_timestamp.getTime());

@@ -128,7 +128,10 @@ export function trainModel(config: ModelConfig, X: FeatureMatrix, opts: TrainOpt
   } else if (name === "RANGE") {
     detector = fitRange(X, params as RangeParams);
     // An envelope maps to raw scores [0.5, 1]: its calibration range is [0, 1] whatever the rows score.
-    trainScores = detector.envelope ? Float64Array.of(0, 1) : rangeScores(detector, X);
+    // Bounds (a floor, a padding) are the range itself: the raw scores run from 0 to its half-width.
+    if (detector.envelope) trainScores = Float64Array.of(0, 1);
+    else if (detector.bounds) trainScores = Float64Array.of(0, (detector.bounds.hi - detector.bounds.lo) / 2);
+    else trainScores = rangeScores(detector, X);
   } else {
     detector = fitZscore(X);
     trainScores = zscoreScores(detector, X);
@@ -207,7 +210,7 @@ export function predictProba(m: TrainedModel, X: FeatureMatrix): Float64Array {
   // A RANGE envelope is what normal looks like; points scored since training (anomalies among them) do not widen it.
   const widens = X.timestamps.length === X.rows && !(m.detector.kind === "range" && (m.detector as RangeModel).envelope);
   const extend = widens ? X.timestamps.map((t) => t > until) : new Array<boolean>(X.rows).fill(false);
-  return rangeProba(m.calibration, raw, extend);
+  return rangeProba(m.calibration, raw, extend, m.detector.kind === "range" ? ((m.detector as RangeModel).pad ?? 0) : 0);
 }
 
 function fail(where: string, msg: string): never {
@@ -312,6 +315,15 @@ export function parseTrainedModel(json: unknown, where: string): TrainedModel {
       if (!isObj(d.envelope)) fail(where, "detector.envelope must be an object");
       const [lo, hi] = finiteArray([d.envelope.lo, d.envelope.hi], 2, where, "detector.envelope lo/hi");
       if (lo < 0 || hi < 0) fail(where, "detector.envelope lo/hi must be non-negative");
+    }
+    if (d.bounds !== undefined) {
+      if (!isObj(d.bounds)) fail(where, "detector.bounds must be an object");
+      const [lo, hi] = finiteArray([d.bounds.lo, d.bounds.hi], 2, where, "detector.bounds lo/hi");
+      if (hi < lo) fail(where, "detector.bounds hi must not be below lo");
+    }
+    if (d.pad !== undefined) {
+      const [pad] = finiteArray([d.pad], 1, where, "detector.pad");
+      if (pad < 0) fail(where, "detector.pad must be non-negative");
     }
   } else if (name === "ZSCORE") {
     if (d.kind !== "zscore") fail(where, `ZSCORE detector kind must be "zscore", got ${JSON.stringify(d.kind)}`);

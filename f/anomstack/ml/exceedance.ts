@@ -27,12 +27,13 @@ export function rangeProbability(lo: number, hi: number, s: number): number {
  * Range-calibrated probabilities of consecutive raw scores (oldest first). Row i is measured against
  * `[lo, hi]` = the training range `[cal.min, cal.max]` widened by the raw scores of the earlier rows
  * j < i with `extend[j]` (points scored after the training window), so a second, lower excursion after
- * a new high does not count again.
+ * a new high does not count again; with `pad`, a point widens the range to its score plus `pad` (the
+ * padding of a RANGE member's bounds, so that the edge stays that far from what was seen).
  *
  * @throws Error on a NaN raw score (naming its row) or an invalid range.
  * @example Array.from(rangeProba({ min: 0, max: 10 }, [10.5, 10.5, 11], [true, true, true])); // [0.5, 0, 0.4878048780487805] (11 is 0.5 / 10.5 widths above [0, 10.5])
  */
-export function rangeProba(cal: { min: number; max: number }, raw: ArrayLike<number>, extend: ArrayLike<boolean>): Float64Array {
+export function rangeProba(cal: { min: number; max: number }, raw: ArrayLike<number>, extend: ArrayLike<boolean>, pad = 0): Float64Array {
   if (!Number.isFinite(cal.min) || !Number.isFinite(cal.max) || cal.max < cal.min) {
     throw new Error(`range calibration: invalid min/max ${cal.min}/${cal.max}`);
   }
@@ -45,7 +46,7 @@ export function rangeProba(cal: { min: number; max: number }, raw: ArrayLike<num
     out[i] = rangeProbability(lo, hi, s);
     if (extend[i]) {
       if (s < lo) lo = s;
-      if (s > hi) hi = s;
+      if (s + pad > hi) hi = s + pad;
     }
   }
   return out;

@@ -129,6 +129,9 @@ export const MODEL_PARAMS: Record<ModelName, Record<string, ParamSpec>> = {
     trim: { check: (v) => isNum(v) && v >= 0 && v < 0.5, expected: "a number in [0, 0.5)", default: 0 },
     widen: { check: (v) => isNum(v) && v >= 1, expected: "a number >= 1", default: 1 },
     local_n: { check: (v) => v === 0 || isPosInt(v), expected: "a non-negative integer", default: 0 },
+    floor: { check: (v) => isNum(v) && v >= 0, expected: "a number >= 0", default: 0 },
+    noise_floor: { check: (v) => isNum(v) && v >= 0, expected: "a number >= 0", default: 0 },
+    pad: { check: (v) => isNum(v) && v >= 0, expected: "a number >= 0", default: 0 },
   },
   ZSCORE: {},
 };
@@ -174,6 +177,16 @@ export function modelParamProblems(name: ModelName, params: Record<string, unkno
       out.push({ key, message: `unknown model_params key ${JSON.stringify(key)} for ${name}${hint}` });
     } else if (!entry.check(value)) {
       out.push({ key, message: `model_params.${key} for ${name} must be ${entry.expected}, got ${JSON.stringify(value)}` });
+    }
+  }
+  // A RANGE member is either an envelope (trim / widen) or a min-max range held to a floor and padded.
+  const envelope = (Number(params.trim) || 0) > 0 || (params.widen !== undefined && params.widen !== 1);
+  if (name === "RANGE" && envelope) {
+    for (const key of ["floor", "noise_floor", "pad"].filter((k) => (Number(params[k]) || 0) > 0)) {
+      out.push({
+        key,
+        message: `model_params.${key} for RANGE applies to the min-max range and cannot be combined with trim or widen (an envelope)`,
+      });
     }
   }
   return out;

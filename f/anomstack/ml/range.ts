@@ -3,7 +3,8 @@
 // of the points just before (a local level). With the "range" calibration it becomes the range rule: a
 // value scores once it leaves that range. The range is either the training min and max (the first
 // default's) or a robust envelope (trimmed quantiles, widened), so that earlier anomalies in the training
-// window do not widen what counts as normal.
+// window do not widen what counts as normal; the min-max range can be held to a floor of a few noise
+// standard deviations and padded, so that a window of plain noise does not make normal too narrow.
 //nobundling
 
 import type { FeatureMatrix } from "./matrix.ts";
@@ -27,6 +28,10 @@ export interface RangeModel {
   local_n?: number;
   /** The robust envelope of the residuals (absent = the min-max range): below / above `center`. */
   envelope?: { lo: number; hi: number };
+  /** Min-max mode with `floor`, `noise_floor` or `pad`: the residual range (`center` is its middle). */
+  bounds?: { lo: number; hi: number };
+  /** The padding of `bounds` (residual units): a point scored since training widens the range to its distance plus this. */
+  pad?: number;
 }
 
 export interface RangeParams {
@@ -38,11 +43,26 @@ export interface RangeParams {
   widen?: number;
   /** Measure each residual from the median of the `local_n` before it (default 0: from the window's middle). */
   local_n?: number;
+  /** Min-max mode: the range is at least the residuals' median ± `floor` robust standard deviations (default 0). */
+  floor?: number;
+  /**
+   * Min-max mode: the range is at least the median ± `noise_floor` standard deviations of the noise (the
+   * robust one of the differences between consecutive residuals, / √2: a trend or a cycle does not count).
+   */
+  noise_floor?: number;
+  /** Min-max mode: the range's edges are moved out by `pad` standard deviations of the noise (default 0). */
+  pad?: number;
 }
 
 /** Whether these params ask for the robust envelope rather than the min-max range. */
 export function isEnvelope(params: RangeParams): boolean {
-  return (params.trim ?? 0) > 0 || (params.widen ?? 1) !== 1 || (params.local_n ?? 0) > 0;
+  if ((params.trim ?? 0) > 0 || (params.widen ?? 1) !== 1) return true;
+  return (params.local_n ?? 0) > 0 && !hasBounds(params);
+}
+
+/** Whether these params hold the min-max range to a floor or pad it. */
+export function hasBounds(params: RangeParams): boolean {
+  return (params.floor ?? 0) > 0 || (params.noise_floor ?? 0) > 0 || (params.pad ?? 0) > 0;
 }
 
 const HOUR_MS = 3_600_000;
@@ -75,7 +95,7 @@ function residuals(m: Omit<RangeModel, "center">, X: FeatureMatrix): Float64Arra
  */
 export function minusLocalMedian(r: Float64Array, n: number): Float64Array {
   const out = new Float64Array(r.length);
-  const win = new Float64Array(n);
+  const win = new Float64Array(n); // the last `size` values, sorted
   let size = 0;
   const find = (x: number) => {
     let a = 0;
@@ -92,15 +112,19 @@ export function minusLocalMedian(r: Float64Array, n: number): Float64Array {
       const h = size >> 1;
       out[i] = r[i] - (size % 2 === 1 ? win[h] : (win[h - 1] + win[h]) / 2);
     }
-    if (size === n) {
-      const k = find(r[i - n]);
-      win.copyWithin(k, k + 1, size);
-      size--;
+    const x = r[i];
+    // Full window: the value leaving is replaced by the one entering, moved to its place (plain loops:
+    // copyWithin's call cost is most of the time for windows this small).
+    let k = size < n ? size++ : find(r[i - n]);
+    win[k] = x;
+    while (k > 0 && win[k - 1] > x) {
+      win[k] = win[k - 1];
+      win[--k] = x;
     }
-    const k = find(r[i]);
-    win.copyWithin(k + 1, k, size);
-    win[k] = r[i];
-    size++;
+    while (k + 1 < size && win[k + 1] < x) {
+      win[k] = win[k + 1];
+      win[++k] = x;
+    }
   }
   return out;
 }
@@ -161,6 +185,10 @@ export function fitRange(X: FeatureMatrix, params: RangeParams = {}): RangeModel
     const hi = widen * (quantileSorted(sorted, 1 - trim) - center);
     return { ...base, center, envelope: { lo, hi } };
   }
+  if (hasBounds(params)) {
+    // Rows without a full local window describe a different residual: left out when enough remain.
+    return fitBounds(base, localN > 0 && r.length > 2 * localN ? r.subarray(localN) : r, params);
+  }
   let lo = Infinity;
   let hi = -Infinity;
   for (const x of r) {
@@ -168,6 +196,103 @@ export function fitRange(X: FeatureMatrix, params: RangeParams = {}): RangeModel
     if (x > hi) hi = x;
   }
   return { ...base, center: (lo + hi) / 2 };
+}
+
+/**
+ * Rearranges `a` so that `a[k]` is the value a sort would put there, the smaller ones before it and the
+ * larger after (Hoare's selection: linear time on average, where a sort of the training window would
+ * be most of a member's training time).
+ */
+function selectKth(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return a[k];
+}
+
+/**
+ * numpy's median of `a`, reordering it (pass a copy to keep the order).
+ * @example medianInPlace(Float64Array.of(4, 1, 3, 2)) // => 2.5
+ */
+export function medianInPlace(a: Float64Array): number {
+  const n = a.length;
+  const h = n >> 1;
+  const upper = selectKth(a, h);
+  if (n % 2 === 1) return upper;
+  let lower = a[0];
+  for (let i = 1; i < h; i++) if (a[i] > lower) lower = a[i];
+  return (lower + upper) / 2;
+}
+
+/**
+ * Robust standard deviation of `values` around their `median`: 1.4826 · MAD, or for a MAD of 0 (more
+ * than half the values equal, e.g. a mostly-zero count) the mean absolute deviation × √(π/2); 0 for a
+ * constant.
+ * @example robustSigma(Float64Array.of(1, 2, 3, 4, 100), 3) // => 1.4826
+ */
+export function robustSigma(values: ArrayLike<number>, median: number): number {
+  const dev = new Float64Array(values.length);
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) {
+    dev[i] = Math.abs(values[i] - median);
+    sum += dev[i];
+  }
+  const mad = medianInPlace(dev);
+  return mad > 0 ? 1.4826 * mad : (sum / values.length) * Math.sqrt(Math.PI / 2);
+}
+
+/**
+ * Robust standard deviation of the noise around a series' level: of the differences between consecutive
+ * values, / √2 (for independent noise each difference has twice its variance); a trend, a daily cycle or
+ * a level shift moves few differences, so it barely counts. 0 for fewer than 3 values.
+ */
+export function noiseSigma(r: ArrayLike<number>): number {
+  if (r.length < 3) return 0;
+  const d = new Float64Array(r.length - 1);
+  for (let i = 1; i < r.length; i++) d[i - 1] = r[i] - r[i - 1];
+  return robustSigma(d, medianInPlace(d.slice())) / Math.SQRT2;
+}
+
+/**
+ * The min-max range of the residuals, at least their median ± `floor` robust standard deviations and ±
+ * `noise_floor` noise standard deviations, its edges moved out by `pad` noise standard deviations. A
+ * window of plain noise (or one that has only seen a few days) then does not make normal narrower than
+ * the noise itself: a quiet metric alerts about once a month instead of at every new high.
+ */
+function fitBounds(base: Omit<RangeModel, "center">, r: Float64Array, params: RangeParams): RangeModel {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const x of r) {
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  const median = medianInPlace(r.slice());
+  const floor = params.floor ?? 0;
+  const noiseFloor = params.noise_floor ?? 0;
+  const noise = noiseFloor > 0 || (params.pad ?? 0) > 0 ? noiseSigma(r) : 0;
+  const half = Math.max(floor > 0 ? floor * robustSigma(r, median) : 0, noiseFloor * noise);
+  const pad = (params.pad ?? 0) * noise;
+  const lo = Math.min(min, median - half) - pad;
+  const hi = Math.max(max, median + half) + pad;
+  return { ...base, center: (lo + hi) / 2, bounds: { lo, hi }, ...(pad > 0 ? { pad } : {}) };
 }
 
 /**
