@@ -57,6 +57,21 @@ function flowOf(batch: string, job: string) {
 }
 
 describe("generated flows, run locally", () => {
+  it("a local run executes the objects whose YAML generate writes: every flow and schedule parses back equal", () => {
+    const full = plan({ root: REPO_DIR, metricsDir: ws.metricsDir, env: {} });
+    const local = plan({ root: REPO_DIR, metricsDir: ws.metricsDir, env: {}, flowsOnly: true });
+    const written = [...full.files].filter(([p]) => p.startsWith("f/anomstack/batches/") && p.endsWith(".yaml"));
+    expect(written.length).toBeGreaterThan(10);
+    expect([...(local.objects ?? new Map()).keys()].sort()).toEqual(written.map(([p]) => p).sort());
+    for (const [p, text] of written) expect(local.objects?.get(p), p).toEqual(parseFlowYaml(text));
+    // Of the batches asked for only, at the same paths.
+    const one = plan({ root: REPO_DIR, metricsDir: ws.metricsDir, env: {}, flowsOnly: true, batches: ["python_ingest_simple"] });
+    const paths = [...(one.objects ?? new Map()).keys()];
+    expect(paths.length).toBeGreaterThan(3);
+    for (const p of paths) expect(one.objects?.get(p)).toEqual(local.objects?.get(p));
+    expect(paths.every((p) => p.startsWith("f/anomstack/batches/python_ingest_simple/"))).toBe(true);
+  });
+
   it("train and the pipeline of a batch run end to end, the settings resource coming from windmill-client's mock", async () => {
     await withJobContext("python_ingest_simple", { env: ws.env, now: new Date(NOW.getTime() - 1000), log: memoryLogger() }, (ctx) =>
       backfillJob(ctx, { periods: 40 }),
