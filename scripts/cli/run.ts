@@ -4,7 +4,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
-import { parse as parseYaml } from "yaml";
 import {
   BATCH_JOBS,
   ConfigError,
@@ -31,7 +30,7 @@ import { errorMessage } from "../../f/anomstack/core/errors.ts";
 import { plan } from "../generate/main.ts";
 import { batchDir, batchSegment } from "../generate/paths.ts";
 import { SETTINGS_RESOURCE } from "../generate/flows.ts";
-import { FlowError, parseFlowYaml, runFlow } from "../flow-runner/runner.ts";
+import { FlowError, runFlow, type OpenFlow } from "../flow-runner/runner.ts";
 import { sendFailureNotice } from "../../f/anomstack/stages/notices.ts";
 import { fmt, fmtTime, table } from "./output.ts";
 
@@ -60,7 +59,10 @@ export function parseJobs(spec: string | undefined): BatchJobName[] {
  */
 export async function runPipeline(batches: string[], jobs: BatchJobName[], now: Date, print: (l: string) => void): Promise<PipelineOutcome> {
   const out: PipelineOutcome = { results: [], failures: [] };
-  const generated = plan({ root: REPO_ROOT, metricsDir: process.env.ANOMSTACK_METRICS_DIR, env: process.env, flowsOnly: true });
+  // Only the flows of the batches asked for, as objects (the YAML `npm run generate` writes of them
+  // parses back to the same: tests/cli checks it).
+  const generated = plan({ root: REPO_ROOT, metricsDir: process.env.ANOMSTACK_METRICS_DIR, env: process.env, flowsOnly: true, batches });
+  const objects = generated.objects ?? new Map<string, unknown>();
   // Without a Windmill mock file, the settings resource (a `$res:` in the args or the flows) is empty:
   // settings come from the environment.
   const resolveResource = process.env.WM_MOCKED_API_FILE
@@ -72,22 +74,22 @@ export async function runPipeline(batches: string[], jobs: BatchJobName[], now: 
   for (const batch of batches) {
     for (const job of jobs) {
       const flowFile = `${batchDir(batchSegment(batch))}/${job}.flow/flow.yaml`;
-      const text = generated.files.get(flowFile);
+      const generatedFlow = objects.get(flowFile) as OpenFlow | undefined;
       try {
         let r: StageResult;
-        if (!text) {
+        if (!generatedFlow) {
           const cfg = loadBatch(batch);
           if (isJobEnabled(cfg, job)) throw new Error(`no generated flow ${flowFile}`);
           r = { job, batch, status: "disabled", reason: `disable_${job} is set` };
         } else {
           // What Windmill would pass: the schedule's args verbatim (the pipeline's HTTP route: the body, `{}`), plus `now`.
-          const schedule = generated.files.get(flowFile.replace(/\.flow\/flow\.yaml$/, ".schedule.yaml"));
-          const scheduled = schedule ? ((parseYaml(schedule) as { args?: Record<string, unknown> }).args ?? {}) : {};
+          const schedule = objects.get(flowFile.replace(/\.flow\/flow\.yaml$/, ".schedule.yaml")) as { args?: Record<string, unknown> } | undefined;
+          const scheduled = structuredClone(schedule?.args ?? {});
           // An alerting job leaves sending to this run's deliver job, when there is one (one message per incident).
           const deliverLater = jobs.includes("deliver") && loadBatch(batch).disable_deliver === false && "alertKind" in jobSpec(job);
           const args = { ...scheduled, now: now.toISOString(), ...(deliverLater ? { deliver: false } : {}) };
           // The flows' failure handlers are left out: one notice per batch below, not one per job.
-          const flow = parseFlowYaml(text);
+          const flow = structuredClone(generatedFlow);
           const result = await runFlow(
             { ...flow, value: { ...flow.value, failure_module: undefined } },
             {

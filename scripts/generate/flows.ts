@@ -98,6 +98,8 @@ export function jobModules(cfg: BatchConfig, job: BatchJobName, opts: { deliverL
               input_transforms: stageInputs(cfg, {
                 shard: js("flow_input.iter.value.shard"),
                 shard_count: js("flow_input.iter.value.shard_count"),
+                // The plan's names of the shard's metrics (absent from a plan of one shard: null).
+                metrics: js("flow_input.iter.value.metrics"),
               }),
             },
             ...guard(cfg),

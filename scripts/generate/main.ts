@@ -23,6 +23,8 @@ export interface GenerateOptions {
   env?: Env;
   /** Only the flows, schedules and triggers (what a local run needs): no bundle, no script metadata. */
   flowsOnly?: boolean;
+  /** With flowsOnly: the files of these batches only (their paths as among all batches). */
+  batches?: readonly string[];
 }
 
 export interface Plan {
@@ -32,6 +34,11 @@ export interface Plan {
   stale: string[];
   batches: BatchConfig[];
   flows: string[];
+  /**
+   * With flowsOnly: the batches' flows, schedules and triggers as the objects whose YAML `files` holds
+   * (what a local run executes, without writing and parsing the YAML back; a test compares the two).
+   */
+  objects?: Map<string, unknown>;
 }
 
 /** Is this repo-relative path owned by the generator (so a leftover may be deleted)? */
@@ -85,12 +92,33 @@ export function plan(opts: GenerateOptions): Plan {
   if (!opts.flowsOnly) for (const [p, text] of metricsBundle(metricsDir, configs, root)) files.set(p, text);
   const stages = availableStages(root);
   const flows: string[] = [];
+  if (opts.flowsOnly) {
+    // A local run: the objects of the batches it runs, no YAML.
+    const objects = new Map<string, unknown>();
+    for (const cfg of configs) {
+      if (opts.batches && !opts.batches.includes(cfg.metric_batch)) continue;
+      const generated = batchFlows(cfg, segments.get(cfg.metric_batch)!, stages);
+      flows.push(...generated.flows);
+      for (const [p, obj] of generated.files) objects.set(p, obj);
+    }
+    let yaml: Map<string, string> | undefined;
+    return {
+      // The YAML is written only when asked for (the tests' flows read it; `anomstack run` does not).
+      get files() {
+        yaml ??= new Map([...objects].map(([p, obj]) => [p, toWindmillYaml(obj)]));
+        return yaml;
+      },
+      stale: [],
+      batches: configs,
+      flows,
+      objects,
+    };
+  }
   for (const cfg of configs) {
     const generated = batchFlows(cfg, segments.get(cfg.metric_batch)!, stages);
     flows.push(...generated.flows);
     for (const [p, obj] of generated.files) files.set(p, toWindmillYaml(obj));
   }
-  if (opts.flowsOnly) return { files, stale: [], batches: configs, flows };
   const defaults = readYamlMapping(diskSource(metricsDir), path.join(metricsDir, "defaults", "defaults.yaml"));
   for (const [p, obj] of summarySchedule(defaults, stages)) files.set(p, toWindmillYaml(obj));
   files.set(

@@ -38,6 +38,21 @@ describe("renderTemplate", () => {
     expect(renderTemplate(cfg, "train_sql")).toBe("v2");
   });
 
+  it("a template compiled once renders with each render's own context, and a broken source fails every time", () => {
+    const a = setup();
+    const b = setup("train_max_n: 9\n");
+    const tpl = "{% from 'defaults/sql/m.sql' import q with context %}{{ q(names) }}";
+    for (const { dir } of [a, b]) writeFile(dir, "defaults/sql/m.sql", "{% macro q(names) %}{{ train_max_n }}:{{ names | sql_list }}{% endmacro %}");
+    expect(renderString(a.cfg, tpl, { names: ["x"] })).toBe("2500:'x'");
+    expect(renderString(b.cfg, tpl, { names: ["y", "z"] })).toBe("9:'y', 'z'");
+    expect(renderString(a.cfg, tpl, { names: ["w"] })).toBe("2500:'w'");
+    for (const text of ["{{ a b }}", "ok", "{{ a b }}"]) {
+      writeFile(a.dir, "defaults/sql/train.sql", text);
+      if (text === "ok") expect(renderTemplate(a.cfg, "train_sql")).toBe("ok");
+      else expect(() => renderTemplate(a.cfg, "train_sql")).toThrow("expected variable end (in defaults/sql/train.sql, line 1, column 6)");
+    }
+  });
+
   it("passes `now` as 'YYYY-MM-DD HH:MM:SS' UTC, lets extra win and supports `is defined`", () => {
     const { cfg } = setup();
     const tpl = "{{ now }}|{{ train_max_n }}|{% if cutoff_time is defined %}c{% else %}n{% endif %}|{{ alert_always }}";

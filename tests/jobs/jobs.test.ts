@@ -15,6 +15,7 @@ import { tholdalertJob } from "../../f/anomstack/jobs/tholdalert.ts";
 import { deleteJob } from "../../f/anomstack/jobs/delete.ts";
 import { backfillJob, ingestTimes } from "../../f/anomstack/jobs/backfill.ts";
 import { shardOf } from "../../f/anomstack/core/shard.ts";
+import { planBatchShards } from "../../f/anomstack/jobs/plan-shards.ts";
 import type { QueryColumns } from "../../f/anomstack/store/metrics-store.ts";
 import { median } from "../../f/anomstack/ml/mad.ts";
 import { changeScore, fitChangeLevels } from "../../f/anomstack/rules/change-rule.ts";
@@ -164,6 +165,57 @@ describe("train and score", () => {
     expect(scoredSplit.map((r) => [r.metric_name, r.metric_timestamp.getTime(), r.metric_value])).toEqual(
       scoredWhole.map((r) => [r.metric_name, r.metric_timestamp.getTime(), r.metric_value]),
     );
+    await closeJobContext(whole);
+    await closeJobContext(split);
+  });
+
+  it("in shards with the plan's names: no shard lists the batch's metrics, each reads its own, and they score what one shard scores", async () => {
+    const metrics = Array.from({ length: 12 }, (_, i) => `p${i}`);
+    const seed = async (name: string, extra = "") => {
+      ws.writeBatch(name, `ingest_sql: select 1\n${extra}`);
+      const ctx = await ws.open(name, NOW);
+      await ctx.store.append(metrics.flatMap((m, i) => seriesRows(name, m, noise(60, i + 1), NOW, STEP)));
+      return ctx;
+    };
+    const whole = await seed("pwhole");
+    await trainJob(whole);
+    await scoreJob(whole);
+    const split = await seed("psplit", "shard_size: 5\n");
+    // 12 metrics in shards of 5: 3 shards, each with its names (sorted), every metric in exactly one.
+    const plan = await planBatchShards(split);
+    expect(plan.map((p) => [p.shard, p.shard_count])).toEqual([
+      [0, 3],
+      [1, 3],
+      [2, 3],
+    ]);
+    expect(plan.flatMap((p) => p.metrics ?? []).sort()).toEqual([...metrics].sort());
+    for (const p of plan) expect(p.metrics).toEqual([...metrics].filter((m) => shardOf(m, 3) === p.shard).sort());
+    const queries: string[] = [];
+    for (const p of plan) {
+      const ctx = { ...split, shard: { index: p.shard, count: p.shard_count }, shardMetrics: p.metrics };
+      const { query, streamColumns } = ctx.store;
+      ctx.store = Object.assign(Object.create(ctx.store), {
+        query: (sql: string, params?: unknown[]) => {
+          queries.push(sql);
+          return query.call(split.store, sql, params);
+        },
+        streamColumns: (sql: string, params: unknown[] | undefined, onChunk: (c: QueryColumns) => void) => {
+          queries.push(sql);
+          return streamColumns?.call(split.store, sql, params, onChunk);
+        },
+      });
+      const trained = await trainJob(ctx);
+      expect(trained.trained).toEqual(p.metrics);
+      await scoreJob(ctx);
+    }
+    expect(queries.length).toBeGreaterThan(plan.length);
+    expect(queries.filter((q) => /select distinct metric_name/i.test(q))).toEqual([]);
+    const scoredSplit = await storedRows(split, "score");
+    expect(scoredSplit.map((r) => [r.metric_name, r.metric_timestamp.getTime(), r.metric_value])).toEqual(
+      (await storedRows(whole, "score")).map((r) => [r.metric_name, r.metric_timestamp.getTime(), r.metric_value]),
+    );
+    // A plan of one shard lists no names (the shard reads the whole batch).
+    expect(await planBatchShards(whole)).toEqual([{ shard: 0, shard_count: 1 }]);
     await closeJobContext(whole);
     await closeJobContext(split);
   });

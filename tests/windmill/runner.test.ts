@@ -7,7 +7,17 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { plan } from "../../scripts/generate/main.ts";
-import { errorOf, FlowError, parseFlowYaml, runFlow, type FlowModule, type OpenFlow, type RunFlowOptions } from "../../scripts/flow-runner/runner.ts";
+import {
+  errorOf,
+  FlowError,
+  inProcessRunner,
+  parseFlowYaml,
+  runFlow,
+  type FlowModule,
+  type OpenFlow,
+  type RunFlowOptions,
+} from "../../scripts/flow-runner/runner.ts";
+import { shardOf } from "../../f/anomstack/core/shard.ts";
 import { backfillJob } from "../../f/anomstack/jobs/backfill.ts";
 import { withJobContext } from "../../f/anomstack/stages/run-stage.ts";
 import { closeAllDuckdbInstances } from "../../f/anomstack/store/duckdb/store.ts";
@@ -47,6 +57,21 @@ function flowOf(batch: string, job: string) {
 }
 
 describe("generated flows, run locally", () => {
+  it("a local run executes the objects whose YAML generate writes: every flow and schedule parses back equal", () => {
+    const full = plan({ root: REPO_DIR, metricsDir: ws.metricsDir, env: {} });
+    const local = plan({ root: REPO_DIR, metricsDir: ws.metricsDir, env: {}, flowsOnly: true });
+    const written = [...full.files].filter(([p]) => p.startsWith("f/anomstack/batches/") && p.endsWith(".yaml"));
+    expect(written.length).toBeGreaterThan(10);
+    expect([...(local.objects ?? new Map()).keys()].sort()).toEqual(written.map(([p]) => p).sort());
+    for (const [p, text] of written) expect(local.objects?.get(p), p).toEqual(parseFlowYaml(text));
+    // Of the batches asked for only, at the same paths.
+    const one = plan({ root: REPO_DIR, metricsDir: ws.metricsDir, env: {}, flowsOnly: true, batches: ["python_ingest_simple"] });
+    const paths = [...(one.objects ?? new Map()).keys()];
+    expect(paths.length).toBeGreaterThan(3);
+    for (const p of paths) expect(one.objects?.get(p)).toEqual(local.objects?.get(p));
+    expect(paths.every((p) => p.startsWith("f/anomstack/batches/python_ingest_simple/"))).toBe(true);
+  });
+
   it("train and the pipeline of a batch run end to end, the settings resource coming from windmill-client's mock", async () => {
     await withJobContext("python_ingest_simple", { env: ws.env, now: new Date(NOW.getTime() - 1000), log: memoryLogger() }, (ctx) =>
       backfillJob(ctx, { periods: 40 }),
@@ -92,6 +117,26 @@ describe("generated flows, run locally", () => {
     expect(result).toHaveLength(3);
     expect(result.flatMap((r) => r.trained).sort()).toEqual(["metric1", "metric2", "metric3", "metric4", "metric5"]);
     expect(result.every((r) => r.trained.length <= 2)).toBe(true);
+  });
+
+  it("the shard plan hands each shard its metric names, and each shard trains exactly those", async () => {
+    const sharded = { env: { ...(settings.env as object), ANOMSTACK__PYTHON_INGEST_SIMPLE__SHARD_SIZE: "2" } };
+    const jobs: { path: string; args: Record<string, unknown> }[] = [];
+    const inProcess = inProcessRunner(REPO_DIR);
+    const result = (await runFlow(flowOf("python_ingest_simple", "train"), {
+      root: REPO_DIR,
+      args: { now: NOW.toISOString(), settings: sharded },
+      runScript: async (job) => {
+        jobs.push({ path: job.path, args: job.args });
+        return inProcess(job);
+      },
+    })) as { trained: string[] }[];
+    const planned = jobs.filter((j) => j.path === "f/anomstack/train").map((j) => [j.args.shard, j.args.shard_count, j.args.metrics]);
+    const names = ["metric1", "metric2", "metric3", "metric4", "metric5"];
+    expect(planned).toEqual(
+      [0, 1, 2].map((i) => [i, 3, names.filter((m) => shardOf(m, 3) === i)]).sort((a, b) => (a[0] as number) - (b[0] as number)),
+    );
+    expect(result.map((r) => r.trained)).toEqual(planned.map((p) => p[2]));
   });
 
   it("a failing shard sends one failure notice, with the real error, from inside its iteration (not again for the loop)", async () => {

@@ -9,6 +9,17 @@ import { CronExpressionParser } from "cron-parser";
  * rejects `@daily`-style aliases and any other field count.
  */
 export function cronProblem(expr: string): string | undefined {
+  // Pure, and asked about the same few expressions each time a batch is loaded (cron-parser is slow).
+  if (checkedCrons.has(expr)) return checkedCrons.get(expr);
+  const problem = parseProblem(expr);
+  if (checkedCrons.size >= 1024) checkedCrons.clear();
+  checkedCrons.set(expr, problem);
+  return problem;
+}
+
+const checkedCrons = new Map<string, string | undefined>();
+
+function parseProblem(expr: string): string | undefined {
   const fields = expr
     .trim()
     .split(/\s+/)

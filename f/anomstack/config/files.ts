@@ -44,6 +44,11 @@ export function readYamlMapping(src: MetricsSource, file: string): YamlMap {
   } catch (err) {
     throw new ConfigError({ file, message: `cannot read file: ${err instanceof Error ? err.message : String(err)}` });
   }
+  // The same text parses to the same mapping: a process that loads a batch many times (a sharded run in
+  // one process: each shard loads it) parses each file once, and gets its own copy each time.
+  const key = `${file}\0${source}`;
+  const parsed = parsedYaml.get(key);
+  if (parsed) return structuredClone(parsed);
   const doc = parseDocument(source, { prettyErrors: true, merge: true, uniqueKeys: true });
   const first = doc.errors[0];
   if (first) {
@@ -64,5 +69,10 @@ export function readYamlMapping(src: MetricsSource, file: string): YamlMap {
   if (typeof value !== "object" || Array.isArray(value)) {
     throw new ConfigError({ file, message: `expected a YAML mapping (key: value lines) at the top level, got ${describeValue(value)}` });
   }
+  if (parsedYaml.size >= PARSED_YAML_MAX) parsedYaml.clear();
+  parsedYaml.set(key, structuredClone(value as YamlMap));
   return value as YamlMap;
 }
+
+const parsedYaml = new Map<string, YamlMap>();
+const PARSED_YAML_MAX = 256;

@@ -38,10 +38,37 @@ class MetricsDirLoader implements nunjucks.ILoader {
     }
     const src = this.source.read(full);
     // nunjucks reports syntax errors of included templates asynchronously (an uncatchable throw
-    // after the synchronous render returned), so compile here and fail synchronously instead.
-    if (this.env) new nunjucks.Template(src, this.env, full, true);
-    return { src, path: full, noCache: true };
+    // after the synchronous render returned), so compile here and fail synchronously instead; the
+    // compiled template is handed to nunjucks, which would otherwise compile the source again.
+    if (!this.env) return { src, path: full, noCache: true };
+    return { src: { type: "code", obj: compiled(src, this.env, full) }, path: full, noCache: true } as unknown as nunjucks.LoaderSource;
   }
+}
+
+/** What nunjucks compiles a template into (its `root` render function and `b_<name>` blocks). */
+type CompiledTemplate = Record<string, unknown>;
+
+/**
+ * Compiled templates by path and source text, shared by every environment of the process: the same
+ * source compiles to the same functions (they receive the environment and context when called), and
+ * compiling the default templates was most of a render (a sharded job renders one per shard).
+ * Sources are still read on every render, so an edited file is compiled afresh.
+ */
+const compiledCache = new Map<string, CompiledTemplate>();
+const COMPILED_CACHE_MAX = 256;
+
+function compiled(src: string, env: nunjucks.Environment, file: string | undefined): CompiledTemplate {
+  const key = `${file ?? ""}\0${src}`;
+  let props = compiledCache.get(key);
+  if (!props) {
+    // nunjucks' own eager compile, with its errors; then the functions it made.
+    const t = new nunjucks.Template(src, env, file, true) as unknown as { rootRenderFunc: unknown; blocks: Record<string, unknown> };
+    props = { root: t.rootRenderFunc };
+    for (const [name, block] of Object.entries(t.blocks)) props[`b_${name}`] = block;
+    if (compiledCache.size >= COMPILED_CACHE_MAX) compiledCache.clear();
+    compiledCache.set(key, props);
+  }
+  return props;
 }
 
 function makeEnvironment(metricsDir: string, dialect: DialectName): nunjucks.Environment {
@@ -142,7 +169,8 @@ export function renderString(cfg: BatchConfig, template: string, extra: Record<s
   const env = makeEnvironment(cfg.metrics_dir, dialectOfDb(cfg.db));
   const context = buildContext(cfg, extra);
   try {
-    return env.renderString(template, context);
+    const compiledTemplate = new nunjucks.Template({ type: "code", obj: compiled(template, env, undefined) } as unknown as string, env);
+    return compiledTemplate.render(context);
   } catch (err) {
     const { message, lineno, colno } = describeNunjucksError(err, cfg.metrics_dir, template, new Set(Object.keys(context)));
     throw new TemplateError(cfg.metric_batch, label, message, lineno, colno);

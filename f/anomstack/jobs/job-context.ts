@@ -6,7 +6,6 @@ import { renderTemplate } from "../config/index.ts";
 import type { AlertChannel } from "../alerts/channel.ts";
 import type { LlmSettings } from "../alerts/channel-settings.ts";
 import { quoteTableKey, streamColumns, type MetricsStore, type QueryColumns, type QueryRow } from "../store/metrics-store.ts";
-import { sqlList } from "../config/sql-filters.ts";
 import { openMetricsStore } from "../store/open.ts";
 import { openModelStore, type ModelStore } from "../store/model-store.ts";
 import type { Env } from "../core/env.ts";
@@ -26,6 +25,11 @@ export interface JobContext {
   env: Env;
   /** Which shard of the batch's metrics this run handles (train and score); 0 of 1 = all. */
   shard: { index: number; count: number };
+  /**
+   * The shard's stored metrics as the flow's shard plan listed them (plan_shards), so that each shard
+   * does not list the batch's metrics itself; undefined: the shard lists them.
+   */
+  shardMetrics?: readonly string[];
   /** Anthropic settings for LLM alerts; undefined when no key is configured. */
   llm?: LlmSettings;
   /** Removes the configured secrets from a text (for results and errors; the log is redacted already). */
@@ -46,6 +50,8 @@ export interface OpenContextOptions {
   log: Logger;
   channels: readonly AlertChannel[];
   shard?: { index: number; count: number };
+  /** The shard's metrics from the shard plan (see {@link JobContext.shardMetrics}). */
+  shardMetrics?: readonly string[];
   llm?: LlmSettings;
   redact?: (text: string) => string;
   deferDelivery?: boolean;
@@ -66,6 +72,7 @@ export async function openJobContext(cfg: BatchConfig, opts: OpenContextOptions)
     log: opts.log,
     now: truncateToSecond(opts.now),
     shard: opts.shard ?? { index: 0, count: 1 },
+    shardMetrics: opts.shardMetrics,
     llm: opts.llm,
     redact: opts.redact ?? ((text) => text),
     deferDelivery: opts.deferDelivery ?? false,
@@ -112,7 +119,6 @@ export async function queryJobSeries(
   key: string,
   extra: Record<string, unknown> = {},
 ): Promise<Map<string, MetricSeries>> {
-  let sql = renderJobSql(ctx, job, key, extra);
   const out = new Map<string, MetricSeries>();
   let current: MetricSeries | undefined;
   let currentName: string | undefined;
@@ -137,12 +143,12 @@ export async function queryJobSeries(
       for (const c of others) current[c].push(columns[c][i]);
     }
   };
+  const shardNames = await shardMetricsForSql(ctx, job, key);
+  if (shardNames?.length === 0) return out;
+  // The default templates read only this shard's metrics (`shard_metrics`: their per-point sets filter
+  // the table scans by name), instead of every shard reading all of them.
+  const sql = renderJobSql(ctx, job, key, shardNames ? { ...extra, shard_metrics: shardNames } : extra);
   try {
-    const shardNames = await shardMetricsForSql(ctx, key);
-    if (shardNames?.length === 0) return out;
-    // The database reads only this shard's metrics (the filter reaches the table scan through the
-    // default templates' grouping and ranking by metric), instead of every shard reading all of them.
-    if (shardNames) sql = `select * from (${sql}) as anomstack_shard where metric_name in (${sqlList(shardNames)})`;
     await streamColumns(ctx.store, sql, undefined, group);
   } catch (e) {
     throw new SqlError(ctx.cfg.metric_batch, job, sql, e);
@@ -156,15 +162,19 @@ const DEFAULT_SERIES_TEMPLATE = /^\s*\{%-?\s*include\s+['"](\.\/)?defaults\/sql\
 /**
  * The stored metrics of this run's shard, when the job's template is a default one and the batch is
  * sharded; undefined otherwise (a batch's own template is filtered by {@link inShard} after the query).
+ * The shard plan's list when the flow passed one, else listed from the store.
  */
-async function shardMetricsForSql(ctx: JobContext, key: string): Promise<string[] | undefined> {
+async function shardMetricsForSql(ctx: JobContext, job: string, key: string): Promise<string[] | undefined> {
   const template = (ctx.cfg as unknown as Record<string, unknown>)[key];
   if (ctx.shard.count === 1 || typeof template !== "string" || !DEFAULT_SERIES_TEMPLATE.test(template)) return undefined;
-  const rows = await ctx.store.query<{ metric_name: string }>(
-    `select distinct metric_name from ${quoteTableKey(ctx.store.tableKey)} where metric_batch = ? and metric_type = 'metric'`,
-    [ctx.cfg.metric_batch],
-  );
-  return rows.map((r) => r.metric_name).filter((m) => inShard(ctx, m));
+  if (ctx.shardMetrics) return ctx.shardMetrics.filter((m) => inShard(ctx, m));
+  const sql = `select distinct metric_name from ${quoteTableKey(ctx.store.tableKey)} where metric_batch = ? and metric_type = 'metric'`;
+  try {
+    const rows = await ctx.store.query<{ metric_name: string }>(sql, [ctx.cfg.metric_batch]);
+    return rows.map((r) => r.metric_name).filter((m) => inShard(ctx, m));
+  } catch (e) {
+    throw new SqlError(ctx.cfg.metric_batch, job, sql, e);
+  }
 }
 
 /** True when this run's shard handles `metric` (always, when the batch is not sharded). */

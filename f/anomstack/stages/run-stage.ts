@@ -14,7 +14,7 @@ import { closeJobContext, openJobContext, type JobContext } from "../jobs/job-co
 import { createLogger, type Logger } from "../core/log.ts";
 import { JobError } from "../core/errors.ts";
 import { settingsToEnv, type C_anomstack_settings } from "../config/settings-resource.ts";
-import { checkShard } from "../jobs/shard.ts";
+import { checkShard, checkShardMetrics } from "../jobs/shard.ts";
 import type { Env } from "../core/env.ts";
 import { parseNow } from "../core/time.ts";
 
@@ -35,6 +35,8 @@ export interface StageOptions {
   /** Shard of the batch's metrics to handle (train, score). */
   shard?: number;
   shardCount?: number;
+  /** The shard's metrics from the shard plan (null or undefined: the shard lists them). */
+  shardMetrics?: readonly string[] | null;
 }
 
 export type StageResult =
@@ -46,6 +48,7 @@ export async function withJobContext<T>(batch: string, opts: StageOptions, fn: (
   const env = settingsToEnv(opts.settings, opts.env ?? process.env);
   const shard = { index: opts.shard ?? 0, count: opts.shardCount ?? 1 };
   checkShard(shard.index, shard.count);
+  const shardMetrics = checkShardMetrics(opts.shardMetrics);
   const cfg = opts.cfg ?? loadBatch(batch, { env });
   // Channel settings (email, Slack, Anthropic) come from the same env; their secrets never reach a log line.
   const channelSettings = resolveChannelSettings(env);
@@ -57,6 +60,7 @@ export async function withJobContext<T>(batch: string, opts: StageOptions, fn: (
     log,
     channels: opts.channels ?? createChannels(channelSettings, log),
     shard,
+    shardMetrics,
     llm: channelSettings.llm,
     redact: channelSettings.redact,
     deferDelivery: opts.deliver === false,

@@ -53,6 +53,16 @@ export async function countMetricsSince(store: MetricsStore, batch: string, sinc
   return Number(n);
 }
 
+/** Per stored metric of the batch, its newest value's time (epoch ms) (plan-shards: names and count in one read). */
+export async function newestByMetric(store: MetricsStore, batch: string): Promise<Map<string, number>> {
+  const rows = await store.query<{ metric_name: string; newest: unknown }>(
+    `select metric_name, max(metric_timestamp) as newest from ${table(store)}
+     where metric_batch = ? and metric_type = 'metric' group by metric_name`,
+    [batch],
+  );
+  return new Map(rows.map((r) => [r.metric_name, toMillis(r.newest)]));
+}
+
 /** Per metric of the batch, its newest scored point (epoch ms) (train's `last_scored`). */
 export async function lastScoredByMetric(store: MetricsStore, batch: string): Promise<Map<string, number>> {
   const rows = await store.query<{ metric_name: string; last_scored: unknown }>(
