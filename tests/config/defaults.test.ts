@@ -61,10 +61,14 @@ describe("defaults.yaml", () => {
       summary_sql: "{% include './defaults/sql/summary.sql' %}",
     });
     expect(cfg.model_configs).toEqual([
-      { model_name: "RANGE", model_tag: "level", model_params: { noise_floor: 4, pad: 0.5 } },
+      { model_name: "RANGE", model_tag: "level", model_params: { noise_floor: 4, pad: 0.75 } },
       { model_name: "RANGE", model_tag: "level_smooth", model_params: { floor: 4 }, preprocess_params: { smooth_n: 24 } },
-      { model_name: "RANGE", model_tag: "hour_of_day", model_params: { seasonal: "hour_of_day", noise_floor: 4, pad: 0.5 } },
-      { model_name: "RANGE", model_tag: "local", model_params: { seasonal: "hour_of_day", local_n: 36, noise_floor: 4, pad: 0.5 } },
+      { model_name: "RANGE", model_tag: "hour_of_day", model_params: { seasonal: "hour_of_day", noise_floor: 4, pad: 0.75 } },
+      {
+        model_name: "RANGE",
+        model_tag: "local",
+        model_params: { seasonal: "hour_of_day", local_n: 36, noise_floor: 4, pad: 0.75, trim_excursions: 3 },
+      },
     ]);
     expect(cfg.score_suppress_quiet_n).toBe(6);
     expect(cfg.model_combination_method).toBe("max");

@@ -433,15 +433,15 @@ describe("alert", () => {
     await scoreJob(ctx);
     const r = await alertJob(ctx);
     // The level member: training values span [10, 11), its range is the median ± 4 noise standard
-    // deviations (uniform noise: σ ≈ 0.29) padded by half of one, a half-width of about 1.3, so 30 is
-    // about 14 half-widths beyond it: 14.2 / (14.2 + 0.05) = 0.9965.
-    expect(r.alerts).toEqual([{ metric: "m", timestamp: NOW.toISOString(), score_smooth: 0.9965 }]);
+    // deviations (uniform noise: σ ≈ 0.29) padded by 0.75 of one, a half-width of about 1.4, so 30 is
+    // about 13.5 half-widths beyond it: 13.5 / (13.5 + 0.05) = 0.9963.
+    expect(r.alerts).toEqual([{ metric: "m", timestamp: NOW.toISOString(), score_smooth: 0.9963 }]);
     expect(ctx.sent).toHaveLength(1);
     expect(ctx.sent[0]).toMatchObject({
       kind: "anomaly",
       title: "🔥 [m] looks anomalous (2026-03-01 12:00) 🔥",
       value: 30,
-      score: 0.9965,
+      score: 0.9963,
       threshold: 0.6,
       tags: { metric_batch: "al", metric_name: "m", metric_timestamp: "2026-03-01 12:00", alert_type: "anomaly", priority: "p1" },
     });

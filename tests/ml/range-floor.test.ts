@@ -7,6 +7,7 @@ import {
   fromRows,
   medianInPlace,
   modelParamProblems,
+  normalReach,
   noiseSigma,
   parseTrainedModel,
   predictProba,
@@ -144,5 +145,50 @@ describe("the default detector on quiet metrics (30 days at 10 minutes, from 2 d
     const first = alertsFrom2Days("first");
     expect(now.reduce((a, b) => a + b, 0) / now.length).toBeLessThanOrEqual(1);
     expect(first.reduce((a, b) => a + b, 0)).toBeGreaterThan(4 * now.reduce((a, b) => a + b, 0) + 4);
+  });
+});
+
+describe("RANGE trim_excursions: an earlier incident does not hide a later one", () => {
+  it("normalReach leaves out the farthest bursts beyond the edge, when they are few (JSDoc example too)", () => {
+    expect(normalReach(Float64Array.of(0, 9, 0, 0, 0, 0, 0, 0, 3, 0), 1, 1, 1, 6)).toBe(2);
+    // points less than 6 apart are one burst (its farthest point counts), and the lower side is its own
+    expect(normalReach(Float64Array.of(0, 9, 0, 5, 0, 0, 0, 0, 0, 0, 3, -8), 1, 1, 1, 6)).toBe(2);
+    expect(normalReach(Float64Array.of(0, 9, 0, 5, 0, 0, 0, 0, 0, 0, 3, -8), -1, -1, 1, 6)).toBe(0);
+    // more bursts than `most`: they are the metric's normal, none is left out
+    const bursty = Float64Array.from({ length: 80 }, (_, i) => (i % 10 === 0 ? 5 + i / 10 : 0));
+    expect(normalReach(bursty, 1, 1, 3, 6)).toBe(11);
+    expect(normalReach(bursty, 1, 1, 3, 8)).toBe(8);
+    // 12 points in a row beyond the edge are a new level: never left out
+    const shift = Float64Array.from({ length: 40 }, (_, i) => (i >= 20 ? 4 : 0));
+    expect(normalReach(shift, 1, 1, 3, 6)).toBe(3);
+  });
+
+  it("a spike in the local member's window does not widen its range: a smaller later one still scores", () => {
+    const z = gaussian(2000, 21);
+    const values = z.map((x, i) => 100 + x + (i === 600 ? 30 : 0));
+    const local = { model_name: "RANGE", model_tag: "local", model_params: { seasonal: "hour_of_day", local_n: 36, noise_floor: 4, pad: 0.75 } };
+    const plain = trainModel(local, matrix(values), { calibration: "range" });
+    const trimmed = trainModel({ ...local, model_params: { ...local.model_params, trim_excursions: 3 } }, matrix(values), { calibration: "range" });
+    // the last 40 points of the window as history, then a spike of 10 σ
+    const later = [...values.slice(-40), 110];
+    const X = fromRows(
+      later.map((v) => [v]),
+      later.map((_, i) => (values.length - 40 + i) * STEP),
+    );
+    expect(predictProba(plain, X).at(-1)).toBe(0); // inside the range the spike at 600 widened
+    expect(predictProba(trimmed, X).at(-1)).toBeGreaterThan(0.6);
+  });
+
+  it("needs a floor, and is refused with an envelope", () => {
+    expect(modelParamProblems("RANGE", { trim_excursions: 3 })[0].message).toMatch(
+      /trim_excursions for RANGE needs a floor \(noise_floor or floor\)/,
+    );
+    expect(modelParamProblems("RANGE", { trim: 0.01, noise_floor: 4, trim_excursions: 3 }).map((p) => p.key)).toEqual([
+      "noise_floor",
+      "trim_excursions",
+    ]);
+    expect(modelParamProblems("RANGE", { noise_floor: 4, trim_excursions: 3, trim_excursions_max: 0 })[0].message).toMatch(
+      /trim_excursions_max for RANGE must be a positive integer/,
+    );
   });
 });

@@ -132,6 +132,8 @@ export const MODEL_PARAMS: Record<ModelName, Record<string, ParamSpec>> = {
     floor: { check: (v) => isNum(v) && v >= 0, expected: "a number >= 0", default: 0 },
     noise_floor: { check: (v) => isNum(v) && v >= 0, expected: "a number >= 0", default: 0 },
     pad: { check: (v) => isNum(v) && v >= 0, expected: "a number >= 0", default: 0 },
+    trim_excursions: { check: (v) => v === 0 || isPosInt(v), expected: "a non-negative integer", default: 0 },
+    trim_excursions_max: { check: isPosInt, expected: "a positive integer", default: 6 },
   },
   ZSCORE: {},
 };
@@ -182,12 +184,18 @@ export function modelParamProblems(name: ModelName, params: Record<string, unkno
   // A RANGE member is either an envelope (trim / widen) or a min-max range held to a floor and padded.
   const envelope = (Number(params.trim) || 0) > 0 || (params.widen !== undefined && params.widen !== 1);
   if (name === "RANGE" && envelope) {
-    for (const key of ["floor", "noise_floor", "pad"].filter((k) => (Number(params[k]) || 0) > 0)) {
+    for (const key of ["floor", "noise_floor", "pad", "trim_excursions"].filter((k) => (Number(params[k]) || 0) > 0)) {
       out.push({
         key,
         message: `model_params.${key} for RANGE applies to the min-max range and cannot be combined with trim or widen (an envelope)`,
       });
     }
+  }
+  if (name === "RANGE" && (Number(params.trim_excursions) || 0) > 0 && !((Number(params.floor) || 0) > 0 || (Number(params.noise_floor) || 0) > 0)) {
+    out.push({
+      key: "trim_excursions",
+      message: "model_params.trim_excursions for RANGE needs a floor (noise_floor or floor): excursions are counted beyond it",
+    });
   }
   return out;
 }

@@ -52,7 +52,18 @@ export interface RangeParams {
   noise_floor?: number;
   /** Min-max mode: the range's edges are moved out by `pad` standard deviations of the noise (default 0). */
   pad?: number;
+  /**
+   * Min-max mode with a floor: the `trim_excursions` largest excursions beyond the floor on each side
+   * do not widen the range (they are the anomalies an earlier incident would otherwise hide later ones
+   * with; default 0)...
+   */
+  trim_excursions?: number;
+  /** ...when that side has at most `trim_excursions_max` of them (more: they are the metric's normal; default 6). */
+  trim_excursions_max?: number;
 }
+
+/** Default of `trim_excursions_max`. */
+export const TRIM_EXCURSIONS_MAX = 6;
 
 /** Whether these params ask for the robust envelope rather than the min-max range. */
 export function isEnvelope(params: RangeParams): boolean {
@@ -60,7 +71,7 @@ export function isEnvelope(params: RangeParams): boolean {
   return (params.local_n ?? 0) > 0 && !hasBounds(params);
 }
 
-/** Whether these params hold the min-max range to a floor or pad it. */
+/** Whether these params hold the min-max range to a floor, pad it or trim its excursions. */
 export function hasBounds(params: RangeParams): boolean {
   return (params.floor ?? 0) > 0 || (params.noise_floor ?? 0) > 0 || (params.pad ?? 0) > 0;
 }
@@ -259,6 +270,48 @@ export function robustSigma(values: ArrayLike<number>, median: number): number {
   return mad > 0 ? 1.4826 * mad : (sum / values.length) * Math.sqrt(Math.PI / 2);
 }
 
+/** Points beyond an edge fewer than this many points apart belong to one excursion (a burst of variance is one). */
+export const EXCURSION_GAP = 6;
+/** An excursion holding this many consecutive points beyond the edge is a new level: it is never trimmed. */
+export const NEW_LEVEL_RUN = 12;
+
+/**
+ * How far past `edge` (above it for side 1, below for -1) the normal excursions of `r` reach. An
+ * excursion is a burst of points beyond the edge (less than {@link EXCURSION_GAP} apart), measured by its
+ * farthest point; when there are at most `most` of them, the `trim` farthest are anomalies and left out.
+ * One with {@link NEW_LEVEL_RUN} consecutive points beyond is a new level and always counts.
+ * @example normalReach(Float64Array.of(0, 9, 0, 0, 0, 0, 0, 0, 3, 0), 1, 1, 1, 6) // => 2 (the 9 is left out)
+ */
+export function normalReach(r: ArrayLike<number>, edge: number, side: 1 | -1, trim: number, most: number): number {
+  const peaks: number[] = [];
+  let level = 0;
+  let peak = -1;
+  let gap = 0;
+  let len = 0;
+  let long = false;
+  const close = () => {
+    if (peak < 0) return;
+    if (long) level = Math.max(level, peak);
+    else peaks.push(peak);
+    peak = -1;
+  };
+  for (let i = 0; i < r.length; i++) {
+    const d = side > 0 ? r[i] - edge : edge - r[i];
+    if (d > 0) {
+      if (peak < 0) long = false;
+      peak = Math.max(peak, d);
+      gap = 0;
+      if (++len >= NEW_LEVEL_RUN) long = true;
+    } else {
+      len = 0;
+      if (peak >= 0 && ++gap >= EXCURSION_GAP) close();
+    }
+  }
+  close();
+  peaks.sort((x, y) => y - x);
+  return Math.max(level, peaks[peaks.length <= most ? trim : 0] ?? 0);
+}
+
 /**
  * Robust standard deviation of the noise around a series' level: of the differences between consecutive
  * values, / √2 (for independent noise each difference has twice its variance); a trend, a daily cycle or
@@ -290,8 +343,17 @@ function fitBounds(base: Omit<RangeModel, "center">, r: Float64Array, params: Ra
   const noise = noiseFloor > 0 || (params.pad ?? 0) > 0 ? noiseSigma(r) : 0;
   const half = Math.max(floor > 0 ? floor * robustSigma(r, median) : 0, noiseFloor * noise);
   const pad = (params.pad ?? 0) * noise;
-  const lo = Math.min(min, median - half) - pad;
-  const hi = Math.max(max, median + half) + pad;
+  let lo = Math.min(min, median - half);
+  let hi = Math.max(max, median + half);
+  const trim = params.trim_excursions ?? 0;
+  if (trim > 0) {
+    // The floor is what the noise alone reaches: excursions beyond it are measured from it.
+    const most = params.trim_excursions_max ?? TRIM_EXCURSIONS_MAX;
+    lo = median - half - normalReach(r, median - half, -1, trim, most);
+    hi = median + half + normalReach(r, median + half, 1, trim, most);
+  }
+  lo -= pad;
+  hi += pad;
   return { ...base, center: (lo + hi) / 2, bounds: { lo, hi }, ...(pad > 0 ? { pad } : {}) };
 }
 
