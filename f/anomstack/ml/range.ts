@@ -209,6 +209,15 @@ export function fitRange(X: FeatureMatrix, params: RangeParams = {}): RangeModel
   return { ...base, center: (lo + hi) / 2 };
 }
 
+/** Reused work arrays (a member's training would otherwise allocate several window-sized arrays). */
+const scratchBuffers: Float64Array[] = [new Float64Array(0), new Float64Array(0), new Float64Array(0)];
+
+/** Work array `slot` holding at least `n` values (its contents are not kept between calls). */
+function scratch(slot: number, n: number): Float64Array {
+  if (scratchBuffers[slot].length < n) scratchBuffers[slot] = new Float64Array(Math.max(n, 2 * scratchBuffers[slot].length));
+  return scratchBuffers[slot].subarray(0, n);
+}
+
 /**
  * Rearranges `a` so that `a[k]` is the value a sort would put there, the smaller ones before it and the
  * larger after (Hoare's selection: linear time on average, where a sort of the training window would
@@ -260,7 +269,7 @@ export function medianInPlace(a: Float64Array): number {
  * @example robustSigma(Float64Array.of(1, 2, 3, 4, 100), 3) // => 1.4826
  */
 export function robustSigma(values: ArrayLike<number>, median: number): number {
-  const dev = new Float64Array(values.length);
+  const dev = scratch(0, values.length);
   let sum = 0;
   for (let i = 0; i < values.length; i++) {
     dev[i] = Math.abs(values[i] - median);
@@ -319,9 +328,10 @@ export function normalReach(r: ArrayLike<number>, edge: number, side: 1 | -1, tr
  */
 export function noiseSigma(r: ArrayLike<number>): number {
   if (r.length < 3) return 0;
-  const d = new Float64Array(r.length - 1);
+  const d = scratch(1, r.length - 1);
   for (let i = 1; i < r.length; i++) d[i - 1] = r[i] - r[i - 1];
-  return robustSigma(d, medianInPlace(d.slice())) / Math.SQRT2;
+  // The median reorders d; the deviations from it do not depend on the order.
+  return robustSigma(d, medianInPlace(d)) / Math.SQRT2;
 }
 
 /**
@@ -337,7 +347,9 @@ function fitBounds(base: Omit<RangeModel, "center">, r: Float64Array, params: Ra
     if (x < min) min = x;
     if (x > max) max = x;
   }
-  const median = medianInPlace(r.slice());
+  const copy = scratch(2, r.length);
+  copy.set(r);
+  const median = medianInPlace(copy);
   const floor = params.floor ?? 0;
   const noiseFloor = params.noise_floor ?? 0;
   const noise = noiseFloor > 0 || (params.pad ?? 0) > 0 ? noiseSigma(r) : 0;
