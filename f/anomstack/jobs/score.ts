@@ -44,6 +44,9 @@ export function finalScores(
   );
 }
 
+/** The scores a scoring pass computed for a series (scoreSeries' result). */
+type ComputedScores = { timestamps: readonly number[]; scores: readonly number[]; fresh: readonly boolean[] };
+
 /**
  * {@link finalScores} of a series' points and the scores computed for it: the series' timestamps and
  * the computed ones, in time order, with their final scores. The usual case, the computed timestamps
@@ -54,7 +57,7 @@ export function seriesScores(
   cfg: BatchConfig,
   timestamps: readonly number[],
   storedScores: readonly unknown[],
-  computed: { timestamps: readonly number[]; scores: readonly number[]; fresh: readonly boolean[] },
+  computed: ComputedScores,
 ): { points: readonly number[]; scores: Float64Array } {
   const n = timestamps.length;
   const at = new Int32Array(n).fill(-1); // point i's row in `computed`, -1 for none
@@ -84,7 +87,7 @@ export function seriesScoresByLookup(
   cfg: BatchConfig,
   timestamps: readonly number[],
   storedScores: readonly unknown[],
-  computed: { timestamps: readonly number[]; scores: readonly number[]; fresh: readonly boolean[] },
+  computed: ComputedScores,
 ): { points: readonly number[]; scores: Float64Array } {
   const byTime = new Map(computed.timestamps.map((t, i) => [t, computed.scores[i]]));
   const stored = new Map<number, number>();

@@ -12,6 +12,7 @@ export * from "./mad.ts";
 export * from "./calibrate.ts";
 export * from "./combine.ts";
 export * from "./range.ts";
+export * from "./select.ts";
 export * from "./zscore.ts";
 export * from "./exceedance.ts";
 export * from "./likelihood.ts";

@@ -7,6 +7,7 @@ import { chi2Quantile } from "./chi2.ts";
 import { median } from "./mad.ts";
 import { checkScore, checkTrain, pyodThreshold, DEFAULT_CONTAMINATION, type PyodFit } from "./pyod-base.ts";
 import { DEFAULT_SEED, Rng } from "./random.ts";
+import { selectKth } from "./select.ts";
 import type { FeatureMatrix } from "./matrix.ts";
 
 /** A fitted MCD model (JSON-safe): the reweighted robust location and precision (inverse covariance). */
@@ -141,43 +142,9 @@ function mahalanobis(X: Float64Array, n: number, p: number, loc: ArrayLike<numbe
   return out;
 }
 
-/** The k-th smallest value (0-based) of `a`, which it reorders (quickselect, median-of-three pivots). */
-function select(a: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (hi > lo) {
-    const mid = (lo + hi) >> 1;
-    // Median of three as the pivot.
-    let x = a[lo];
-    let y = a[mid];
-    let z = a[hi];
-    if (x > y) [x, y] = [y, x];
-    if (y > z) [y, z] = [z, y];
-    if (x > y) [x, y] = [y, x];
-    const pivot = y;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return a[k];
-  }
-  return a[k];
-}
-
 /** Indices of the h smallest distances (ties by lower index), ascending by index. */
 function smallest(dist: Float64Array, h: number): Int32Array {
-  const cut = select(Float64Array.from(dist), h - 1);
+  const cut = selectKth(Float64Array.from(dist), h - 1);
   let below = 0;
   for (let i = 0; i < dist.length; i++) if (dist[i] < cut) below++;
   let equal = h - below;

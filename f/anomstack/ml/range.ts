@@ -8,6 +8,7 @@
 //nobundling
 
 import type { FeatureMatrix } from "./matrix.ts";
+import { medianInPlace } from "./select.ts";
 
 /** Seasonal profiles a RANGE member can remove before measuring. */
 export const SEASONAL_PROFILES = ["none", "hour_of_day", "hour_of_week"] as const;
@@ -216,50 +217,6 @@ const scratchBuffers: Float64Array[] = [new Float64Array(0), new Float64Array(0)
 function scratch(slot: number, n: number): Float64Array {
   if (scratchBuffers[slot].length < n) scratchBuffers[slot] = new Float64Array(Math.max(n, 2 * scratchBuffers[slot].length));
   return scratchBuffers[slot].subarray(0, n);
-}
-
-/**
- * Rearranges `a` so that `a[k]` is the value a sort would put there, the smaller ones before it and the
- * larger after (Hoare's selection: linear time on average, where a sort of the training window would
- * be most of a member's training time).
- */
-function selectKth(a: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (hi > lo) {
-    const pivot = a[(lo + hi) >> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else break;
-  }
-  return a[k];
-}
-
-/**
- * numpy's median of `a`, reordering it (pass a copy to keep the order).
- * @example medianInPlace(Float64Array.of(4, 1, 3, 2)) // => 2.5
- */
-export function medianInPlace(a: Float64Array): number {
-  const n = a.length;
-  const h = n >> 1;
-  const upper = selectKth(a, h);
-  if (n % 2 === 1) return upper;
-  let lower = a[0];
-  for (let i = 1; i < h; i++) if (a[i] > lower) lower = a[i];
-  return (lower + upper) / 2;
 }
 
 /**
